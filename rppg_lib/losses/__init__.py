@@ -1,0 +1,27 @@
+"""Loss functions of the five papers, one module per paper family.
+
+- :mod:`.kopeliovich`: class weights, smoothed one-hot targets, weighted CE, ``combined_loss`` (CL)
+- :mod:`.contrastive`: ``neg_mcc``, ``neg_pearson``, ``snr_loss``, ``psd_mse``, ``mvtl`` (Gideon & Stent 2021)
+
+Names are imported lazily so that ``import rppg_lib.losses`` stays cheap.
+"""
+from importlib import import_module
+
+_EXPORTS = {
+    "class_weights": "kopeliovich",
+    "smoothed_one_hot": "kopeliovich",
+    "weighted_cross_entropy": "kopeliovich",
+    "combined_loss": "kopeliovich",
+    "neg_mcc": "contrastive",
+    "neg_pearson": "contrastive",
+    "snr_loss": "contrastive",
+    "psd_mse": "contrastive",
+    "mvtl": "contrastive",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,22 @@
+"""Neural network models of the five papers, one module per paper family.
+
+- :mod:`.kopeliovich`: ``ColourSignalCNN`` (Kopeliovich et al. 2019, SE/CE/CL/CL+F heads)
+- :mod:`.physnet`: ``PhysNetUpsample`` (Gideon & Stent 2021, modified PhysNet-3DCNN)
+- :mod:`.saliency`: ``SaliencySampler`` (Gideon & Stent 2021)
+
+Names are imported lazily so that ``import rppg_lib.models`` stays cheap.
+"""
+from importlib import import_module
+
+_EXPORTS = {
+    "ColourSignalCNN": "kopeliovich",
+    "PhysNetUpsample": "physnet",
+    "SaliencySampler": "saliency",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
