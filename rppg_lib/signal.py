@@ -365,8 +365,10 @@ def mcc(a, b, fs: float, band_bpm=DEFAULT_BAND_BPM):
     cross-spectrum ``F{a} * conj(F{b})`` zeroed outside ``band_bpm``, inverse
     FFT, divided by ``T * std(a) * std(b)``; the maximum over lags is scaled by
     ``c_pr``, the fraction of the cross-spectrum's power that lies inside the
-    band. 1 for identical band-limited signals; a lagged copy keeps a value
-    close to 1 (only the non-overlapping part is lost). Batched.
+    band. Close to 1 for a signal with itself (a finite clip's spectral leakage
+    outside the band is lost: 0.974 for 10 s of a 72 bpm sinusoid at 30 Hz); a
+    lagged copy keeps nearly the same value (only the non-overlapping part is
+    lost) while its Pearson correlation collapses. Batched.
     """
     a = validate_signal(a, fs, name="a")
     b = validate_signal(b, fs, name="b")

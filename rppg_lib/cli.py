@@ -1,0 +1,74 @@
+"""The ``rppg`` command.
+
+    rppg run NOTEBOOK [--profile smoke|book|paper] [-p NAME VALUE ...]
+    rppg book [--profile book] [-p NAME VALUE ...] [--no-build]
+
+Parameter values are read as YAML (``-p seed 3``, ``-p data_root /data/ubfc``,
+``-p data_root null``); ``None`` is accepted for null.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .profiles import PROFILES
+
+__all__ = ["main", "build_parser"]
+
+
+def _parse_value(text: str):
+    import yaml
+
+    if text == "None":
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _parameters(pairs) -> dict:
+    return {name: _parse_value(value) for name, value in (pairs or [])}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rppg", description="rPPG reproducibility compendium: "
+                                     "run the notebooks and build the book.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_common(p, default_profile):
+        p.add_argument("--profile", choices=PROFILES, default=default_profile,
+                       help=f"run size (default: {default_profile})")
+        p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                       help="notebook parameter (repeatable); unknown names are rejected")
+
+    run = sub.add_parser("run", help="execute one notebook into book/executed/")
+    run.add_argument("notebook", help="name in notebooks/ (e.g. classical_real) or a path")
+    add_common(run, "smoke")
+
+    book = sub.add_parser("book", help="execute every notebook of the book, then build the HTML book")
+    add_common(book, "book")
+    book.add_argument("--no-build", action="store_true", help="execute the notebooks only")
+    book.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from .runner import NotebookError, build_book, run_notebook
+
+    try:
+        if args.command == "run":
+            path = run_notebook(args.notebook, args.profile, _parameters(args.parameter))
+            print(f"executed: {path}")
+        elif args.command == "book":
+            build_book(args.profile, _parameters(args.parameter), notebooks=args.only,
+                       build=not args.no_build)
+    except (NotebookError, ValueError, FileNotFoundError) as exc:
+        print(f"rppg {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Execute the parameterised notebooks with papermill and build the Jupyter Book.
+
+- :func:`run_notebook` executes one notebook into ``book/executed/`` after
+  rejecting parameter names the notebook does not declare (papermill itself
+  only warns), and replaces the executed copy atomically only on success.
+- :func:`book_notebooks` reads the notebooks of the book from ``_toc.yml``
+  (every ``book/executed/NAME`` entry is ``notebooks/NAME.ipynb``), in order.
+- :func:`build_book` runs them all, collects every failure before giving up,
+  refuses to publish an executed notebook that holds an error output, then
+  runs ``jupyter-book build . -W -n --keep-going --all``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .profiles import PROFILES
+
+__all__ = [
+    "REPO_ROOT",
+    "NotebookError",
+    "declared_parameters",
+    "run_notebook",
+    "book_notebooks",
+    "error_outputs",
+    "build_book",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+EXECUTED_DIR = REPO_ROOT / "book" / "executed"
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed to execute, or holds an error output."""
+
+
+@dataclass
+class RunResult:
+    name: str
+    path: Path | None
+    wall_time_s: float
+    error: str | None = None
+
+
+def resolve_notebook(name_or_path) -> Path:
+    """``"classical_real"``, ``"classical_real.ipynb"`` or a path -> an existing notebook path."""
+    p = Path(name_or_path)
+    candidates = [p, NOTEBOOK_DIR / p, NOTEBOOK_DIR / p.with_suffix(".ipynb").name]
+    for c in candidates:
+        if c.suffix == ".ipynb" and c.is_file():
+            return c.resolve()
+    available = sorted(x.stem for x in NOTEBOOK_DIR.glob("*.ipynb"))
+    raise FileNotFoundError(f"no notebook {name_or_path!r}; available in {NOTEBOOK_DIR}: {available}")
+
+
+def declared_parameters(notebook: Path) -> dict:
+    """The parameters declared in the notebook's ``parameters``-tagged cell."""
+    import papermill
+
+    params = papermill.inspect_notebook(str(notebook))
+    if not params:
+        raise NotebookError(f"{notebook.name} has no cell tagged 'parameters'")
+    return params
+
+
+def error_outputs(notebook_path) -> list[str]:
+    """Descriptions of the error outputs an executed notebook holds (empty if none)."""
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"cell {i} (execution count {cell.get('execution_count')}): "
+                             f"{out.get('ename')}: {out.get('evalue')}")
+    return found
+
+
+def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None = None,
+                 out_dir=None, progress: bool | None = None) -> Path:
+    """Execute a notebook with papermill and return the executed copy's path.
+
+    Unknown parameter names raise ``ValueError`` before anything runs. The
+    output is written to a temporary file and moved into place only when the
+    run succeeded and holds no error output; a failing run leaves the failed
+    copy as ``NAME.failed.ipynb`` for inspection and raises
+    :class:`NotebookError` naming the cell.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; use one of {list(PROFILES)}")
+    nb_path = resolve_notebook(name_or_path)
+    parameters = dict(parameters or {})
+    declared = declared_parameters(nb_path)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ValueError(f"{nb_path.name} has no parameter(s) {unknown}; it declares {sorted(declared)}")
+    parameters["profile"] = profile
+    out_dir = Path(out_dir) if out_dir is not None else EXECUTED_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / nb_path.name
+    tmp = out_dir / f".{nb_path.stem}.running.ipynb"
+    failed = out_dir / f"{nb_path.stem}.failed.ipynb"
+    progress = sys.stderr.isatty() if progress is None else progress
+    try:
+        papermill.execute_notebook(str(nb_path), str(tmp), parameters=parameters, kernel_name="python3",
+                                   cwd=str(nb_path.parent), progress_bar=progress, log_output=False)
+    except PapermillExecutionError as exc:
+        os.replace(tmp, failed)
+        raise NotebookError(f"{nb_path.name} failed in cell {exc.cell_index} (execution count "
+                            f"{exc.exec_count}): {exc.ename}: {exc.evalue}; executed copy: {failed}") from None
+    errors = error_outputs(tmp)
+    if errors:
+        os.replace(tmp, failed)
+        raise NotebookError(f"{nb_path.name} holds error outputs: {errors}; executed copy: {failed}")
+    os.replace(tmp, final)
+    failed.unlink(missing_ok=True)
+    return final
+
+
+def book_notebooks(toc_path=None) -> list[str]:
+    """Names of the notebooks the book shows, in table-of-contents order."""
+    import yaml
+
+    toc = yaml.safe_load(Path(toc_path or REPO_ROOT / "_toc.yml").read_text())
+    names: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                value = node.get(key)
+                if isinstance(value, str) and value.startswith("book/executed/"):
+                    names.append(Path(value).stem)
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return names
+
+
+def build_book(profile: str = "book", parameters: dict | None = None, notebooks: list[str] | None = None,
+               build: bool = True) -> list[RunResult]:
+    """Run the book's notebooks at ``profile``, then build the HTML book.
+
+    Every notebook is attempted; failures are collected and reported together,
+    and the build is skipped (``NotebookError``) when any failed. Parameters
+    given are passed to each notebook that declares them.
+    """
+    parameters = dict(parameters or {})
+    names = notebooks or book_notebooks()
+    results: list[RunResult] = []
+    for name in names:
+        start = time.perf_counter()
+        nb_path = resolve_notebook(name)
+        accepted = {k: v for k, v in parameters.items() if k in declared_parameters(nb_path)}
+        print(f"[rppg] running {name} (profile={profile}) ...", flush=True)
+        try:
+            path = run_notebook(nb_path, profile, accepted)
+            results.append(RunResult(name, path, time.perf_counter() - start))
+        except (NotebookError, ValueError) as exc:
+            results.append(RunResult(name, None, time.perf_counter() - start, str(exc)))
+        status = "FAILED" if results[-1].error else "ok"
+        print(f"[rppg]   {name}: {status} in {results[-1].wall_time_s:.1f} s", flush=True)
+    failures = [r for r in results if r.error]
+    if failures:
+        raise NotebookError("notebooks failed, book not built:\n" +
+                            "\n".join(f"- {r.name}: {r.error}" for r in failures))
+    stale = {p.name: error_outputs(p) for p in EXECUTED_DIR.glob("*.ipynb") if not p.name.startswith(".")}
+    stale = {k: v for k, v in stale.items() if v and not k.endswith(".failed.ipynb")}
+    if stale:
+        raise NotebookError(f"executed notebooks hold error outputs, refusing to publish: {stale}")
+    if build:
+        jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or shutil.which("jupyter-book")
+        if jb is None:
+            raise NotebookError("jupyter-book is not installed in this environment")
+        cmd = [jb, "build", str(REPO_ROOT), "-W", "-n", "--keep-going", "--all"]
+        print("[rppg] " + " ".join(cmd), flush=True)
+        if subprocess.run(cmd, cwd=REPO_ROOT).returncode != 0:
+            raise NotebookError("jupyter-book build failed (warnings are errors); see the log above")
+        print(f"[rppg] book written to {REPO_ROOT / '_build' / 'html' / 'index.html'}", flush=True)
+    return results

@@ -1,0 +1,106 @@
+"""Profiles, run and claims records, and the papermill runner."""
+import json
+
+import nbformat
+import pytest
+
+from rppg_lib import profiles, results, runner
+
+
+def test_profiles_resolve_and_reject_unknowns():
+    cfg = profiles.resolve("classical_real", "smoke")
+    assert cfg.profile == "smoke" and cfg.window_s == 30.0
+    assert profiles.resolve("classical_real", "book", step_s=5.0).step_s == 5.0
+    with pytest.raises(ValueError, match="unknown profile"):
+        profiles.resolve("classical_real", "huge")
+    with pytest.raises(ValueError, match="unknown notebook"):
+        profiles.resolve("nope", "smoke")
+    with pytest.raises(ValueError, match="unknown settings"):
+        profiles.resolve("classical_real", "smoke", windows=3)
+    with pytest.raises(ValueError, match="different keys"):
+        profiles.register("bad", {"smoke": {"a": 1}, "book": {"a": 1}, "paper": {"b": 1}})
+
+
+def test_run_record_round_trip_is_complete(tmp_path):
+    path = results.write_run_record("demo", "smoke", {"mae": 1.5, "nan": float("nan")},
+                                    config={"window_s": 30}, data_source="simulated: test",
+                                    seed=3, wall_time_s=1.2, results_dir=tmp_path)
+    rec = json.loads(path.read_text())
+    assert rec["metrics"] == {"mae": 1.5, "nan": None}
+    for key in ("profile", "data_source", "seed", "wall_time_s", "device", "environment", "config"):
+        assert key in rec
+    assert rec["environment"]["packages"]["numpy"]
+    assert results.latest_run_record("demo", results_dir=tmp_path)["seed"] == 3
+    with pytest.raises(KeyError, match="run the notebook first"):
+        results.latest_run_record("other", results_dir=tmp_path)
+    with pytest.raises(ValueError, match="data_source"):
+        results.write_run_record("demo", "smoke", {}, data_source="", results_dir=tmp_path)
+
+
+def test_atomic_write_keeps_old_file_when_serialisation_fails(tmp_path):
+    target = results.write_json_atomic(tmp_path / "x.json", {"ok": 1})
+    with pytest.raises(TypeError):
+        results.write_json_atomic(target, {"bad": object()})
+    assert json.loads(target.read_text()) == {"ok": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # no temp file left behind
+
+
+def test_claims_validation_and_aggregation(tmp_path):
+    claim = {"claim": "A beats B", "status": "reproduced", "evidence": "MAE 1 vs 5", "where": "Table 2"}
+    results.write_claims("paper1", [claim], profile="smoke", data_source="simulated", results_dir=tmp_path)
+    df = results.read_claims(tmp_path, profile="smoke")
+    assert list(df["paper"]) == ["paper1"] and df.loc[0, "status"] == "reproduced"
+    assert results.read_claims(tmp_path, profile="book").empty
+    with pytest.raises(ValueError, match="not one of"):
+        results.write_claims("p", [{**claim, "status": "kind of"}], profile="smoke",
+                             data_source="x", results_dir=tmp_path)
+
+
+def _notebook(tmp_path, body, name="nb.ipynb"):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "smoke"\nseed = 0')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# T"), params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_runner_rejects_unknown_parameters_before_running(tmp_path):
+    nb = _notebook(tmp_path, "raise SystemExit('must not run')")
+    with pytest.raises(ValueError, match=r"no parameter\(s\) \['sed'\]"):
+        runner.run_notebook(nb, "smoke", {"sed": 1}, out_dir=tmp_path / "out")
+    assert not (tmp_path / "out" / "nb.ipynb").exists()
+
+
+def test_runner_executes_and_names_failing_cell(tmp_path):
+    ok = runner.run_notebook(_notebook(tmp_path, "x = seed * 2\nprint(profile, x)"), "book", {"seed": 4},
+                             out_dir=tmp_path / "out")
+    text = ok.read_text()
+    assert "book 8" in text and runner.error_outputs(ok) == []
+    bad = _notebook(tmp_path, "1 / 0", name="bad.ipynb")
+    with pytest.raises(runner.NotebookError, match=r"bad.ipynb failed in cell .*ZeroDivisionError"):
+        runner.run_notebook(bad, "smoke", out_dir=tmp_path / "out")
+    assert not (tmp_path / "out" / "bad.ipynb").exists()
+    assert runner.error_outputs(tmp_path / "out" / "bad.failed.ipynb")
+
+
+def test_book_notebooks_follow_the_toc():
+    names = runner.book_notebooks()
+    assert names[0] == "classical_real" and names[-1] == "claims"
+    for name in names:
+        assert (runner.NOTEBOOK_DIR / f"{name}.ipynb").is_file()
+        params = runner.declared_parameters(runner.NOTEBOOK_DIR / f"{name}.ipynb")
+        assert {"profile", "data_root", "device", "seed", "results_dir"} <= set(params)
+
+
+def test_cli_help_and_bad_parameter(capsys):
+    from rppg_lib import cli
+
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert exc.value.code == 0
+    assert "run" in capsys.readouterr().out
+    assert cli.main(["run", "claims", "-p", "nope", "1"]) == 1
+    assert "nope" in capsys.readouterr().err
