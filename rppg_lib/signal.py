@@ -264,17 +264,22 @@ def estimate_hr(signal, fs: float, band_bpm=DEFAULT_BAND_BPM, method: str = "psd
 def hr_from_peaks(signal, fs: float, band_bpm=DEFAULT_BAND_BPM):
     """Heart rate from inter-beat intervals of a 1-D pulse signal.
 
-    The signal is band-passed to ``band_bpm``, systolic peaks are found with
-    ``scipy.signal.find_peaks`` (minimum distance of one period at the band's
-    upper edge, prominence of a quarter of the signal's standard deviation),
-    and the HR is ``60 / median(IBI)``. Returns ``(hr_bpm, peak_times_s)``.
+    The signal is band-passed to ``band_bpm`` and systolic peaks are found
+    with ``scipy.signal.find_peaks``: at least 0.6 of the period of the
+    spectral HR apart (so the dicrotic wave, about 0.4 of a beat after the
+    systolic peak, is not counted, while beats up to 40 % early still are) and
+    with a prominence of a quarter of the signal's standard deviation. The HR
+    is ``60 / median(IBI)``. Returns ``(hr_bpm, peak_times_s)``; the mean HR
+    over the recording is ``60 * (len(peaks) - 1) / (peaks[-1] - peaks[0])``.
     """
     x = validate_signal(signal, fs, band_bpm)
     if x.ndim != 1:
         raise ValueError(f"hr_from_peaks takes a 1-D signal, got shape {x.shape}")
     lo, hi = _check_band(band_bpm, fs)
     y = bandpass(x, fs, lo / 60.0, hi / 60.0, order=2)
-    peaks, _ = scipy.signal.find_peaks(y, distance=max(1, int(fs * 60.0 / hi)),
+    freqs, psd = power_spectrum(y, fs)
+    period_s = 60.0 / _peak_bpm(freqs, psd, (lo, hi))
+    peaks, _ = scipy.signal.find_peaks(y, distance=max(1, int(0.6 * period_s * fs)),
                                        prominence=0.25 * np.std(y))
     times = peaks / fs
     if len(peaks) < 2:

@@ -49,6 +49,12 @@ def test_sliding_hr_tracks_a_step_change():
     assert np.all(np.abs(hr[t > 40] - 100) < 1)
 
 
+def test_hr_from_peaks_ignores_the_dicrotic_wave():
+    # A strong second harmonic gives two maxima per beat; only the systolic one counts.
+    hr, times = sig.hr_from_peaks(ppg(60.0, duration_s=30, harmonic=0.9), 30.0)
+    assert abs(hr - 60.0) < 1.0 and abs(len(times) - 30) <= 1
+
+
 def test_hr_from_peaks_returns_beat_times():
     hr, times = sig.hr_from_peaks(ppg(75.0, duration_s=20), 30.0)
     assert abs(hr - 75.0) < 1.0

@@ -1,0 +1,90 @@
+"""Train/test splits and clip samplers.
+
+- :func:`subject_kfold`: k folds in which no subject is on both sides
+  (deterministic for a seed);
+- :func:`random_kfold`: k folds over items (recordings or clips) ignoring
+  subjects, the "random split" that Niu et al. 2018 (Table IV) compare with;
+- :func:`clip_windows` / :func:`random_clip_windows`: ``(start, stop)`` index
+  windows of a fixed length inside one recording.
+
+Folds are lists of ``(train_indices, test_indices)`` into the sequence given.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from ..record import Recording
+
+__all__ = ["subject_kfold", "random_kfold", "clip_windows", "random_clip_windows"]
+
+
+def _subjects_of(items) -> np.ndarray:
+    return np.array([it.subject if isinstance(it, Recording) else str(it) for it in items], dtype=object)
+
+
+def subject_kfold(subjects: Sequence, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Subject-exclusive k-fold split.
+
+    ``subjects`` holds one subject id per item (or the Recordings
+    themselves). The distinct subjects are shuffled with ``seed`` and dealt
+    into ``k`` groups of near-equal size; fold ``i`` tests on group ``i``.
+    Every item is tested exactly once and no subject appears in both the
+    training and the test indices of a fold.
+    """
+    subj = _subjects_of(subjects)
+    unique = np.array(sorted(set(subj)), dtype=object)
+    if not 2 <= k <= len(unique):
+        raise ValueError(f"k must be between 2 and the number of subjects ({len(unique)}), got {k}")
+    groups = np.array_split(np.random.default_rng(seed).permutation(unique), k)
+    folds = []
+    for group in groups:
+        test = np.isin(subj, group)
+        folds.append((np.flatnonzero(~test), np.flatnonzero(test)))
+    return folds
+
+
+def random_kfold(n_items: int, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k folds over ``n_items`` items shuffled with ``seed``, ignoring who the subjects are."""
+    if not 2 <= k <= n_items:
+        raise ValueError(f"k must be between 2 and n_items ({n_items}), got {k}")
+    order = np.random.default_rng(seed).permutation(n_items)
+    folds = []
+    for test in np.array_split(order, k):
+        mask = np.zeros(n_items, dtype=bool)
+        mask[test] = True
+        folds.append((np.flatnonzero(~mask), np.flatnonzero(mask)))
+    return folds
+
+
+def _length(recording_or_n) -> int:
+    return len(recording_or_n) if isinstance(recording_or_n, Recording) else int(recording_or_n)
+
+
+def clip_windows(recording_or_n, length: int, step: int | None = None,
+                 drop_last: bool = True) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, stop)`` windows of ``length`` samples every ``step`` (default: ``length``).
+
+    With ``drop_last=False`` a last, shorter window covers the tail.
+    Kopeliovich et al. use ``length=64, step=10``; Gideon & Stent 300-frame clips.
+    """
+    n = _length(recording_or_n)
+    step = length if step is None else int(step)
+    if length < 1 or step < 1:
+        raise ValueError(f"length and step must be positive, got {length} and {step}")
+    start = 0
+    while start + length <= n:
+        yield start, start + length
+        start += step
+    if not drop_last and start < n:
+        yield start, n
+
+
+def random_clip_windows(recording_or_n, length: int, count: int, seed: int = 0) -> list[tuple[int, int]]:
+    """``count`` windows of ``length`` samples at uniformly random starts (Niu et al.: 100 per video)."""
+    n = _length(recording_or_n)
+    if length > n:
+        raise ValueError(f"a window of {length} samples does not fit in {n} samples")
+    starts = np.random.default_rng(seed).integers(0, n - length + 1, size=count)
+    return [(int(s), int(s) + length) for s in starts]

@@ -1,0 +1,60 @@
+"""Subject-exclusive and random folds, clip windows."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fixtures_data import make_recording
+from rppg_lib.data import clip_windows, random_clip_windows, random_kfold, subject_kfold
+
+# 10 subjects with 1-4 recordings each
+SUBJECTS = [f"s{i}" for i in range(10) for _ in range(1 + i % 4)]
+
+
+def test_subject_kfold_is_exclusive_complete_and_deterministic():
+    folds = subject_kfold(SUBJECTS, k=5, seed=3)
+    subj = np.array(SUBJECTS)
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested) == list(range(len(SUBJECTS)))  # every item tested exactly once
+    for train, test in folds:
+        assert set(subj[train]).isdisjoint(subj[test])
+        assert len(train) + len(test) == len(SUBJECTS)
+        assert len(set(subj[test])) == 2  # 10 subjects dealt into 5 groups
+    again = subject_kfold(SUBJECTS, k=5, seed=3)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again))
+    other = subject_kfold(SUBJECTS, k=5, seed=4)
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds, other))
+
+
+def test_subject_kfold_accepts_recordings_and_checks_k():
+    recs = [make_recording(seconds=1, subject=s) for s in ("a", "a", "b", "c")]
+    folds = subject_kfold(recs, k=3)
+    assert sorted(len(test) for _, test in folds) == [1, 1, 2]
+    with pytest.raises(ValueError, match="number of subjects"):
+        subject_kfold(recs, k=4)
+
+
+def test_random_kfold_mixes_subjects():
+    folds = random_kfold(len(SUBJECTS), k=5, seed=0)
+    subj = np.array(SUBJECTS)
+    assert sorted(np.concatenate([t for _, t in folds])) == list(range(len(SUBJECTS)))
+    # unlike the subject-exclusive split, some subject is on both sides of some fold
+    assert any(set(subj[tr]) & set(subj[te]) for tr, te in folds)
+
+
+def test_clip_windows():
+    assert list(clip_windows(100, 64, 10)) == [(0, 64), (10, 74), (20, 84), (30, 94)]
+    assert list(clip_windows(100, 40)) == [(0, 40), (40, 80)]
+    assert list(clip_windows(100, 40, drop_last=False)) == [(0, 40), (40, 80), (80, 100)]
+    rec = make_recording(seconds=10)  # 300 frames
+    assert list(clip_windows(rec, 300)) == [(0, 300)]
+    assert list(clip_windows(rec, 301)) == []
+
+
+def test_random_clip_windows():
+    wins = random_clip_windows(1000, 300, count=100, seed=1)
+    assert len(wins) == 100 and all(b - a == 300 and 0 <= a and b <= 1000 for a, b in wins)
+    assert wins == random_clip_windows(1000, 300, count=100, seed=1)
+    assert len({a for a, _ in wins}) > 50
+    with pytest.raises(ValueError, match="does not fit"):
+        random_clip_windows(100, 300, count=1)
