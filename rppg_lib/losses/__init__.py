@@ -17,6 +17,8 @@ _EXPORTS = {
     "snr_loss": "contrastive",
     "psd_mse": "contrastive",
     "mvtl": "contrastive",
+    "irrelevant_power_ratio": "contrastive",
+    "max_cross_correlation": "contrastive",
 }
 __all__ = sorted(_EXPORTS)
 

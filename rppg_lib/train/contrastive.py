@@ -1,0 +1,547 @@
+"""Supervised and contrastive training of Gideon & Stent (2021), Sec. 3.5.
+
+Two loops over recordings of face video (and, for the supervised loop, their
+reference PPG):
+
+- :func:`train_supervised`: clip -> [saliency sampler] -> PPG estimator ->
+  ``neg_mcc`` (or ``neg_pearson`` / ``snr_loss``) against the reference PPG;
+  the epoch with the best validation MCC is kept.
+- :func:`train_contrastive`: clip -> [sampler] -> anchor; the frequency
+  resampler makes the negative (HR x r_f) and, from the network's output on it,
+  the positive; MVTL with the PSD-MSE distance; no labels; the epoch with the
+  lowest training IPR is kept.
+
+Shared recipe (paper, with public-code facts where the paper is silent):
+AdamW (lr 1e-5 in the paper; the public code's effective rate is 4e-5,
+i.e. lr x batch size), batch 4, 100 epochs; every epoch draws one random
+10 s clip per recording; clip-stretch augmentation lowers the HR by up to
+33 %; a supervised clip whose reference PPG has IPR > 0.6 is redrawn (the
+threshold relaxes as ``0.9 t + 0.1`` after each failure so the redraw ends,
+as in the public code); ``r_f`` ~ U(1.25, 1.5) once per batch; 4 views of
+5 s. The saliency sampler's regularisers (Eq. 3) are added when a sampler is
+given.
+
+Data: ``videos`` is an array / tensor ``(N, C, T, H, W)`` (uint8 or float;
+the estimator z-normalises its input) with ``ppg`` ``(N, T)``, or a
+``torch.utils.data.Dataset`` whose items are ``(video (C, T, H, W), ppg (T,))``
+pairs, dicts with ``"video"`` and ``"ppg"``, or bare videos (contrastive).
+Recordings may be longer than a clip; clips are drawn from them.
+
+Safety: a non-finite loss stops training at once, naming the epoch and batch,
+leaves the checkpoints on disk untouched (the last good ones) and puts the
+best weights so far back into the model; then :class:`NonFiniteLossError` is
+raised (``on_nan="raise"``) or the result says why it stopped
+(``on_nan="stop"``). Checkpoints are written to a temporary file and renamed.
+On CPU a seed makes a run repeatable.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.utils.data
+
+from .. import signal as sig
+from ..augment import FrequencyResampler, sample_clip
+from ..losses.contrastive import irrelevant_power_ratio, max_cross_correlation, mvtl, neg_mcc, neg_pearson, snr_loss
+from .common import resolve_device, seed_everything
+
+__all__ = [
+    "train_supervised",
+    "train_contrastive",
+    "predict_ppg",
+    "TrainResult",
+    "NonFiniteLossError",
+]
+
+
+class NonFiniteLossError(RuntimeError):
+    """A training loss became NaN or infinite. Attributes: ``epoch``, ``batch``
+    (0-based), ``checkpoint`` (last good file kept, or None), ``history``."""
+
+    def __init__(self, message: str, epoch: int, batch: int, checkpoint, history):
+        super().__init__(message)
+        self.epoch, self.batch, self.checkpoint, self.history = epoch, batch, checkpoint, history
+
+
+@dataclass
+class TrainResult:
+    """What a training run did.
+
+    ``history``: one dict per finished epoch (losses, selection metric,
+    seconds, clips per second). ``selection``: the metric that picked the kept
+    epoch (``"val_mcc"`` higher is better; ``"train_loss"``, ``"train_ipr"``
+    lower is better). The model holds the weights of ``best_epoch`` on return.
+    """
+
+    history: list = field(default_factory=list)
+    selection: str = ""
+    best_epoch: int | None = None
+    best_metric: float | None = None
+    checkpoint: str | None = None
+    last_checkpoint: str | None = None
+    redraws: int = 0
+    kept_high_ipr: int = 0
+    stopped: str | None = None
+    seconds: float = 0.0
+
+
+# ----------------------------------------------------------------------------
+# data access
+# ----------------------------------------------------------------------------
+class _Recordings:
+    """Index recordings uniformly: ``rec[i] -> (video (C, T, H, W) tensor, ppg (T,) ndarray | None)``."""
+
+    def __init__(self, videos, ppg=None, need_ppg: bool = False, name: str = "videos"):
+        self.dataset = None
+        if isinstance(videos, torch.utils.data.Dataset) and not torch.is_tensor(videos):
+            if ppg is not None:
+                raise ValueError("pass the PPG inside the Dataset items, not as a separate ppg argument")
+            self.dataset = videos
+            self.n = len(videos)
+        else:
+            self.videos = videos if torch.is_tensor(videos) else np.asarray(videos)
+            if self.videos.ndim != 5:
+                raise ValueError(f"{name} must be (N, C, T, H, W), got shape {tuple(self.videos.shape)}")
+            self.n = self.videos.shape[0]
+            self.ppg = None
+            if ppg is not None:
+                self.ppg = np.asarray(ppg.detach().cpu() if torch.is_tensor(ppg) else ppg, dtype=float)
+                if self.ppg.shape != (self.n, self.videos.shape[2]):
+                    raise ValueError(f"ppg must be (N, T) = {(self.n, self.videos.shape[2])}, "
+                                     f"got {self.ppg.shape}")
+        if self.n == 0:
+            raise ValueError(f"{name} is empty")
+        self.need_ppg = need_ppg
+        if need_ppg and self.dataset is None and self.ppg is None:
+            raise ValueError("supervised training needs the reference ppg (N, T)")
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        if self.dataset is None:
+            v = self.videos[i]
+            v = v if torch.is_tensor(v) else torch.as_tensor(v)
+            return v, (None if self.ppg is None else self.ppg[i])
+        item = self.dataset[i]
+        if isinstance(item, dict):
+            v, p = item["video"], item.get("ppg")
+        elif isinstance(item, (tuple, list)):
+            v, p = item[0], (item[1] if len(item) > 1 else None)
+        else:
+            v, p = item, None
+        v = v if torch.is_tensor(v) else torch.as_tensor(np.asarray(v))
+        if p is not None:
+            p = np.asarray(p.detach().cpu() if torch.is_tensor(p) else p, dtype=float)
+        if self.need_ppg and p is None:
+            raise ValueError(f"Dataset item {i} has no ppg; supervised training needs it")
+        return v, p
+
+
+def _zscore(p: np.ndarray) -> np.ndarray:
+    sd = p.std()
+    return (p - p.mean()) / sd if sd > 0 else p - p.mean()
+
+
+class _ClipDrawer:
+    """Random clips with stretch and (supervised) IPR redraw; counts redraws."""
+
+    def __init__(self, recs, clip_len, rng, max_hr_decrease, fs, band_bpm, ipr_threshold, max_redraws):
+        self.recs, self.clip_len, self.rng = recs, clip_len, rng
+        self.max_hr_decrease, self.fs, self.band = max_hr_decrease, fs, band_bpm
+        self.ipr_threshold, self.max_redraws = ipr_threshold, max_redraws
+        self.redraws = 0
+        self.kept_high_ipr = 0
+
+    def one(self, i):
+        video, ppg = self.recs[i]
+        if video.ndim != 4 or video.shape[1] < self.clip_len:
+            raise ValueError(f"recording {i} has shape {tuple(video.shape)}; need (C, T, H, W) "
+                             f"with T >= {self.clip_len} frames per clip")
+        if ppg is None or self.ipr_threshold is None:
+            clip, p, _ = sample_clip(video, ppg, self.clip_len, self.rng, self.max_hr_decrease)
+            return clip, (None if p is None else _zscore(p))
+        thr, best = self.ipr_threshold, None
+        for attempt in range(self.max_redraws + 1):
+            clip, p, _ = sample_clip(video, ppg, self.clip_len, self.rng, self.max_hr_decrease)
+            q = sig.ipr(p, self.fs, self.band)
+            q = q if np.isfinite(q) else np.inf
+            if best is None or q < best[0]:
+                best = (q, clip, p)
+            if q <= thr:
+                return clip, _zscore(p)
+            if attempt < self.max_redraws:
+                self.redraws += 1
+                thr = 0.9 * thr + 0.1  # relax, as the public code does, so the redraw ends
+        self.kept_high_ipr += 1
+        return best[1], _zscore(best[2])
+
+    def batch(self, indices):
+        items = [self.one(int(i)) for i in indices]
+        clips = torch.stack([c for c, _ in items])
+        ppg = None if items[0][1] is None else torch.as_tensor(np.stack([p for _, p in items]))
+        return clips, ppg
+
+
+# ----------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------
+def _atomic_save(obj, path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _snapshot(module):
+    return None if module is None else {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def _clip_len(clip_seconds: float, fs: float) -> int:
+    if not (fs > 0 and clip_seconds > 0):
+        raise ValueError(f"fs and clip_seconds must be positive, got {fs} and {clip_seconds}")
+    return int(round(clip_seconds * fs))
+
+
+def _forward(model, sampler, x):
+    """(prediction, saliency regularisation dict or None)."""
+    reg = None
+    if sampler is not None:
+        x, sal = sampler(x)
+        reg = sampler.regularisation(sal)
+    return model(x), reg
+
+
+@torch.no_grad()
+def predict_ppg(model, clips, sampler=None, batch_size: int = 4, device="auto") -> np.ndarray:
+    """PPG estimates ``(N, T)`` of clips ``(N, C, T, H, W)`` in eval mode (float64 numpy)."""
+    dev = resolve_device(device) if isinstance(device, str) else device
+    model.to(dev).eval()
+    if sampler is not None:
+        sampler.to(dev).eval()
+    clips = clips if torch.is_tensor(clips) else torch.as_tensor(np.asarray(clips))
+    out = []
+    for s in range(0, clips.shape[0], batch_size):
+        y, _ = _forward(model, sampler, clips[s:s + batch_size].to(dev).float())
+        out.append(y.double().cpu().numpy())
+    return np.concatenate(out)
+
+
+@torch.no_grad()
+def _validation_mcc(model, sampler, recs, clip_len, fs, band_bpm, device, batch_size) -> float:
+    """Mean MCC over consecutive non-overlapping clips of the validation recordings."""
+    model.eval()
+    if sampler is not None:
+        sampler.eval()
+    scores = []
+    clips, refs = [], []
+
+    def flush():
+        if clips:
+            y, _ = _forward(model, sampler, torch.stack(clips).to(device).float())
+            ref = torch.as_tensor(np.stack(refs), dtype=y.dtype, device=device)
+            scores.append(max_cross_correlation(y, ref, fs, band_bpm).cpu())
+            clips.clear()
+            refs.clear()
+
+    for i in range(len(recs)):
+        video, ppg = recs[i]
+        for start in range(0, video.shape[1] - clip_len + 1, clip_len):
+            clips.append(video[:, start:start + clip_len].float())
+            refs.append(_zscore(ppg[start:start + clip_len]))
+            if len(clips) == batch_size:
+                flush()
+    flush()
+    if not scores:
+        raise ValueError(f"validation recordings are shorter than one clip ({clip_len} frames)")
+    return float(torch.cat(scores).mean())
+
+
+class _Loop:
+    """Optimiser, epochs, progress, NaN guard, selection and checkpoints shared by both trainings."""
+
+    def __init__(self, model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
+                 selection, higher_is_better, config):
+        if on_nan not in ("raise", "stop"):
+            raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+        self.device = resolve_device(device) if isinstance(device, str) else device
+        self.model = model.to(self.device)
+        self.sampler = None if sampler is None else sampler.to(self.device)
+        params = list(model.parameters()) + ([] if sampler is None else list(sampler.parameters()))
+        self.optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+        self.progress, self.on_nan, self.config = progress, on_nan, config
+        self.higher = higher_is_better
+        self.result = TrainResult(selection=selection)
+        self.best_state = (_snapshot(model), _snapshot(sampler))
+        self.ckpt_dir = None if checkpoint_dir is None else os.fspath(checkpoint_dir)
+
+    def _payload(self, epoch, metric):
+        return {"model": self.model.state_dict(),
+                "sampler": None if self.sampler is None else self.sampler.state_dict(),
+                "epoch": epoch, "selection": self.result.selection, "metric": metric,
+                "config": self.config}
+
+    def train_mode(self):
+        self.model.train()
+        if self.sampler is not None:
+            self.sampler.train()
+
+    def step(self, loss, reg, epoch, batch):
+        """Backward + update; returns the total loss as a float, or raises/stops on NaN."""
+        total = loss if reg is None else loss + reg["total"]
+        if not torch.isfinite(total.detach()).all():
+            self.restore()
+            kept = self.result.last_checkpoint or self.result.checkpoint
+            msg = (f"non-finite loss ({float(total.detach())}) at epoch {epoch}, batch {batch} (0-based); "
+                   f"training stopped, best weights so far restored"
+                   + (f", last good checkpoint kept at {kept}" if kept else ", no checkpoint written yet"))
+            self.result.stopped = msg
+            if self.on_nan == "raise":
+                raise NonFiniteLossError(msg, epoch, batch, kept, self.result.history)
+            return None
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        self.optimizer.step()
+        return float(total.detach())
+
+    def end_epoch(self, epoch, record, metric):
+        """Record the epoch, update the kept weights and write checkpoints."""
+        res = self.result
+        record["epoch"] = epoch
+        record[res.selection] = metric
+        res.history.append(record)
+        better = (math.isfinite(metric) and (res.best_metric is None or
+                  (metric > res.best_metric if self.higher else metric < res.best_metric)))
+        if better:
+            res.best_epoch, res.best_metric = epoch, metric
+            self.best_state = (_snapshot(self.model), _snapshot(self.sampler))
+        if self.ckpt_dir is not None:
+            if better:
+                res.checkpoint = os.path.join(self.ckpt_dir, "best.pt")
+                _atomic_save(self._payload(epoch, metric), res.checkpoint)
+            res.last_checkpoint = os.path.join(self.ckpt_dir, "last.pt")
+            _atomic_save(self._payload(epoch, metric), res.last_checkpoint)
+
+    def restore(self):
+        model_state, sampler_state = self.best_state
+        self.model.load_state_dict(model_state)
+        if self.sampler is not None and sampler_state is not None:
+            self.sampler.load_state_dict(sampler_state)
+
+    def bar(self, total, epoch, epochs):
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", disable=not self.progress, leave=False)
+
+
+def _batches(n, batch_size, rng):
+    order = rng.permutation(n)
+    return [order[s:s + batch_size] for s in range(0, n, batch_size)]
+
+
+# ----------------------------------------------------------------------------
+# supervised
+# ----------------------------------------------------------------------------
+def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", epochs: int = 100,
+                     lr: float = 1e-5, weight_decay: float = 0.01, batch_size: int = 4,
+                     clip_seconds: float = 10.0, max_hr_decrease: float = 1.0 / 3.0,
+                     ipr_threshold: float | None = 0.6, max_redraws: int = 20,
+                     band_bpm=sig.DEFAULT_BAND_BPM, val_videos=None, val_ppg=None, sampler=None,
+                     seed: int = 0, device="auto", checkpoint_dir=None, progress: bool = True,
+                     on_nan: str = "raise") -> TrainResult:
+    """Supervised training of a PPG estimator against reference PPG (Sec. 3.5).
+
+    Parameters (paper values as defaults)
+    -------------------------------------
+    model : e.g. :class:`rppg_lib.models.PhysNetUpsample`, ``(N, C, T, H, W) -> (N, T)``.
+    videos, ppg : recordings, see the module docstring.
+    loss : ``"mcc"`` (paper, :func:`neg_mcc`), ``"pearson"`` (:func:`neg_pearson`),
+        ``"snr"`` (:func:`snr_loss` against the HR of the reference clip), or a
+        callable ``(pred, target_ppg) -> scalar``.
+    clip_seconds : W = 10 s; ``clip_len = round(W * fs)``.
+    max_hr_decrease : clip-stretch augmentation (1/3 = up to 33 %; 0 disables).
+    ipr_threshold : redraw clips whose reference IPR exceeds it (0.6; None disables).
+    val_videos, val_ppg : validation recordings, cut into consecutive clips;
+        the epoch with the highest mean validation MCC is kept. Without them
+        the epoch with the lowest training loss is kept (``selection``).
+    sampler : optional :class:`rppg_lib.models.SaliencySampler` in front of the
+        model (trained jointly; its Eq. 3 regularisation is added to the loss).
+    checkpoint_dir : where ``best.pt`` and ``last.pt`` go (None: no files).
+    """
+    fs = float(fs)
+    clip_len = _clip_len(clip_seconds, fs)
+    if isinstance(loss, str):
+        if loss not in ("mcc", "pearson", "snr"):
+            raise ValueError(f"loss must be 'mcc', 'pearson', 'snr' or a callable, got {loss!r}")
+        loss_name = loss
+    elif callable(loss):
+        loss_name = getattr(loss, "__name__", "custom")
+    else:
+        raise ValueError(f"loss must be 'mcc', 'pearson', 'snr' or a callable, got {loss!r}")
+    recs = _Recordings(videos, ppg, need_ppg=True)
+    val = None
+    if val_videos is not None:
+        val = _Recordings(val_videos, val_ppg, need_ppg=True, name="val_videos")
+    rng = seed_everything(seed)
+    config = dict(kind="supervised", loss=loss_name, fs=fs, epochs=epochs, lr=lr, weight_decay=weight_decay,
+                  batch_size=batch_size, clip_len=clip_len, max_hr_decrease=max_hr_decrease,
+                  ipr_threshold=ipr_threshold, band_bpm=tuple(band_bpm), seed=seed,
+                  saliency=sampler is not None)
+    loop = _Loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
+                 selection="val_mcc" if val is not None else "train_loss",
+                 higher_is_better=val is not None, config=config)
+    drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, ipr_threshold, max_redraws)
+    dev = loop.device
+
+    def compute_loss(y, target):
+        if loss == "mcc":
+            return neg_mcc(y, target, fs, band_bpm)
+        if loss == "pearson":
+            return neg_pearson(y, target)
+        if loss == "snr":
+            hr = sig.estimate_hr(target.double().cpu().numpy(), fs, band_bpm)
+            return snr_loss(y, np.atleast_1d(hr), fs, band_bpm)
+        return loss(y, target)
+
+    t_start = time.perf_counter()
+    for epoch in range(epochs):
+        loop.train_mode()
+        t0 = time.perf_counter()
+        sums = {"loss": 0.0, "saliency_reg": 0.0, "total": 0.0}
+        n_clips = 0
+        batches = _batches(len(recs), batch_size, rng)
+        with loop.bar(len(batches), epoch, epochs) as bar:
+            for b, idx in enumerate(batches):
+                clips, target = drawer.batch(idx)
+                x = clips.to(dev).float()
+                target = target.to(dev, dtype=x.dtype)
+                y, reg = _forward(loop.model, loop.sampler, x)
+                task = compute_loss(y, target)
+                total = loop.step(task, reg, epoch, b)
+                if total is None:
+                    break
+                k = len(idx)
+                n_clips += k
+                sums["loss"] += float(task.detach()) * k
+                sums["saliency_reg"] += (0.0 if reg is None else float(reg["total"].detach())) * k
+                sums["total"] += total * k
+                bar.set_postfix(loss=f"{float(task.detach()):.4f}")
+                bar.update(1)
+        if loop.result.stopped:
+            break
+        record = {k: v / n_clips for k, v in sums.items()}
+        record["seconds"] = time.perf_counter() - t0
+        record["clips_per_s"] = n_clips / record["seconds"]
+        if val is not None:
+            metric = _validation_mcc(loop.model, loop.sampler, val, clip_len, fs, band_bpm, dev, batch_size)
+        else:
+            metric = record["loss"]
+        loop.end_epoch(epoch, record, metric)
+
+    loop.restore()
+    res = loop.result
+    res.redraws, res.kept_high_ipr = drawer.redraws, drawer.kept_high_ipr
+    res.seconds = time.perf_counter() - t_start
+    return res
+
+
+# ----------------------------------------------------------------------------
+# contrastive
+# ----------------------------------------------------------------------------
+def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr: float = 1e-5,
+                      weight_decay: float = 0.01, batch_size: int = 4, clip_seconds: float = 10.0,
+                      max_hr_decrease: float = 1.0 / 3.0, freq_range=(1.25, 1.5), n_views: int = 4,
+                      view_seconds: float = 5.0, view_scaling: str = "paper",
+                      band_bpm=sig.DEFAULT_BAND_BPM, sampler=None, seed: int = 0, device="auto",
+                      checkpoint_dir=None, progress: bool = True, on_nan: str = "raise") -> TrainResult:
+    """Self-supervised (contrastive) training without labels (Sec. 3.5, Fig. 2).
+
+    Per batch: anchor clips ``x_a`` (through the sampler if given),
+    ``r_f ~ U(freq_range)``, negative ``x_n = resample(x_a, r_f)``, outputs
+    ``y_a``, ``y_n``, positive ``y_p = resample(y_n, back to T)``; loss
+    :func:`mvtl` with ``n_views`` views of ``view_seconds`` (``view_scaling``
+    ``"paper"`` divides by V^2, ``"public_code"`` does not). Any PPG in the
+    data is ignored. The paper folds the validation recordings into training
+    here: pass them in ``videos``. The epoch with the lowest mean IPR of the
+    anchor outputs on the training clips is kept (``selection="train_ipr"``).
+    """
+    fs = float(fs)
+    clip_len = _clip_len(clip_seconds, fs)
+    view_len = int(round(view_seconds * fs))
+    if view_len > clip_len:
+        raise ValueError(f"views of {view_len} samples do not fit in clips of {clip_len}")
+    recs = _Recordings(videos, None, need_ppg=False)
+    rng = seed_everything(seed)
+    gen = torch.Generator().manual_seed(seed)
+    resampler = FrequencyResampler(*freq_range)
+    config = dict(kind="contrastive", fs=fs, epochs=epochs, lr=lr, weight_decay=weight_decay,
+                  batch_size=batch_size, clip_len=clip_len, max_hr_decrease=max_hr_decrease,
+                  freq_range=tuple(freq_range), n_views=n_views, view_len=view_len,
+                  view_scaling=view_scaling, band_bpm=tuple(band_bpm), seed=seed,
+                  saliency=sampler is not None)
+    loop = _Loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
+                 selection="train_ipr", higher_is_better=False, config=config)
+    drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, None, 0)
+    dev = loop.device
+
+    t_start = time.perf_counter()
+    for epoch in range(epochs):
+        loop.train_mode()
+        t0 = time.perf_counter()
+        sums = {"loss": 0.0, "saliency_reg": 0.0, "total": 0.0}
+        ipr_values = []
+        n_clips = 0
+        batches = _batches(len(recs), batch_size, rng)
+        with loop.bar(len(batches), epoch, epochs) as bar:
+            for b, idx in enumerate(batches):
+                clips, _ = drawer.batch(idx)
+                x = clips.to(dev).float()
+                reg = None
+                if loop.sampler is not None:
+                    x, sal = loop.sampler(x)
+                    reg = loop.sampler.regularisation(sal)
+                x_n, _ = resampler(x, generator=gen)
+                y_a = loop.model(x)
+                y_n = loop.model(x_n)
+                y_p = resampler.positive(y_n, x.shape[2])
+                task = mvtl(y_a, y_p, y_n, fs, n_views=n_views, view_len=view_len, band_bpm=band_bpm,
+                            view_scaling=view_scaling, generator=gen)
+                total = loop.step(task, reg, epoch, b)
+                if total is None:
+                    break
+                k = len(idx)
+                n_clips += k
+                ipr_values.append(irrelevant_power_ratio(y_a.detach().double(), fs, band_bpm).cpu().numpy())
+                sums["loss"] += float(task.detach()) * k
+                sums["saliency_reg"] += (0.0 if reg is None else float(reg["total"].detach())) * k
+                sums["total"] += total * k
+                bar.set_postfix(loss=f"{float(task.detach()):.4f}")
+                bar.update(1)
+        if loop.result.stopped:
+            break
+        record = {k: v / n_clips for k, v in sums.items()}
+        record["seconds"] = time.perf_counter() - t0
+        record["clips_per_s"] = n_clips / record["seconds"]
+        all_ipr = np.concatenate(ipr_values)
+        metric = float(np.nanmean(all_ipr)) if np.isfinite(all_ipr).any() else float("nan")
+        loop.end_epoch(epoch, record, metric)
+
+    loop.restore()
+    res = loop.result
+    res.seconds = time.perf_counter() - t_start
+    return res
