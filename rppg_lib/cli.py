@@ -2,6 +2,7 @@
 
     rppg run NOTEBOOK [--profile smoke|book|paper] [-p NAME VALUE ...]
     rppg book [--profile book] [-p NAME VALUE ...] [--no-build]
+    rppg predict VIDEO [--method pos] [--roi skin|face|full] [--figure PNG]
 
 Parameter values are read as YAML (``-p seed 3``, ``-p data_root /data/ubfc``,
 ``-p data_root null``); ``None`` is accepted for null.
@@ -50,11 +51,50 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(book, "book")
     book.add_argument("--no-build", action="store_true", help="execute the notebooks only")
     book.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
+
+    predict = sub.add_parser("predict", help="heart rate over time from a face video (classical method)")
+    predict.add_argument("video", help="path of the video file")
+    predict.add_argument("--method", default="pos", help="green, ica, chrom, pos, lgi or pbv (default: pos)")
+    predict.add_argument("--roi", choices=("skin", "face", "full"), default="skin",
+                         help="skin pixels of the face box, the whole face box, or the whole frame")
+    predict.add_argument("--window", type=float, default=10.0, help="HR window in seconds (default: 10)")
+    predict.add_argument("--detect-every", type=int, default=10, help="run face detection every N frames")
+    predict.add_argument("--figure", help="where to save the figure (default: ./VIDEO-STEM_rppg.png)")
     return parser
+
+
+def _predict(args) -> int:
+    from pathlib import Path
+
+    from .predict import plot_prediction, predict_video
+    from .video import NoFaceFoundError, VideoDecodeError
+
+    try:
+        result = predict_video(args.video, method=args.method, window_s=args.window,
+                               detect_every=args.detect_every, roi=args.roi)
+    except NoFaceFoundError as exc:
+        print(f"rppg predict: no face found: {exc}", file=sys.stderr)
+        return 2
+    except VideoDecodeError as exc:
+        print(f"rppg predict: cannot decode the video: {exc}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    for t, hr, ok in zip(result.hr_time_s, result.hr_bpm, result.reliable):
+        print(f"  t = {t:7.1f} s   HR = {hr:6.1f} bpm{'' if ok else '   (unreliable)'}")
+    figure = Path(args.figure) if args.figure else Path.cwd() / (Path(args.video).stem + "_rppg.png")
+    plot_prediction(result, figure)
+    print(f"figure: {figure}")
+    return 0 if result.status == "ok" else 3
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "predict":
+        try:
+            return _predict(args)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"rppg predict: error: {exc}", file=sys.stderr)
+            return 1
     from .runner import NotebookError, build_book, run_notebook
 
     try:

@@ -1,0 +1,241 @@
+"""Heart rate from a video file with a classical (training-free) rPPG method.
+
+:func:`predict_video` runs the whole chain on one file:
+
+1. decode in chunks with container timestamps and track the face with the
+   Haar cascade every ``detect_every`` frames, boxes held in between and
+   averaged over the last 20 (Kopeliovich et al. 2019), see
+   :mod:`rppg_lib.video`;
+2. average the colour of a region per frame: the skin pixels (YCrCb
+   thresholds) inside the face box (``roi="skin"``, default), the truncated
+   face box (``roi="face"``), or the whole frame (``roi="full"``, no
+   detection; for clips that show only skin);
+3. resample the trace onto a uniform grid at the video's frame rate (frames
+   without a face are dropped and bridged by linear interpolation);
+4. extract the pulse with :func:`rppg_lib.methods.apply_method` (POS by
+   default) and its HR in sliding windows (:func:`rppg_lib.signal.sliding_hr`);
+5. grade every window by its SNR (:func:`rppg_lib.signal.snr`, de Haan &
+   Jeanne 2013). The default threshold, -2 dB, is the 99th percentile of the
+   SNR of band-passed white noise in 10 s windows (measured: median -5.5 dB,
+   95th percentile -3.0 dB), so a window passes only if its spectrum is
+   clearly peaked. The recording is ``"ok"`` when at least half the windows
+   pass, else ``"no reliable pulse"``. The SNR counts only +-6 bpm around the
+   peak and its harmonic as signal, so it depends on the window length (a
+   pure sinusoid scores 3.6 dB in 6 s windows, 10.6 dB in 10 s windows, the
+   Hann window's main lobe being wider than 12 bpm); the threshold is
+   therefore set from the noise side.
+
+No face in any examined frame raises :class:`~rppg_lib.video.NoFaceFoundError`;
+a damaged file raises :class:`~rppg_lib.video.VideoDecodeError`.
+:func:`plot_prediction` draws the pulse, the HR over time and the SNR.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import signal as sig
+from .video import NoFaceFoundError, ROI_SETS, preprocess_video, probe_video
+
+__all__ = ["VideoPrediction", "predict_video", "plot_prediction", "PREDICT_ROIS",
+           "SNR_THRESHOLD_DB"]
+
+#: Regions :func:`predict_video` can average.
+PREDICT_ROIS = ("skin", "face", "full")
+
+#: Windows whose SNR is below this are not trusted (see the module docstring).
+SNR_THRESHOLD_DB = -2.0
+
+#: HR band (bpm): the band of the classical methods' final filter, 0.7-4 Hz.
+_BAND_BPM = (42.0, 240.0)
+
+
+@dataclass
+class VideoPrediction:
+    """Result of :func:`predict_video`.
+
+    time_s, rgb, pulse : the uniform time grid (s), the colour trace (N, 3)
+        and the pulse on it.
+    hr_time_s, hr_bpm, snr_db, reliable : one value per sliding window
+        (window centres, HR, SNR, SNR >= threshold).
+    hr_median_bpm : median HR of the reliable windows (of all windows when
+        none is reliable; then ``status`` says so).
+    status : ``"ok"`` or ``"no reliable pulse"``; ``message`` explains.
+    detection_rate : share of the examined frames with a face (NaN for
+        ``roi="full"``); trace_fraction : share of frames with a usable trace.
+    """
+
+    path: str
+    method: str
+    roi: str
+    fps: float
+    time_s: np.ndarray
+    rgb: np.ndarray
+    pulse: np.ndarray
+    hr_time_s: np.ndarray
+    hr_bpm: np.ndarray
+    snr_db: np.ndarray
+    reliable: np.ndarray
+    hr_median_bpm: float
+    status: str
+    message: str
+    detection_rate: float
+    trace_fraction: float
+    band_bpm: tuple[float, float]
+    window_s: float
+    snr_threshold_db: float
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def summary(self) -> str:
+        """A few lines for a terminal."""
+        face = ("whole frame used as skin" if self.roi == "full" else
+                f"face found in {100 * self.detection_rate:.0f} % of examined frames")
+        return (f"{os.path.basename(self.path)}: {self.status.upper()}: {self.message}\n"
+                f"  HR {self.hr_median_bpm:.1f} bpm (median of "
+                f"{int(self.reliable.sum())}/{len(self.reliable)} reliable {self.window_s:g} s "
+                f"windows), method {self.method}, roi {self.roi}, {face}")
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (per-window arrays as lists)."""
+        return {
+            "path": self.path, "method": self.method, "roi": self.roi, "fps": self.fps,
+            "status": self.status, "message": self.message,
+            "hr_median_bpm": self.hr_median_bpm,
+            "detection_rate": None if np.isnan(self.detection_rate) else self.detection_rate,
+            "trace_fraction": self.trace_fraction, "band_bpm": list(self.band_bpm),
+            "window_s": self.window_s, "snr_threshold_db": self.snr_threshold_db,
+            "hr_time_s": self.hr_time_s.tolist(), "hr_bpm": self.hr_bpm.tolist(),
+            "snr_db": self.snr_db.tolist(), "reliable": self.reliable.tolist(),
+        }
+
+
+def _trace(path, roi, detect_every, detect_width, max_frames, cache_dir, chunk_frames):
+    common = dict(max_frames=max_frames, cache_dir=cache_dir, chunk_frames=chunk_frames)
+    if roi == "full":
+        out = preprocess_video(path, ("full_trace",), **common)
+        return out, out["full_trace"], float("nan")
+    detect = dict(every=detect_every, smoothing="mean20", detect_width=detect_width, **common)
+    if roi == "skin":
+        out = preprocess_video(path, ("skin_trace",), **detect)
+        trace = out["skin_trace"]
+    else:
+        face = {"face": ROI_SETS["kopeliovich2019"]["truncated_box"]}
+        out = preprocess_video(path, ("roi_traces",), rois=face, **detect)
+        trace = out["roi_traces"][:, 0]
+    checked = out["checked"].sum()
+    return out, trace, float(out["detected"].sum() / checked) if checked else 0.0
+
+
+def predict_video(path, method: str = "pos", window_s: float = 10.0, step_s: float = 1.0,
+                  detect_every: int = 10, roi: str = "skin", *, band_bpm=_BAND_BPM,
+                  snr_threshold_db: float = SNR_THRESHOLD_DB, min_reliable: float = 0.5,
+                  detect_width: int | None = 320, max_seconds: float | None = None,
+                  cache_dir=None, chunk_frames: int = 256) -> VideoPrediction:
+    """Estimate the heart rate in the video file ``path`` (see the module docstring).
+
+    Parameters
+    ----------
+    method : a classical method of :mod:`rppg_lib.methods` (green, ica, chrom,
+        pos, lgi, pbv).
+    window_s, step_s : sliding HR windows (shortened to the recording if it is
+        shorter than one window).
+    detect_every : run the face detector on every n-th frame.
+    roi : ``"skin"``, ``"face"`` or ``"full"`` (whole frame is skin).
+    band_bpm : HR search band; its upper edge is lowered below the Nyquist
+        frequency for slow cameras.
+    snr_threshold_db, min_reliable : quality rule (a window is reliable if its
+        SNR >= threshold; the recording is "ok" if that share >= min_reliable).
+    detect_width : run the detector on frames downscaled to this width (speed;
+        None = full resolution).
+    max_seconds : analyse only the beginning of the video.
+    cache_dir : cache the colour traces there (see
+        :func:`rppg_lib.video.preprocess_video`).
+    """
+    from .methods import apply_method  # written in parallel; imported when used
+
+    if roi not in PREDICT_ROIS:
+        raise ValueError(f"roi must be one of {PREDICT_ROIS}, got {roi!r}")
+    path = os.fspath(path)
+    info = probe_video(path)
+    max_frames = None
+    if max_seconds is not None:
+        max_frames = max(1, int(round(max_seconds * info.fps)))
+    out, trace, detection_rate = _trace(path, roi, detect_every, detect_width, max_frames,
+                                        cache_dir, chunk_frames)
+    fs = float(out["fps"])
+    valid = np.all(np.isfinite(trace), axis=1)
+    if not valid.any():
+        raise NoFaceFoundError(f"{path}: the face was found but no frame has skin-coloured "
+                               f"pixels in the face box; try roi='face'")
+    t, rgb = sig.resample_uniform(out["timestamps"][valid], trace[valid], fs)
+    duration = len(t) / fs
+    lo, hi = float(band_bpm[0]), min(float(band_bpm[1]), 0.9 * 30.0 * fs)
+    min_duration = max(4.0, 2 * 60.0 / lo)
+    if duration < min_duration:
+        raise ValueError(f"{path}: only {duration:.1f} s of usable video (need at least "
+                         f"{min_duration:.1f} s for a heart rate)")
+    pulse = apply_method(method, rgb, fs, band_hz=(lo / 60.0, hi / 60.0))
+    win_s = min(window_s, duration)
+    hr_t, hr = sig.sliding_hr(pulse, fs, win_s, step_s, (lo, hi))
+    win, step = int(round(win_s * fs)), max(1, int(round(step_s * fs)))
+    windows = np.lib.stride_tricks.sliding_window_view(pulse, win)[::step]
+    snr_db = np.atleast_1d(sig.snr(windows, fs, hr_bpm=hr, band_bpm=(lo, hi)))
+    reliable = snr_db >= snr_threshold_db
+    share = float(reliable.mean())
+    hr_median = float(np.median(hr[reliable] if reliable.any() else hr))
+    if share >= min_reliable:
+        status = "ok"
+        message = (f"pulse found in {100 * share:.0f} % of the windows "
+                   f"(SNR >= {snr_threshold_db:g} dB)")
+    else:
+        status = "no reliable pulse"
+        message = (f"only {100 * share:.0f} % of the windows have SNR >= {snr_threshold_db:g} dB "
+                   f"(median SNR {np.median(snr_db):.1f} dB); the HR shown is a guess")
+    if roi != "full" and detection_rate < 0.5:
+        message += f"; the face was found in only {100 * detection_rate:.0f} % of examined frames"
+    return VideoPrediction(
+        path=path, method=method, roi=roi, fps=fs, time_s=t,
+        rgb=rgb, pulse=pulse, hr_time_s=hr_t + t[0], hr_bpm=np.asarray(hr, float),
+        snr_db=snr_db, reliable=reliable, hr_median_bpm=hr_median, status=status,
+        message=message, detection_rate=detection_rate, trace_fraction=float(valid.mean()),
+        band_bpm=(lo, hi), window_s=float(win_s), snr_threshold_db=float(snr_threshold_db),
+        meta={"n_frames": int(len(trace)), "duration_s": float(duration)})
+
+
+def plot_prediction(result: VideoPrediction, path=None):
+    """Figure of the pulse, the HR over time and the window SNR; saved to ``path`` if given.
+
+    Returns the :class:`matplotlib.figure.Figure` (built without pyplot, so it
+    works with any backend and leaves no open figure behind).
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 7), layout="constrained")
+    ax_p, ax_hr, ax_snr = fig.subplots(3, 1, sharex=True)
+    ax_p.plot(result.time_s, result.pulse, lw=0.8, color="tab:red")
+    ax_p.set_ylabel(f"pulse ({result.method.upper()})")
+    colour = "tab:green" if result.ok else "tab:orange"
+    ax_p.set_title(f"{os.path.basename(result.path)}: {result.status}, "
+                   f"HR {result.hr_median_bpm:.1f} bpm", color=colour)
+    ax_hr.plot(result.hr_time_s, result.hr_bpm, "-", color="0.7", lw=1, label="all windows")
+    rel = result.reliable
+    ax_hr.plot(result.hr_time_s[rel], result.hr_bpm[rel], "o", ms=3, color="tab:blue",
+               label=f"SNR >= {result.snr_threshold_db:g} dB")
+    ax_hr.axhline(result.hr_median_bpm, color=colour, ls="--", lw=1,
+                  label=f"median {result.hr_median_bpm:.1f} bpm")
+    ax_hr.set_ylim(*result.band_bpm)
+    ax_hr.set_ylabel(f"HR (bpm), {result.window_s:g} s windows")
+    ax_hr.legend(loc="upper right", fontsize="small")
+    ax_snr.plot(result.hr_time_s, result.snr_db, ".-", color="tab:purple", lw=1)
+    ax_snr.axhline(result.snr_threshold_db, color="k", ls=":", lw=1)
+    ax_snr.set_ylabel("SNR (dB)")
+    ax_snr.set_xlabel("time (s)")
+    if path is not None:
+        fig.savefig(os.fspath(path), dpi=100)
+    return fig
