@@ -70,6 +70,7 @@ def metrics_table(table, group: str = "method", order=None):
 
     rows = {name: metrics.hr_metrics(g["hr_est"], g["hr_ref"]) for name, g in table.groupby(group, sort=False)}
     out = pd.DataFrame(rows).T
+    out["n"] = out["n"].astype(int)
     out.index.name = group
     if order is not None:
         out = out.loc[[o for o in order if o in out.index]]
