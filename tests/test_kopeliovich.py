@@ -1,0 +1,298 @@
+"""Tests of the Kopeliovich et al. 2019 reimplementation: model, losses,
+colour-signal windowing and the classifier training recipe."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+
+from rppg_lib.colour_signals import (Windows, add_uniform_noise, build_splits, make_windows, scale_window,
+                                     split_windows, video_windows)
+from rppg_lib.losses import class_weights, combined_loss, smoothed_one_hot, weighted_cross_entropy
+from rppg_lib.losses.kopeliovich import gaussian_kernel_classes, loss_for_head
+from rppg_lib.models import ColourSignalCNN
+from rppg_lib.models.kopeliovich import PAPER_PARAMETER_COUNTS, bpm_to_class, class_centres_bpm, predict_bpm
+from rppg_lib.train.classifier import (TrainingDivergedError, evaluate, lr_range_test, pick_lr_bounds,
+                                       train_classifier)
+
+FS = 15.0
+
+
+def n_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def synthetic_video(rng, hr, n_frames=600, noise=0.2):
+    """ROI traces (T, 6, 3) with a pulse at ``hr`` bpm, plus per-frame HR."""
+    t = np.arange(n_frames) / FS
+    phase = 2 * np.pi * hr / 60 * t
+    base = rng.uniform(60, 180, size=(6, 3))
+    amp = np.array([0.3, 1.0, 0.2]) * rng.uniform(0.5, 1.5, size=(6, 1))
+    traces = base + amp * np.sin(phase)[:, None, None] + noise * rng.standard_normal((n_frames, 6, 3))
+    return traces, np.full(n_frames, float(hr))
+
+
+# ----------------------------------------------------------------------------
+# model
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("head", ["se", "ce", "cl", "clf"])
+def test_parameter_counts_match_paper(head):
+    model = ColourSignalCNN(head)
+    assert n_params(model) == PAPER_PARAMETER_COUNTS[head]
+    assert PAPER_PARAMETER_COUNTS == {"se": 62_675, "ce": 70_676, "cl": 70_676, "clf": 72_017}
+
+
+@pytest.mark.parametrize("head, width", [("se", 1), ("ce", 128), ("cl", 128), ("clf", 128)])
+def test_output_shapes(head, width):
+    model = ColourSignalCNN(head)
+    assert model.n_features == 224  # 16 channels x 1 x 14 after the five convolutions
+    assert model(torch.randn(5, 1, 18, 64)).shape == (5, width)
+
+
+def test_filter_head_maps_134_fc_outputs_to_128():
+    model = ColourSignalCNN("clf").eval()
+    assert model.fc_outputs == 134
+    fc_out = model.classifier(model.features(torch.randn(3, 1, 18, 64)))
+    assert fc_out.shape == (3, 134)
+    assert model.filter(fc_out.unsqueeze(1)).squeeze(1).shape == (3, 128)
+    assert [m.kernel_size for m in model.filter if isinstance(m, torch.nn.Conv1d)] == [(3,)] * 3
+    assert [m.padding for m in model.filter if isinstance(m, torch.nn.Conv1d)] == [(0,)] * 3
+
+
+def test_bad_inputs_raise_clear_errors():
+    model = ColourSignalCNN("clf")
+    with pytest.raises(ValueError, match=r"\(N, 1, 18, 64\)"):
+        model(torch.randn(2, 18, 64))
+    with pytest.raises(ValueError, match=r"\(N, 1, 18, 64\)"):
+        model(torch.randn(2, 1, 18, 60))
+    x = torch.randn(2, 1, 18, 64)
+    x[1, 0, 3, 5] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        model(x)
+    with pytest.raises(ValueError, match="head"):
+        ColourSignalCNN("mse")
+
+
+def test_classes_and_prediction_rule():
+    centres = class_centres_bpm(128, 40, 125)
+    width = 85 / 128
+    assert centres[0] == pytest.approx(40 + width / 2) and centres[-1] == pytest.approx(125 - width / 2)
+    assert np.all(bpm_to_class(centres) == np.arange(128))
+    assert bpm_to_class([40.0, 125.0]).tolist() == [0, 127]
+    with pytest.raises(ValueError, match="outside"):
+        bpm_to_class([39.9])
+    with pytest.raises(ValueError, match="NaN"):
+        bpm_to_class([np.nan])
+    logits = torch.full((2, 128), -5.0)
+    logits[0, 10], logits[1, 100] = 5.0, 5.0
+    assert predict_bpm(logits) == pytest.approx(centres[[10, 100]])
+    # expectation rule: symmetric mass around class 50 gives its centre
+    sym = torch.full((1, 128), -30.0)
+    sym[0, 49] = sym[0, 51] = 2.0
+    assert predict_bpm(sym, rule="expectation")[0] == pytest.approx(centres[50], abs=1e-6)
+    assert predict_bpm(torch.tensor([[72.5]])) == pytest.approx([72.5])
+
+
+# ----------------------------------------------------------------------------
+# losses
+# ----------------------------------------------------------------------------
+def test_gaussian_kernel_on_class_grid():
+    k = gaussian_kernel_classes(13, 13 / 3)
+    assert k.size == 19  # 13 bpm / 0.664 bpm = 19.6 -> nearest odd number of taps
+    assert k.sum() == pytest.approx(1.0) and np.argmax(k) == 9 and np.allclose(k, k[::-1])
+
+
+def test_class_weights_are_smoothed_normalised_inverse_counts():
+    counts = np.zeros(128)
+    counts[40:60] = 10.0
+    counts[60:80] = 40.0
+    counts[50] = 0.0  # an empty class inside the populated range
+    w = class_weights(counts, are_counts=True).double().numpy()
+    assert w.shape == (128,) and w.sum() == pytest.approx(1.0)
+    assert np.all(np.isfinite(w))
+    assert w[50] > 0.5 * w[49]  # finite weight borrowed from its neighbours
+    assert w[45] > 2 * w[75]  # rare classes weigh more
+    # reference: inverse counts (0 when empty), convolved with the kernel, normalised
+    inv = np.where(counts > 0, 1 / np.maximum(counts, 1), 0.0)
+    ref = np.convolve(inv, gaussian_kernel_classes(13, 13 / 3), mode="same")
+    assert np.allclose(w, ref / ref.sum(), atol=1e-7)
+    # labels give the same as their counts
+    labels = np.repeat(np.arange(128), counts.astype(int))
+    assert torch.allclose(class_weights(labels, are_counts=False), torch.as_tensor(w, dtype=torch.float32))
+    with pytest.raises(ValueError, match="class indices"):
+        class_weights(np.array([0, 3, 128]), are_counts=False)
+
+
+def test_smoothed_one_hot_peaks_at_label_and_sums_to_one():
+    labels = torch.tensor([0, 5, 64, 127])
+    t = smoothed_one_hot(labels)
+    assert t.shape == (4, 128)
+    assert torch.equal(t.argmax(dim=1), labels)
+    assert torch.allclose(t.sum(dim=1), torch.ones(4))
+    assert torch.allclose(t[2, 60:64], t[2, 65:69].flip(0))  # symmetric away from edges
+    assert (t[2] > 0).sum() == 19 and t[0, 9] > 0 and t[0, 10] == 0  # 19-tap window, truncated at edges
+    # sigma 13/6 is sharper than the class-weight sigma 13/3
+    assert t[2, 64] > smoothed_one_hot(labels, sigma_bpm=13 / 3)[2, 64]
+
+
+def test_weighted_ce_and_combined_loss():
+    torch.manual_seed(0)
+    logits = torch.randn(6, 128)
+    labels = torch.tensor([3, 40, 40, 90, 100, 127])
+    w = class_weights(labels, are_counts=False)
+    ce = weighted_cross_entropy(logits, labels, w)
+    per = F.cross_entropy(logits, labels, reduction="none")
+    assert ce == pytest.approx(float((w[labels] * per).sum() / w[labels].sum()), rel=1e-5)
+    assert combined_loss(logits, labels, w, alpha=0.0) == pytest.approx(float(ce))
+    # a confidently wrong prediction: the loss grows with alpha
+    wrong = torch.full((1, 128), -3.0)
+    wrong[0, 10] = 8.0
+    lab = torch.tensor([100])
+    losses = [float(combined_loss(wrong, lab, None, alpha=a)) for a in (0, 1, 25)]
+    assert losses[0] < losses[1] < losses[2]
+    target = smoothed_one_hot(lab)
+    assert losses[2] - losses[0] == pytest.approx(25 * float(((wrong - target) ** 2).mean()), rel=1e-5)
+    soft = float(combined_loss(wrong, lab, None, alpha=25, mse_on="softmax"))
+    assert soft - losses[0] == pytest.approx(25 * float(((wrong.softmax(1) - target) ** 2).mean()), rel=1e-5)
+    with pytest.raises(ValueError, match="class indices"):
+        combined_loss(logits, torch.tensor([0, 1, 2, 3, 4, 128]), w)
+    # SE head: squared error in bpm
+    assert loss_for_head("se", torch.tensor([[70.0], [80.0]]), torch.tensor([72.0, 80.0])) == pytest.approx(2.0)
+
+
+# ----------------------------------------------------------------------------
+# windowing and split
+# ----------------------------------------------------------------------------
+def test_windowing_scales_counts_and_excludes():
+    rng = np.random.default_rng(1)
+    traces, hr = synthetic_video(rng, 75.0, n_frames=400)
+    wins, counts = make_windows(traces, hr)
+    assert counts["total"] == (400 - 64) // 10 + 1 == 34 and counts["kept"] == 34
+    assert wins.x.shape == (34, 1, 18, 64) and wins.x.dtype == np.float32
+    assert np.allclose(wins.x.min(axis=-1), -1) and np.allclose(wins.x.max(axis=-1), 1)
+    assert np.array_equal(wins.start, np.arange(0, 340, 10))
+    # signal 3 * r + c is colour c of ROI r
+    assert np.allclose(wins.x[0, 0, 3 * 2 + 1], scale_window(traces[None, 0:64, 2, 1])[0], atol=1e-6)
+
+    traces[100, 2, 1] = np.nan  # one NaN sample -> windows starting 40..100 (7)
+    traces[300:380, 4, :] = 5.0  # frozen ROI over 80 frames -> windows fully inside (starts 300..310)
+    hr = np.linspace(60, 140, 400)  # mean HR rises above 125 near the end
+    hr[200] = np.nan
+    wins, counts = make_windows(traces, hr)
+    starts = np.arange(0, 337, 10)
+    means = np.array([np.mean(hr[s:s + 64]) for s in starts])
+    assert counts["nan_signal"] == 7
+    assert counts["constant_signal"] == 2
+    assert counts["nan_hr"] == 7 - 0  # starts 140..200 contain frame 200
+    exp_oor = sum(1 for s, m in zip(starts, means) if m > 125 and not (40 <= s <= 100) and not (140 <= s <= 200)
+                  and s not in (300, 310))
+    assert counts["hr_out_of_range"] == exp_oor > 0
+    assert counts["kept"] + sum(counts[k] for k in ("nan_signal", "constant_signal", "nan_hr",
+                                                    "hr_out_of_range")) == counts["total"]
+    assert np.all((wins.hr >= 40) & (wins.hr <= 125)) and len(wins) == counts["kept"]
+    assert np.allclose(wins.hr, [np.mean(hr[s:s + 64]) for s in wins.start])
+    with pytest.raises(ValueError, match="frames"):
+        make_windows(traces, hr[:-1])
+
+
+def test_split_disjoint_from_training_frames():
+    starts = np.arange(0, 1000, 10)  # 100 windows of one video
+    idx, counts = split_windows(starts)
+    assert counts["train"] == 70 and counts["test"] == 20
+    assert counts["val_dropped_overlap"] == 6 and counts["val"] == 4  # 64-frame windows, step 10
+    train_frames = set()
+    for s in starts[idx["train"]]:
+        train_frames.update(range(s, s + 64))
+    for part in ("val", "test"):
+        for s in starts[idx[part]]:
+            assert train_frames.isdisjoint(range(s, s + 64))
+    assert starts[idx["train"]].max() < starts[idx["val"]].min() <= starts[idx["test"]].min()
+    # a short video: test windows overlapping train are dropped too
+    idx, counts = split_windows(np.arange(0, 100, 10))
+    assert counts["test_dropped_overlap"] == 2 and counts["test"] == 0
+
+
+def test_build_splits_over_videos_and_noise():
+    rng = np.random.default_rng(2)
+    videos = [(f"v{i}", *synthetic_video(rng, hr, n_frames=1000)) for i, hr in enumerate([60, 90])]
+    splits, table = build_splits(videos)
+    assert list(table.index) == ["v0", "v1"]
+    assert table["train"].sum() == len(splits["train"]) and table["test"].sum() == len(splits["test"])
+    assert set(splits["val"].video) == {"v0", "v1"}
+    split_one, _ = video_windows(*videos[0][1:], video="v0")
+    assert np.array_equal(split_one["train"].start, splits["train"].start[splits["train"].video == "v0"])
+    x = torch.zeros(64, 1, 18, 64)
+    g = torch.Generator().manual_seed(0)
+    amps = [add_uniform_noise(x, generator=g).abs().max().item() for _ in range(20)]
+    assert all(0 < a <= 5e-2 for a in amps) and np.std(amps) > 1e-3  # amplitude redrawn every call
+
+
+# ----------------------------------------------------------------------------
+# training
+# ----------------------------------------------------------------------------
+def _toy_windows(seed, hrs, n_frames=200):
+    """Windows of short synthetic videos (14 windows per 200-frame video)."""
+    rng = np.random.default_rng(seed)
+    return Windows.concat([make_windows(*synthetic_video(rng, hr, n_frames), video=i)[0]
+                           for i, hr in enumerate(hrs)])
+
+
+@pytest.fixture
+def one_thread():
+    """Small CNN steps run fastest, and immune to a busy shared CPU, on one thread."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_training_learns_and_is_deterministic(tmp_path, one_thread):
+    train = _toy_windows(0, np.linspace(50, 110, 6))
+    val = _toy_windows(1, [55, 80, 105])
+    results = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = ColourSignalCNN("clf")
+        res = train_classifier(model, train, val, epochs=6, batch_size=16, max_lr=1e-2,
+                               device="cpu", seed=3, progress=False, checkpoint_path=tmp_path / "best.pt")
+        results.append((res, model))
+    res, model = results[0]
+    h = res.history
+    assert list(h.columns[:6]) == ["epoch", "lr", "train_loss", "val_loss", "val_mae", "val_within3"]
+    assert h["train_loss"].iloc[-1] < 0.8 * h["train_loss"].iloc[0]
+    # 1cycle: min_lr = max_lr / 100 -> up to max_lr at mid-training -> back to min_lr
+    assert h["lr"].iloc[-1] == pytest.approx(1e-4) and 5e-3 < h["lr"].max() <= 1e-2
+    assert int(h["lr"].idxmax()) in (2, 3)
+    assert res.best_val_mae == h["val_mae"].min() and res.best_epoch == int(h["val_mae"].idxmin()) + 1
+    assert pd.testing.assert_frame_equal(h.drop(columns="seconds"),
+                                         results[1][0].history.drop(columns="seconds")) is None
+    ckpt = torch.load(tmp_path / "best.pt")
+    assert ckpt["epoch"] == res.best_epoch
+    for k, v in model.state_dict().items():  # the model holds the best state
+        assert torch.equal(v, ckpt["state_dict"][k])
+    metrics = evaluate(model, val)
+    assert {"mae", "within3", "coverage_4cls", "loss"} <= set(metrics)
+
+
+def test_nan_loss_stops_with_epoch_and_batch_and_keeps_good_state(one_thread):
+    data = _toy_windows(1, [60, 90])
+    torch.manual_seed(0)
+    model = ColourSignalCNN("ce")
+    with pytest.raises(TrainingDivergedError, match=r"epoch \d+, batch \d+") as info:
+        train_classifier(model, data, data, epochs=3, batch_size=8, max_lr=1e12,
+                         device="cpu", progress=False)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert info.value.epoch >= 1 and info.value.batch >= 1
+
+
+def test_lr_range_test_returns_curve_and_bounds(one_thread):
+    train = _toy_windows(2, np.linspace(50, 110, 6))
+    curve = lr_range_test(lambda: ColourSignalCNN("ce"), train, lr_min=1e-5, lr_max=1e3,
+                          points_per_decade=1, epochs_per_lr=2, batch_size=16, device="cpu", progress=False)
+    assert list(curve.columns) == ["lr", "loss", "mae", "smoothed"] and len(curve) == 9
+    assert np.allclose(np.diff(np.log10(curve["lr"])), 1.0)
+    max_lr, min_lr = pick_lr_bounds(curve)
+    assert max_lr == curve["lr"].iloc[int(curve["smoothed"].idxmin())] and min_lr == pytest.approx(max_lr / 100)
+    assert curve.attrs["max_lr"] == max_lr and 1e-5 < max_lr < 1e3
+    assert curve["loss"].iloc[-1] > curve["loss"].min()  # far too large a rate does not train
+    assert np.isfinite(curve["smoothed"]).all()
