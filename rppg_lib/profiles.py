@@ -1,7 +1,9 @@
 """Profile registry: the numbers that define each notebook's run at each size.
 
 Every notebook resolves its configuration here from its ``profile`` parameter,
-so a notebook stays a narrative and the run sizes live in one place:
+so a notebook stays a narrative and the run sizes live in one place. Each
+notebook's configurations are registered by its own module in
+:mod:`rppg_lib.configs` (``configs/<notebook>.py``), imported on first use:
 
 - ``smoke``: proves every code path runs, in about a minute (CI);
 - ``book``: the default for building the book on a 2-core CPU;
@@ -39,12 +41,24 @@ def register(notebook: str, configs: Mapping[str, Mapping[str, Any]]) -> None:
     NOTEBOOK_CONFIGS[notebook] = MappingProxyType({p: MappingProxyType(dict(configs[p])) for p in PROFILES})
 
 
+def _load_configs() -> None:
+    """Import every module of :mod:`rppg_lib.configs` (each registers one notebook)."""
+    import importlib
+    import pkgutil
+
+    from . import configs
+
+    for module in pkgutil.iter_modules(configs.__path__):
+        importlib.import_module(f"{configs.__name__}.{module.name}")
+
+
 def resolve(notebook: str, profile: str, **overrides) -> SimpleNamespace:
     """Configuration of ``notebook`` at ``profile`` as an attribute namespace.
 
     ``overrides`` replace registered values; an override that the notebook
     does not define is an error, as are unknown notebooks and profiles.
     """
+    _load_configs()
     if notebook not in NOTEBOOK_CONFIGS:
         raise ValueError(f"unknown notebook {notebook!r}; registered: {sorted(NOTEBOOK_CONFIGS)}")
     if profile not in PROFILES:
@@ -55,14 +69,3 @@ def resolve(notebook: str, profile: str, **overrides) -> SimpleNamespace:
         raise ValueError(f"unknown settings {sorted(unknown)} for {notebook}; valid: {sorted(cfg)}")
     cfg.update(overrides)
     return SimpleNamespace(profile=profile, notebook=notebook, **cfg)
-
-
-# ----------------------------------------------------------------------------
-# registered notebooks
-# ----------------------------------------------------------------------------
-register("classical_real", {
-    # UW oximetry: 18 min at 30 Hz; smoke looks at its first 4 minutes only.
-    "smoke": {"uw_max_minutes": 4.0, "window_s": 30.0, "step_s": 30.0, "welltory_subjects": 2},
-    "book": {"uw_max_minutes": None, "window_s": 30.0, "step_s": 15.0, "welltory_subjects": 4},
-    "paper": {"uw_max_minutes": None, "window_s": 30.0, "step_s": 5.0, "welltory_subjects": 4},
-})

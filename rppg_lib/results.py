@@ -35,6 +35,7 @@ __all__ = [
     "write_claims",
     "read_claims",
     "provenance",
+    "paper_numbers",
 ]
 
 CLAIM_STATUSES = ("reproduced", "not reproduced", "not testable here")
@@ -203,3 +204,27 @@ def provenance(profile: str, data_source: str, seed: int | None, wall_time_s: fl
             "python": env["python"], "platform": env["platform"], "cpu count": env["cpu_count"]}
     rows.update({f"version: {k}": v for k, v in env["packages"].items() if v is not None})
     return pd.DataFrame({"value": [str(v) for v in rows.values()]}, index=list(rows))
+
+
+PAPER_NUMBER_COLUMNS = ("table", "row", "column", "value", "unit", "page", "note")
+
+
+def paper_numbers(paper: str):
+    """The numbers a paper reports, as a DataFrame, from ``rppg_lib/paper_numbers/<paper>.csv``.
+
+    One file per paper, typed in once from the paper's text, long format with
+    columns ``table`` (e.g. "Table 2"), ``row``, ``column``, ``value``,
+    ``unit``, ``page`` and ``note``. Notebooks show these beside their own
+    numbers; they are never computed and never mixed into run records.
+    """
+    import pandas as pd
+
+    path = Path(__file__).resolve().parent / "paper_numbers" / f"{paper}.csv"
+    if not path.is_file():
+        available = sorted(p.stem for p in path.parent.glob("*.csv"))
+        raise FileNotFoundError(f"no reported numbers for {paper!r} ({path}); available: {available}")
+    df = pd.read_csv(path, comment="#")
+    missing = set(PAPER_NUMBER_COLUMNS) - set(df.columns)
+    if missing:
+        raise ValueError(f"{path} lacks columns {sorted(missing)}")
+    return df

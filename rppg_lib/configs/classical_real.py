@@ -1,0 +1,9 @@
+"""Configuration of notebooks/classical_real.ipynb (classical methods on real recordings)."""
+from ..profiles import register
+
+register("classical_real", {
+    # UW oximetry: 18 min at 30 Hz; smoke looks at its first 4 minutes only.
+    "smoke": {"uw_max_minutes": 4.0, "window_s": 30.0, "step_s": 30.0, "welltory_subjects": 2},
+    "book": {"uw_max_minutes": None, "window_s": 30.0, "step_s": 15.0, "welltory_subjects": 4},
+    "paper": {"uw_max_minutes": None, "window_s": 30.0, "step_s": 5.0, "welltory_subjects": 4},
+})
