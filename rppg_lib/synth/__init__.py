@@ -1,0 +1,21 @@
+"""A physically plausible face-video simulator for rPPG (``design/SIMULATOR_SPEC.md``).
+
+``simulate(preset, seed=0, **overrides)`` returns a :class:`~rppg_lib.record.Recording`
+of a dataset-like preset; ``write_dataset`` writes many of them to disk in the real
+dataset's layout. Modules, one job each:
+
+- :mod:`~rppg_lib.synth.pulse`: heart rate, IPFM beats, beat template, respiration
+- :mod:`~rppg_lib.synth.face`: the photo, skin / perfusion / delay maps, subject warps, background
+- :mod:`~rppg_lib.synth.motion`: head-pose trajectories and the pose -> image warp
+- :mod:`~rppg_lib.synth.optics`: melanin, pulse colour, shading, specular reflection
+- :mod:`~rppg_lib.synth.camera`: light, flicker, AE/AWB, sensor noise, gamma, codec, timing
+- :mod:`~rppg_lib.synth.nuisance`: occlusions and the flashing block
+- :mod:`~rppg_lib.synth.presets`: parameters, presets, sweeps
+- :mod:`~rppg_lib.synth.simulate`: the renderer and ``simulate``
+- :mod:`~rppg_lib.synth.writer`: ``write_dataset``
+"""
+from .presets import PARAMETERS, PRESETS, SWEEPS
+from .simulate import Scene, iter_frames, simulate
+from .writer import write_dataset
+
+__all__ = ["PARAMETERS", "PRESETS", "SWEEPS", "Scene", "iter_frames", "simulate", "write_dataset"]
