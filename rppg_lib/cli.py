@@ -3,6 +3,7 @@
     rppg run NOTEBOOK [--profile smoke|book|paper] [-p NAME VALUE ...]
     rppg book [--profile book] [-p NAME VALUE ...] [--no-build]
     rppg predict VIDEO [--method pos] [--roi skin|face|full] [--figure PNG]
+    rppg simulate --preset ubfc-like --subjects N --out DIR [--seed S] [-o NAME VALUE ...]
 
 Parameter values are read as YAML (``-p seed 3``, ``-p data_root /data/ubfc``,
 ``-p data_root null``); ``None`` is accepted for null.
@@ -60,7 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--window", type=float, default=10.0, help="HR window in seconds (default: 10)")
     predict.add_argument("--detect-every", type=int, default=10, help="run face detection every N frames")
     predict.add_argument("--figure", help="where to save the figure (default: ./VIDEO-STEM_rppg.png)")
+
+    simulate = sub.add_parser("simulate", help="write a simulated dataset in the real dataset's layout")
+    simulate.add_argument("--preset", required=True, help="simulator preset, e.g. ubfc-like or pure-like")
+    simulate.add_argument("--subjects", type=int, required=True, help="number of subjects")
+    simulate.add_argument("--out", required=True, help="output folder (finished recordings are kept)")
+    simulate.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    simulate.add_argument("-o", "--override", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                          help="simulator parameter (repeatable), e.g. -o duration_s 30")
     return parser
+
+
+def _simulate(args) -> int:
+    from .synth import write_dataset
+
+    paths = write_dataset(args.preset, args.subjects, args.out, seed=args.seed, progress=True,
+                          **_parameters(args.override))
+    print(f"{len(paths)} recordings in {args.out}")
+    return 0
 
 
 def _predict(args) -> int:
@@ -89,11 +107,11 @@ def _predict(args) -> int:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "predict":
+    if args.command in ("predict", "simulate"):
         try:
-            return _predict(args)
-        except (ValueError, FileNotFoundError) as exc:
-            print(f"rppg predict: error: {exc}", file=sys.stderr)
+            return _predict(args) if args.command == "predict" else _simulate(args)
+        except (ValueError, FileNotFoundError, OSError) as exc:
+            print(f"rppg {args.command}: error: {exc}", file=sys.stderr)
             return 1
     from .runner import NotebookError, build_book, run_notebook
 

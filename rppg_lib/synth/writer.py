@@ -111,12 +111,14 @@ def write_dataset(preset: str, n_subjects: int, out_dir, seed: int = 0, progress
             tmp = out / ".partial" / name
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            rec = simulate(preset, seed=seed, **sim_kw, **overrides)
-            info = {"preset": preset, "seed": seed, "name": name, "params": rec.meta["params"],
-                    "subject_traits": rec.meta["subject_traits"], "hr0_bpm": rec.meta["hr0_bpm"]}
-            (out / "_synth" / f"{name}.json").write_text(json.dumps(_jsonable(info), indent=1))
-            _write_one(preset, rec, tmp, out, name, writer_kw)
-            shutil.rmtree(tmp, ignore_errors=True)
+            try:  # a full disk or an interrupt leaves no partial recording behind
+                rec = simulate(preset, seed=seed, **sim_kw, **overrides)
+                info = {"preset": preset, "seed": seed, "name": name, "params": rec.meta["params"],
+                        "subject_traits": rec.meta["subject_traits"], "hr0_bpm": rec.meta["hr0_bpm"]}
+                _write_one(preset, rec, tmp, out, name, writer_kw)
+                (out / "_synth" / f"{name}.json").write_text(json.dumps(_jsonable(info), indent=1))
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
         if bar is not None:
             bar.update(1)
     if bar is not None:
