@@ -20,24 +20,15 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
-import numpy as np
 import torch
 
 from rppg_lib.colour_signals import add_uniform_noise
 from rppg_lib.losses.kopeliovich import class_weights, loss_for_head
 from rppg_lib.models import ColourSignalCNN
+from _timing import median_time  # noqa: E402  (benchmarks/ is on sys.path)
 
 
-def median_time(func, repeats: int) -> float:
-    func()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main(argv=None) -> None:

@@ -17,7 +17,6 @@ import argparse
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,18 +26,11 @@ from rppg_lib.methods import METHODS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import skin_trace  # noqa: E402
+from _timing import median_time  # noqa: E402  (benchmarks/ is on sys.path)
 
 FS = 30.0
 
 
-def median_time(func, repeats: int) -> float:
-    func()  # warm-up (imports, FFT plans, caches)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main(argv=None) -> None:
