@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-class VideoDecodeError(RuntimeError):
+class VideoDecodeError(ValueError):
     """A video could not be opened or decoded; the message names the file and frame."""
 
 
@@ -247,6 +247,10 @@ def frame_rate(header_fps: float, timestamps) -> float:
 # ----------------------------------------------------------------------------
 # writing (test videos, demos)
 # ----------------------------------------------------------------------------
+#: Pixel formats of the lossless (and full-chroma MJPEG) encoders; the rest use yuv420p.
+_PIXEL_FORMATS = {"ffv1": "bgr0", "rawvideo": "bgr24", "huffyuv": "rgb24", "mjpeg": "yuvj444p"}
+
+
 def write_video(path, frames, fps: float, timestamps=None, codec: str = "libx264",
                 options: dict | None = None) -> int:
     """Encode RGB frames to ``path`` with PyAV; returns the number of frames written.
@@ -257,7 +261,9 @@ def write_video(path, frames, fps: float, timestamps=None, codec: str = "libx264
         1 ms time base); by default frames are ``1 / fps`` apart.
     options : encoder options; libx264 defaults to ``crf=17`` (visually
         lossless, keeps a faint colour pulse) and ``preset=veryfast``.
-    Width and height must be even (yuv420p pixel format).
+    Lossless codecs keep full-resolution colour (``ffv1``, ``rawvideo``,
+    ``huffyuv``: a written recording decodes back to the same pixels); the
+    others use yuv420p, so width and height must be even.
     """
     if isinstance(frames, np.ndarray) and timestamps is not None and len(timestamps) != len(frames):
         raise ValueError(f"{len(timestamps)} timestamps for {len(frames)} frames")
@@ -272,7 +278,7 @@ def write_video(path, frames, fps: float, timestamps=None, codec: str = "libx264
     with av.open(os.fspath(path), "w") as container:
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height = first.shape[1], first.shape[0]
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = _PIXEL_FORMATS.get(codec, "yuv420p")
         stream.options = {k: str(v) for k, v in options.items()}
         if codec == "mpeg4" and "b" not in options:
             stream.bit_rate = 8_000_000  # the encoder's default (200 kb/s) erases a faint pulse
