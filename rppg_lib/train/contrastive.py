@@ -319,6 +319,29 @@ class _Loop:
         self.optimizer.step()
         return float(total.detach())
 
+    def start_epoch(self):
+        """Reset the per-epoch sums and put the networks in training mode."""
+        self.train_mode()
+        self._t0 = time.perf_counter()
+        self._sums = {"loss": 0.0, "saliency_reg": 0.0, "total": 0.0}
+        self._n_clips = 0
+
+    def account(self, task, reg, total, n, bar):
+        """Add one batch of ``n`` clips to the epoch's sums and advance the progress bar."""
+        self._n_clips += n
+        self._sums["loss"] += float(task.detach()) * n
+        self._sums["saliency_reg"] += (0.0 if reg is None else float(reg["total"].detach())) * n
+        self._sums["total"] += total * n
+        bar.set_postfix(loss=f"{float(task.detach()):.4f}")
+        bar.update(1)
+
+    def epoch_record(self) -> dict:
+        """Mean losses of the epoch, its wall time and its throughput."""
+        record = {k: v / self._n_clips for k, v in self._sums.items()}
+        record["seconds"] = time.perf_counter() - self._t0
+        record["clips_per_s"] = self._n_clips / record["seconds"]
+        return record
+
     def end_epoch(self, epoch, record, metric):
         """Record the epoch, update the kept weights and write checkpoints."""
         res = self.result
@@ -420,10 +443,7 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
 
     t_start = time.perf_counter()
     for epoch in range(epochs):
-        loop.train_mode()
-        t0 = time.perf_counter()
-        sums = {"loss": 0.0, "saliency_reg": 0.0, "total": 0.0}
-        n_clips = 0
+        loop.start_epoch()
         batches = _batches(len(recs), batch_size, rng)
         with loop.bar(len(batches), epoch, epochs) as bar:
             for b, idx in enumerate(batches):
@@ -435,18 +455,10 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
                 total = loop.step(task, reg, epoch, b)
                 if total is None:
                     break
-                k = len(idx)
-                n_clips += k
-                sums["loss"] += float(task.detach()) * k
-                sums["saliency_reg"] += (0.0 if reg is None else float(reg["total"].detach())) * k
-                sums["total"] += total * k
-                bar.set_postfix(loss=f"{float(task.detach()):.4f}")
-                bar.update(1)
+                loop.account(task, reg, total, len(idx), bar)
         if loop.result.stopped:
             break
-        record = {k: v / n_clips for k, v in sums.items()}
-        record["seconds"] = time.perf_counter() - t0
-        record["clips_per_s"] = n_clips / record["seconds"]
+        record = loop.epoch_record()
         if val is not None:
             metric = _validation_mcc(loop.model, loop.sampler, val, clip_len, fs, band_bpm, dev, batch_size)
         else:
@@ -501,11 +513,8 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
 
     t_start = time.perf_counter()
     for epoch in range(epochs):
-        loop.train_mode()
-        t0 = time.perf_counter()
-        sums = {"loss": 0.0, "saliency_reg": 0.0, "total": 0.0}
+        loop.start_epoch()
         ipr_values = []
-        n_clips = 0
         batches = _batches(len(recs), batch_size, rng)
         with loop.bar(len(batches), epoch, epochs) as bar:
             for b, idx in enumerate(batches):
@@ -524,19 +533,11 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
                 total = loop.step(task, reg, epoch, b)
                 if total is None:
                     break
-                k = len(idx)
-                n_clips += k
                 ipr_values.append(irrelevant_power_ratio(y_a.detach().double(), fs, band_bpm).cpu().numpy())
-                sums["loss"] += float(task.detach()) * k
-                sums["saliency_reg"] += (0.0 if reg is None else float(reg["total"].detach())) * k
-                sums["total"] += total * k
-                bar.set_postfix(loss=f"{float(task.detach()):.4f}")
-                bar.update(1)
+                loop.account(task, reg, total, len(idx), bar)
         if loop.result.stopped:
             break
-        record = {k: v / n_clips for k, v in sums.items()}
-        record["seconds"] = time.perf_counter() - t0
-        record["clips_per_s"] = n_clips / record["seconds"]
+        record = loop.epoch_record()
         all_ipr = np.concatenate(ipr_values)
         metric = float(np.nanmean(all_ipr)) if np.isfinite(all_ipr).any() else float("nan")
         loop.end_epoch(epoch, record, metric)
