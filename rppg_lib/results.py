@@ -83,6 +83,7 @@ def write_json_atomic(path, payload: Any) -> Path:
         with os.fdopen(fd, "w") as f:
             json.dump(_jsonable(payload), f, indent=2, sort_keys=True, allow_nan=False)
             f.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; records are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
