@@ -1,0 +1,46 @@
+"""Configuration of notebooks/gideon2021.ipynb (Gideon & Stent 2021, contrastive rPPG).
+
+``smoke`` proves every code path in about a minute; ``book`` is what the
+reader sees (about 12 minutes on 2 busy CPU cores: 16x16 crops, 15 fps, a
+PhysNet of width 16, 25 epochs, three seeds); ``paper`` is the paper's
+setting (64x64 crops, 300-frame clips at 30 fps, width 64, batch 4, 100 epochs,
+AdamW lr 1e-5) for a GPU, never run here.
+"""
+from ..profiles import register
+
+_common_paper = {
+    "preset": "ubfc-like", "n_subjects": 42, "n_val": 4, "n_test": 8, "duration_s": 60.0, "fps": 30.0,
+    "frame_size": (640, 480), "face_px": 170.0, "pulse_amplitude": None, "crop": 64, "boxes": "detect",
+    "width": 64, "batch_size": 4, "lr": 1e-5, "epochs_supervised": 100, "epochs_contrastive": 100,
+    "seeds": [0, 1, 2, 3, 4], "saliency_seeds": [0, 1, 2, 3, 4],
+    "offset_max_s": [0, 1, 2, 4, 8, 16], "offset_losses": ["pearson", "snr", "mcc"], "offset_epochs": 100,
+    "flash_subjects": 12, "flash_frame": (128, 128), "flash_face_px": 86.0, "flash_epochs": 100,
+    "flash_crop": 64, "flash_size": 0.25, "flash_grid": None,
+    "t7_grid": [(0, 0), (0, 0.1), (0, 1), (0, 10), (0.1, 0), (0.1, 0.1), (0.1, 1), (0.1, 10),
+                (1, 0), (1, 0.1), (1, 1), (1, 10), (10, 0), (10, 0.1), (10, 1), (10, 10)],
+    "t7_epochs": 100, "control_epochs": 20, "threads": 2,
+}
+
+register("gideon2021", {
+    "smoke": {
+        "preset": "ubfc-like", "n_subjects": 5, "n_val": 1, "n_test": 1, "duration_s": 20.0, "fps": 15.0,
+        "frame_size": (96, 72), "face_px": 40.0, "pulse_amplitude": 0.02, "crop": 16, "boxes": "truth",
+        "width": 8, "batch_size": 4, "lr": 3e-3, "epochs_supervised": 1, "epochs_contrastive": 1,
+        "seeds": [0], "saliency_seeds": [0],
+        "offset_max_s": [0, 4], "offset_losses": ["pearson", "snr", "mcc"], "offset_epochs": 1,
+        "flash_subjects": 3, "flash_frame": (48, 48), "flash_face_px": 32.0, "flash_epochs": 1,
+        "flash_crop": 16, "flash_size": 0.25, "flash_grid": (8, 8),
+        "t7_grid": [(0, 0), (10, 0)], "t7_epochs": 1, "control_epochs": 1, "threads": 1,
+    },
+    "book": {
+        "preset": "ubfc-like", "n_subjects": 16, "n_val": 2, "n_test": 5, "duration_s": 30.0, "fps": 15.0,
+        "frame_size": (160, 120), "face_px": 60.0, "pulse_amplitude": 0.02, "crop": 16, "boxes": "detect",
+        "width": 16, "batch_size": 4, "lr": 3e-3, "epochs_supervised": 25, "epochs_contrastive": 25,
+        "seeds": [0, 1, 2], "saliency_seeds": [0, 1, 2],
+        "offset_max_s": [0, 4, 16], "offset_losses": ["pearson", "snr", "mcc"], "offset_epochs": 25,
+        "flash_subjects": 10, "flash_frame": (64, 64), "flash_face_px": 43.0, "flash_epochs": 25,
+        "flash_crop": 16, "flash_size": 0.25, "flash_grid": (8, 8),
+        "t7_grid": [(0, 0), (10, 0), (1, 1)], "t7_epochs": 25, "control_epochs": 10, "threads": 1,
+    },
+    "paper": _common_paper,
+})

@@ -1,0 +1,199 @@
+"""Tests of rppg_lib.experiments.gideon2021 (the Gideon & Stent 2021 chapter's experiment code)."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from rppg_lib.experiments import gideon2021 as gx
+
+FS = 15.0
+
+
+def _sine(bpm, n=150, fs=FS, phase=0.0):
+    t = np.arange(n) / fs
+    return np.sin(2 * np.pi * bpm / 60.0 * t + phase)
+
+
+def test_clip_table_hr_and_ppg_statistics():
+    ref = np.stack([_sine(72), _sine(90)])
+    pred = np.stack([_sine(72), _sine(90, phase=np.pi / 2)])  # second one a quarter period late
+    tab = gx.clip_table(pred, ref, FS)
+    assert np.allclose(tab.hr_ref, [72, 90], atol=0.5)
+    assert np.allclose(tab.hr_pred, [72, 90], atol=0.5)
+    assert tab.ppg_pc[0] > 0.99 and abs(tab.ppg_pc[1]) < 0.1  # Pearson collapses with a lag
+    assert tab.ppg_mcc[1] > 0.8  # MCC does not
+    assert tab.ppg_snr[0] > 10
+
+
+def test_summarise_known_errors():
+    tab = pd.DataFrame({"hr_ref": [60.0, 80.0, 100.0], "hr_pred": [63.0, 76.0, 100.0],
+                        "ppg_pc": [1, 0, 0.5], "ppg_mcc": [1, 1, 1], "ppg_snr": [0, 3, 6]})
+    s = gx.summarise(tab)
+    assert s["rmse"] == pytest.approx(np.sqrt((9 + 16) / 3))
+    assert s["mae"] == pytest.approx(7 / 3)
+    assert s["ppg_pc"] == pytest.approx(0.5) and s["ppg_snr"] == pytest.approx(3) and s["n_clips"] == 3
+
+
+def test_baselines_predict_the_mean_and_median():
+    ref = np.stack([_sine(b) for b in (60, 70, 110)])
+    tab = gx.baseline_table(ref, FS, "mean")
+    hr = tab.hr_ref.to_numpy()
+    assert np.allclose(tab.hr_pred, hr.mean())
+    s = gx.summarise(tab)
+    assert s["rmse"] == pytest.approx(hr.std(), rel=1e-6)
+    assert np.isnan(s["pc"])  # a constant prediction has no correlation
+    assert np.allclose(gx.baseline_table(ref, FS, "median").hr_pred, np.median(hr))
+
+
+def test_classical_baseline_recovers_a_clean_pulse():
+    rng = np.random.default_rng(0)
+    n = 150
+    pulse = _sine(84, n)
+    rgb = 100 + np.stack([0.3 * pulse, 0.8 * pulse, 0.5 * pulse], axis=-1) + 0.01 * rng.standard_normal((n, 3))
+    tab = gx.classical_table(rgb[None], pulse[None], FS, "chrom")
+    assert tab.hr_pred[0] == pytest.approx(84, abs=2)
+
+
+def test_split_and_cut_clips():
+    train, val, test = gx.split_indices(10, 2, 3, seed=1)
+    assert (len(train), len(val), len(test)) == (5, 2, 3)
+    assert sorted(np.concatenate([train, val, test])) == list(range(10))
+    with pytest.raises(ValueError):
+        gx.split_indices(4, 2, 2)
+    videos = np.arange(2 * 3 * 35 * 2 * 2).reshape(2, 3, 35, 2, 2)
+    ppg = np.arange(70.0).reshape(2, 35)
+    clips, refs, idx = gx.cut_clips(videos, ppg, 10)
+    assert clips.shape == (6, 3, 10, 2, 2) and list(idx) == [0, 0, 0, 1, 1, 1]
+    assert np.array_equal(refs[4], ppg[1, 10:20]) and np.array_equal(clips[4], videos[1, :, 10:20])
+
+
+def test_offset_recordings_shift_the_reference_only():
+    videos = np.zeros((2, 3, 60, 4, 4), np.uint8)
+    ppg = np.arange(120.0).reshape(2, 60)
+    same = gx.OffsetRecordings(videos, ppg, FS, 0.0)
+    assert np.array_equal(same[1][1], ppg[1])
+    ds = gx.OffsetRecordings(videos, ppg, FS, 2.0, seed=0)
+    shifts = set()
+    for _ in range(30):
+        v, p = ds[0]
+        assert v.shape == (3, 60, 4, 4)
+        k = int(np.flatnonzero(p == 0)[0])  # where sample 0 went
+        k = k if k <= 30 else k - 60
+        assert abs(k) <= 30 and np.array_equal(p, np.roll(ppg[0], k))
+        shifts.add(k)
+    assert len(shifts) > 5  # a fresh offset per draw
+
+
+def test_hr_change_quantiles_constant_and_ramp():
+    fs, n = FS, int(40 * FS)
+    t = np.arange(n) / fs
+    const = np.sin(2 * np.pi * 1.2 * t)
+    q = gx.hr_change_quantiles(const[None], fs, lags_s=(10,))
+    assert q.loc[10, "q50"] < 0.5 and q.loc[10, "share_within_10bpm"] == 1.0
+    bpm = 60 + 1.0 * t  # +1 bpm per second
+    ramp = np.sin(2 * np.pi * np.cumsum(bpm / 60.0) / fs)
+    q = gx.hr_change_quantiles(ramp[None], fs, lags_s=(10,))
+    assert q.loc[10, "q50"] == pytest.approx(10, abs=1.5)
+
+
+class _FixedSaliency(torch.nn.Module):
+    """All the saliency mass in the top-left quarter of a 4x4 grid."""
+
+    def forward(self, x):
+        n, _, t = x.shape[:3]
+        m = torch.zeros(n, t, 4, 4)
+        m[:, :, :2, :2] = 0.25
+        return x, m
+
+
+def test_saliency_share_counts_mass_inside_the_box():
+    clip = np.random.default_rng(0).integers(0, 255, (3, 6, 16, 16)).astype(np.uint8)
+    out = gx.saliency_share(_FixedSaliency(), clip, (0, 0, 8, 8))
+    assert out["mass_in_box"] == pytest.approx(1.0)
+    assert out["area_share"] == pytest.approx(0.25)
+    assert gx.saliency_share(_FixedSaliency(), clip, (8, 8, 8, 8))["mass_in_box"] == pytest.approx(0.0)
+
+
+def _t3(sup, con, sal_delta=0.5):
+    idx = ["Mean", "Median", "Supervised", "Supervised + saliency", "Contrastive", "Contrastive + saliency"]
+    rmse = [10.0, 11.0, sup, sup + sal_delta, con, con + sal_delta]
+    return pd.DataFrame({"rmse": rmse, "mae": rmse, "pc": [np.nan, 0, .9, .9, .9, .9],
+                         "ppg_pc": [0, 0, .5, .5, .1, .1], "ppg_mcc": [.3, .3, .8, .8, .7, .7],
+                         "ppg_snr": [-5, -5, 5, 5, 8, 8]}, index=idx)
+
+
+def test_claims_are_computed_and_gated():
+    hr = pd.DataFrame({"q50": [2.4]}, index=pd.Index([10], name="lag_s"))
+    fig5 = pd.DataFrame({"mcc": [2.0, 2.5], "pearson": [2.0, 9.0], "snr": [6.0, 7.0], "Mean": [10.0, 10.0]},
+                        index=[0, 8])
+    sal = {"contrastive": {"mass_in_box": 0.3, "area_share": 0.05},
+           "supervised": {"mass_in_box": 0.01, "area_share": 0.05}, "supervised_rmse": 3.0,
+           "contrastive_tracks_flash": 1.0}
+    t7 = pd.DataFrame({"rmse_change": [0.0, 1.0]}, index=pd.MultiIndex.from_tuples([(0, 0), (10, 0)]))
+    good = {c["claim"]: c["status"] for c in gx.build_claims(_t3(2.0, 3.0), fig5, sal, t7, hr, True, "sim")}
+    assert set(good.values()) <= {"reproduced", "not reproduced", "not testable here"}
+    assert good["Contrastive training without labels is on par with supervised training"] == "reproduced"
+    assert good["Supervised and contrastive models beat the mean and median baselines by far"] == "reproduced"
+    assert good["MCC stays accurate under desynchronisation while PC degrades"] == "reproduced"
+    assert good["Median HR change is about 2.5 bpm over 10 s"] == "not testable here"  # synthetic data
+    assert good["Saliency regulariser weights barely change accuracy"] == "reproduced"
+    real = {c["claim"]: c["status"] for c in gx.build_claims(_t3(2.0, 6.0), fig5, sal, t7, hr, False, "real")}
+    assert real["Contrastive training without labels is on par with supervised training"] == "not reproduced"
+    assert real["Median HR change is about 2.5 bpm over 10 s"] == "reproduced"
+    failed = {c["claim"]: c["status"] for c in gx.build_claims(_t3(9.5, 9.0), None, None, None, hr, True, "sim")}
+    assert failed["Contrastive training without labels is on par with supervised training"] == "not testable here"
+    assert failed["Supervised and contrastive models beat the mean and median baselines by far"] == "not reproduced"
+
+
+def test_prepare_simulated_caches_and_maps_the_flash_block(tmp_path):
+    kw = dict(seed=0, duration_s=3.0, fps=15.0, width=48, height=48, face_px=32.0, crop=16, boxes="truth",
+              cache_dir=tmp_path, flash_block=True)
+    data = gx.prepare_simulated("ubfc-like", 2, **kw)
+    assert data.videos.shape == (2, 3, 45, 16, 16) and data.videos.dtype == np.uint8
+    assert data.ppg.shape == (2, 45) and data.fps == 15.0 and data.source == "simulated: ubfc-like"
+    x, y, w, h = data.meta[0]["flash_box_crop"]
+    assert w > 0 and h > 0 and 60 <= data.meta[0]["flash_bpm"] <= 180
+    assert len(list(tmp_path.glob("sim_*.npz"))) == 1
+    again = gx.prepare_simulated("ubfc-like", 2, **kw)
+    assert np.array_equal(again.videos, data.videos) and np.array_equal(again.ppg, data.ppg)
+    assert data.rgb.shape == (2, 45, 3)
+
+
+def test_run_model_both_kinds_end_to_end(tmp_path):
+    data = gx.prepare_simulated("ubfc-like", 4, seed=0, duration_s=11.0, fps=15.0, width=48, height=48,
+                                face_px=32.0, crop=16, boxes="truth", cache_dir=tmp_path)
+    split = gx.split_indices(4, 1, 1, 0)
+    for kind, sal in (("supervised", False), ("contrastive", True)):
+        r = gx.run_model(data, split, kind=kind, saliency=sal, width=4, epochs=1, seed=0)
+        assert len(r["table"]) == 1 and r["pred"].shape == (1, 150)
+        assert r["clips_per_s"] > 0 and r["epochs"] == 1 and (r["sampler"] is not None) == sal
+    r = gx.run_model(data, split, kind="supervised", loss="pearson", max_offset_s=2.0, width=4, epochs=1)
+    assert np.isfinite(r["summary"]["rmse"])
+    with pytest.raises(ValueError):
+        gx.run_model(data, split, kind="nope", epochs=1)
+
+
+def test_claims_leave_out_models_that_did_not_learn():
+    hr = pd.DataFrame({"q50": [2.4]}, index=pd.Index([10], name="lag_s"))
+    t3 = _t3(2.0, 9.5, sal_delta=0.5)
+    t3.loc["Contrastive + saliency", "rmse"] = 20.0  # +10.5 bpm, but the contrastive model never learned
+    t7 = pd.DataFrame({"rmse": [9.0, 12.0], "rmse_change": [0.0, 3.0]},
+                      index=pd.MultiIndex.from_tuples([(0, 0), (10, 0)]))
+    got = {c["claim"]: c for c in gx.build_claims(t3, None, None, t7, hr, True, "sim")}
+    assert got["The saliency sampler changes accuracy little"]["status"] == "reproduced"
+    assert "left out" in got["The saliency sampler changes accuracy little"]["evidence"]
+    assert got["Saliency regulariser weights barely change accuracy"]["status"] == "not testable here"
+    assert got["Contrastive training without labels is on par with supervised training"]["status"] == "not reproduced"
+
+
+def test_prepare_ubfc_reads_the_real_layout(tmp_path):
+    from rppg_lib.data import write_ubfc_rppg_recording
+    from rppg_lib.synth import simulate
+
+    for s in range(2):
+        rec = simulate("ubfc-like", seed=0, subject=s, duration_s=3.0, width=160, height=120, face_px=60.0)
+        write_ubfc_rppg_recording(tmp_path, rec, subject=s + 1)
+    data = gx.prepare_ubfc(tmp_path, 2, seconds=2.0, fps=15.0, crop=16)
+    assert data.source == "real: UBFC-rPPG" and data.fps == 15.0
+    assert data.videos.shape == (2, 3, 30, 16, 16) and data.ppg.shape == (2, 30)
+    assert np.isfinite(data.ppg).all() and data.videos.std() > 0
