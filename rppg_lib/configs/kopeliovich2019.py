@@ -1,0 +1,49 @@
+"""Configuration of notebooks/kopeliovich2019.ipynb (Kopeliovich et al. 2019, colour-signal CNN).
+
+videos : (camera, scenario, subject) of the simulated videos (``kopeliovich`` preset);
+    ignored when the notebook is given ``data_root`` (the OSF colour signals).
+duration_s : length of each simulated video (the paper: 60-80 s).
+resolution_scale : render each camera at this fraction of its preset size (1 = preset).
+detect_every, detect_width : Haar detection on every n-th frame, downscaled to this width
+    (the paper: every frame, full size); boxes in between are held, then averaged over 20 frames.
+render_workers : processes rendering videos in parallel (first run only; then cached).
+epochs, batch_size : training of every model (the paper: 5000 epochs, batch 1024).
+lr_* : the LR range test (the paper: 1e-7 to 10, 5 epochs per LR, on CL+F).
+mse_readings : readings of Eq. 5's MSE trained for CL and CL+F ("logits" = raw outputs as
+    printed, "softmax" = probabilities); the headline one is chosen by validation MAE.
+transfer_epochs : epochs of each Table 3 model.
+"""
+from ..profiles import register
+
+_BOOK_VIDEOS = ([(cam, "stationary", s) for cam in ("cam1", "cam2", "cam3") for s in (0, 1, 2, 3)]
+                + [(cam, "mixed", s) for cam in ("cam1", "cam2", "cam3") for s in (4, 5)])
+_PAPER_VIDEOS = ([(cam, "stationary", s % 8, s // 8) for cam in ("cam1", "cam2", "cam3") for s in range(12)]
+                 + [(cam, "mixed", s) for cam in ("cam1", "cam2", "cam3") for s in (0, 1, 2, 3, 4, 5)])
+
+register("kopeliovich2019", {
+    "smoke": {
+        "videos": [("cam1", "stationary", 0), ("cam2", "mixed", 1), ("cam3", "stationary", 2)],
+        "duration_s": 55.0, "resolution_scale": 0.5, "detect_every": 10, "detect_width": None,
+        "render_workers": 1,
+        "epochs": 1, "batch_size": 64,
+        "lr_min": 1e-3, "lr_max": 1e-1, "lr_points_per_decade": 1, "lr_epochs": 1, "lr_criterion": "loss",
+        "mse_readings": ["logits", "softmax"], "transfer_epochs": 1,
+    },
+    "book": {
+        "videos": _BOOK_VIDEOS,
+        "duration_s": 70.0, "resolution_scale": 1.0, "detect_every": 5, "detect_width": 320,
+        "render_workers": 2,
+        "epochs": 25, "batch_size": 128,
+        "lr_min": 1e-7, "lr_max": 10.0, "lr_points_per_decade": 1, "lr_epochs": 1, "lr_criterion": "loss",
+        "mse_readings": ["logits", "softmax"], "transfer_epochs": 25,
+    },
+    "paper": {
+        # 12 stationary + 6 mixed videos per camera over 8 subjects (``take`` 1 = a second session of subjects 0-3).
+        "videos": _PAPER_VIDEOS,
+        "duration_s": 70.0, "resolution_scale": 1.0, "detect_every": 1, "detect_width": None,
+        "render_workers": 2,
+        "epochs": 5000, "batch_size": 1024,
+        "lr_min": 1e-7, "lr_max": 10.0, "lr_points_per_decade": 4, "lr_epochs": 5, "lr_criterion": "loss",
+        "mse_readings": ["logits", "softmax"], "transfer_epochs": 5000,
+    },
+})

@@ -1,0 +1,489 @@
+"""Experiments of Kopeliovich et al. 2019 ("Architectural tricks for deep learning in rPPG").
+
+Library code behind ``notebooks/kopeliovich2019.ipynb``:
+
+- :func:`video_specs` / :func:`simulated_video`: one simulated video of the
+  ``kopeliovich`` preset (camera, scenario, subject, session seed) turned into
+  the paper's colour signals (Section 4.1.1: Viola-Jones box, averaged over the
+  last 20 frames, six ROIs, 18 signals), cached on disk as ``.npz`` keyed by
+  everything that defines them, so a rerun skips rendering and detection.
+- :func:`osf_videos`: the same from the authors' OSF colour signals
+  (:mod:`rppg_lib.data.kopeliovich_osf`).
+- :func:`build_dataset`: windows and the per-video 70/10/20 split of every
+  video (:func:`rppg_lib.colour_signals.build_splits`) with the camera and
+  scenario of each window, and the sample counts of Table 1.
+- :func:`train_model` / :func:`subset_metrics`: one of the four models (SE, CE,
+  CL, CL+F) trained with :func:`rppg_lib.train.classifier.train_classifier` and
+  scored per test subset (Table 2), :func:`camera_transfer` (Table 3),
+  :func:`classical_baseline` (POS / CHROM on the same test windows, a row the
+  paper does not have).
+- :func:`paper_table` / :func:`side_by_side`: the paper's numbers (from
+  ``rppg_lib/paper_numbers/kopeliovich2019.csv``) next to ours.
+
+Session seeds: the paper's cameras were used *alternately*, so each (camera,
+scenario, subject, take) video is a separate simulated session with seed
+``seed * 10000 + 1000 * take + 100 * camera + 10 * scenario + subject``; the
+simulator would otherwise give the three cameras of a subject the same pulse
+and motion.
+The reference HR of a simulated video is the simulator's instantaneous HR at
+each frame (the paper's came from a pulse oximeter), averaged per window.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import methods as _methods
+from .. import results as _results
+from .. import signal as _signal
+from ..colour_signals import WINDOW, Windows, build_splits
+from ..metrics import hr_metrics
+from ..models.kopeliovich import ColourSignalCNN
+from ..train.classifier import evaluate, predict_outputs, train_classifier
+
+with warnings.catch_warnings():  # the training loops import tqdm.auto; without ipywidgets it
+    warnings.simplefilter("ignore")  # falls back to text and warns once: import it quietly here
+    import tqdm.auto  # noqa: F401
+
+__all__ = [
+    "CAMERAS", "SCENARIOS", "SUBSETS", "MODEL_NAMES", "HR_RANGE", "CACHE_VERSION",
+    "VideoSpec", "Video", "Dataset", "default_cache_dir", "video_grid", "video_specs", "session_seed",
+    "simulated_video", "simulated_videos", "osf_videos", "build_dataset", "sample_counts",
+    "train_model", "subset_metrics", "camera_transfer", "classical_baseline", "constant_baseline",
+    "paper_table", "paper_sample_counts", "side_by_side", "inference_latency", "predictions",
+]
+
+CAMERAS = ("cam1", "cam2", "cam3")
+SCENARIOS = ("stationary", "mixed")
+#: Test subsets of Table 2, in the paper's column order.
+SUBSETS = ("Stationary", "Mixed Motion", "Cam1", "Cam2", "Cam3", "Full test set")
+#: Model names of the paper by head.
+MODEL_NAMES = {"se": "SE", "ce": "CE", "cl": "CL", "clf": "CL+F"}
+HR_RANGE = (40.0, 125.0)
+#: Bump when the cached colour signals would change for the same settings.
+CACHE_VERSION = 1
+
+_SCENARIO_LABEL = {"stationary": "Stationary", "mixed": "Mixed Motion"}
+
+
+def default_cache_dir() -> Path:
+    """``.cache/kopeliovich2019`` at the repository root (git-ignored)."""
+    return Path(__file__).resolve().parents[2] / ".cache" / "kopeliovich2019"
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    """One simulated video: camera ``cam1..3``, scenario ``stationary|mixed``, subject, session seed."""
+
+    camera: str
+    scenario: str
+    subject: int
+    seed: int
+    take: int = 0
+
+    @property
+    def video_id(self) -> str:
+        take = f"_take{self.take}" if self.take else ""
+        return f"{self.camera}_{self.scenario}_s{self.subject}{take}_seed{self.seed}"
+
+
+@dataclass
+class Video:
+    """Colour signals of one video: traces ``(T, 6, 3)``, HR per frame, face-detection facts."""
+
+    video_id: str
+    camera: str
+    scenario: str
+    subject: str
+    fps: float
+    traces: np.ndarray
+    hr: np.ndarray
+    meta: dict
+
+
+def session_seed(seed: int, camera: str, scenario: str, subject: int, take: int = 0) -> int:
+    """Distinct session seed for every (camera, scenario, subject, take) of one run seed."""
+    if not 0 <= int(subject) < 10 or not 0 <= int(take) < 10:
+        raise ValueError(f"subject and take must be in 0..9, got {subject}, {take}")
+    return (int(seed) * 10000 + 1000 * int(take) + 100 * CAMERAS.index(camera) + 10 * SCENARIOS.index(scenario)
+            + int(subject))
+
+
+def video_grid(cameras=CAMERAS, stationary_subjects=(0,), mixed_subjects=(0,)) -> list[tuple]:
+    """``(camera, scenario, subject)`` for every camera x (stationary subjects + mixed subjects)."""
+    return [(cam, scen, int(s)) for cam in cameras
+            for scen, subjects in (("stationary", stationary_subjects), ("mixed", mixed_subjects)) for s in subjects]
+
+
+def video_specs(videos, seed: int = 0) -> list[VideoSpec]:
+    """One :class:`VideoSpec` per ``(camera, scenario, subject[, take])``, each its own session seed.
+
+    ``take`` numbers repeated recordings of the same subject, camera and scenario.
+    """
+    specs = []
+    for item in videos:
+        cam, scenario, subject = item[:3]
+        take = int(item[3]) if len(item) > 3 else 0
+        if cam not in CAMERAS:
+            raise ValueError(f"unknown camera {cam!r}; use {CAMERAS}")
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}; use {SCENARIOS}")
+        specs.append(VideoSpec(cam, scenario, int(subject), session_seed(seed, cam, scenario, subject, take), take))
+    return specs
+
+
+def _cache_file(cache_dir, spec: VideoSpec, settings: dict) -> Path:
+    key = {"version": CACHE_VERSION, "preset": "kopeliovich", "camera": spec.camera, "scenario": spec.scenario,
+           "subject": spec.subject, "seed": spec.seed, **settings}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"{spec.video_id}_{digest}.npz"
+
+
+def _render(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_every: int,
+            detect_width) -> dict:
+    """Render one video and extract the six ROI traces (the expensive part)."""
+    from .. import synth
+    from ..synth.presets import resolve as resolve_preset
+    from ..video import detect_faces, roi_traces
+
+    overrides = {"camera": spec.camera, "scenario": spec.scenario, "subject": spec.subject,
+                 "duration_s": float(duration_s)}
+    if resolution_scale != 1.0:
+        p = resolve_preset("kopeliovich", {"camera": spec.camera, "scenario": spec.scenario})
+        overrides.update(width=int(round(p["width"] * resolution_scale / 2)) * 2,
+                         height=int(round(p["height"] * resolution_scale / 2)) * 2,
+                         face_px=float(p["face_px"]) * resolution_scale)
+    t0 = time.perf_counter()
+    rec = synth.simulate("kopeliovich", spec.seed, **overrides)
+    t1 = time.perf_counter()
+    track = detect_faces(rec.frames, every=detect_every, smoothing="mean20", detect_width=detect_width,
+                         on_missing="nan")
+    boxes = np.asarray(track, dtype=float)
+    traces = roi_traces(rec.frames, boxes, rois="kopeliovich2019")
+    t2 = time.perf_counter()
+    return {"traces": traces.astype(np.float64), "hr": np.asarray(rec.hr, float), "boxes": boxes,
+            "fps": float(rec.fps), "frame_shape": np.asarray(rec.frames.shape[1:3]),
+            "detection_rate": float(track.detection_rate), "render_s": t1 - t0, "extract_s": t2 - t1}
+
+
+def simulated_video(spec: VideoSpec, duration_s: float = 70.0, resolution_scale: float = 1.0,
+                    detect_every: int = 1, detect_width=None, cache_dir=None) -> Video:
+    """Colour signals of one simulated video, from the cache when present.
+
+    ``resolution_scale`` < 1 renders the camera at a fraction of its preset
+    size (face box scaled alike), ``detect_every`` / ``detect_width`` thin and
+    downscale the Haar detection (the paper: every frame, full resolution).
+    The cache key holds every one of these settings.
+    """
+    settings = {"duration_s": float(duration_s), "resolution_scale": float(resolution_scale),
+                "detect_every": int(detect_every), "detect_width": detect_width, "smoothing": "mean20",
+                "rois": "kopeliovich2019"}
+    cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    path = _cache_file(cache_dir, spec, settings)
+    cached = path.is_file()
+    if cached:
+        with np.load(path) as z:
+            data = {k: z[k] for k in z.files}
+    else:
+        data = _render(spec, duration_s, resolution_scale, detect_every, detect_width)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in data.items()})
+        tmp.replace(path)
+    meta = {"cached": cached, "cache_file": str(path), "detection_rate": float(data["detection_rate"]),
+            "render_s": float(data["render_s"]), "extract_s": float(data["extract_s"]),
+            "frame_shape": tuple(int(v) for v in data["frame_shape"]), "boxes": data["boxes"], **settings}
+    return Video(spec.video_id, spec.camera, spec.scenario, f"subject{spec.subject}", float(data["fps"]),
+                 data["traces"], data["hr"], meta)
+
+
+def _simulated_video_kw(args):
+    spec, kw = args
+    return simulated_video(spec, **kw)
+
+
+def simulated_videos(specs, workers: int = 1, **kwargs) -> list[Video]:
+    """:func:`simulated_video` of every spec, in order; ``workers`` > 1 renders in parallel processes."""
+    specs = list(specs)
+    if workers <= 1 or len(specs) <= 1:
+        return [simulated_video(s, **kwargs) for s in specs]
+    torch_threads = torch.get_num_threads()
+    with ProcessPoolExecutor(max_workers=int(workers)) as pool:
+        out = list(pool.map(_simulated_video_kw, [(s, kwargs) for s in specs]))
+    torch.set_num_threads(torch_threads)
+    return out
+
+
+def _norm_camera(name: str) -> str:
+    n = str(name).strip().lower().replace(" ", "")
+    if n not in CAMERAS:
+        raise ValueError(f"unknown camera {name!r} (expected Cam1, Cam2 or Cam3)")
+    return n
+
+
+def _norm_scenario(name: str) -> str:
+    n = str(name).strip().lower().replace(" ", "").replace("_", "")
+    if n.startswith("stat"):
+        return "stationary"
+    if n.startswith("mixed"):
+        return "mixed"
+    raise ValueError(f"unknown scenario {name!r} (expected Stationary or Mixed Motion)")
+
+
+def osf_videos(root) -> list[Video]:
+    """The authors' colour signals (expected layout of :mod:`rppg_lib.data.kopeliovich_osf`)."""
+    from ..data import load_kopeliovich_osf
+
+    out = []
+    for rec in load_kopeliovich_osf(root):
+        out.append(Video(str(rec.session), _norm_camera(rec.camera), _norm_scenario(rec.scenario), rec.subject,
+                         float(rec.fps), np.asarray(rec.traces, float), np.asarray(rec.hr, float),
+                         {"cached": True, "detection_rate": np.nan, "render_s": 0.0, "extract_s": 0.0}))
+    if not out:
+        raise ValueError(f"no videos in {root}")
+    return out
+
+
+# ----------------------------------------------------------------------------
+# dataset
+# ----------------------------------------------------------------------------
+@dataclass
+class Dataset:
+    """Windows of every video, split per video; ``info`` maps video id -> camera, scenario, subject."""
+
+    splits: dict
+    counts: pd.DataFrame
+    info: pd.DataFrame
+    videos: dict
+
+    def part(self, split: str, cameras=None, scenarios=None) -> Windows:
+        """The windows of ``split`` ("train", "val", "test") from the given cameras / scenarios."""
+        w = self.splits[split]
+        cam = self.info.loc[w.video.astype(str), "camera"].to_numpy()
+        scen = self.info.loc[w.video.astype(str), "scenario"].to_numpy()
+        keep = np.ones(len(w), bool)
+        if cameras is not None:
+            keep &= np.isin(cam, list(cameras))
+        if scenarios is not None:
+            keep &= np.isin(scen, list(scenarios))
+        return w.subset(np.flatnonzero(keep))
+
+    def subsets(self, split: str = "test") -> dict:
+        """Table 2's test subsets: Stationary, Mixed Motion, Cam1-3, Full test set."""
+        return {"Stationary": self.part(split, scenarios=["stationary"]),
+                "Mixed Motion": self.part(split, scenarios=["mixed"]),
+                "Cam1": self.part(split, cameras=["cam1"]), "Cam2": self.part(split, cameras=["cam2"]),
+                "Cam3": self.part(split, cameras=["cam3"]), "Full test set": self.splits[split]}
+
+
+def build_dataset(videos: list[Video], hr_range=HR_RANGE) -> Dataset:
+    """Windows (64 frames, step 10, [-1, 1]) and the per-video 70/10/20 split of every video."""
+    splits, counts = build_splits(((v.video_id, v.traces, v.hr) for v in videos), hr_min=hr_range[0],
+                                  hr_max=hr_range[1])
+    info = pd.DataFrame([{"video": v.video_id, "camera": v.camera, "scenario": v.scenario, "subject": v.subject,
+                          "detection_rate": v.meta.get("detection_rate", np.nan)} for v in videos]).set_index("video")
+    counts = counts.join(info)
+    return Dataset(splits, counts, info, {v.video_id: v for v in videos})
+
+
+def sample_counts(ds: Dataset) -> pd.DataFrame:
+    """Table 1: "train / val / test" sample counts per camera (rows) and scenario (columns)."""
+    c = ds.counts
+    rows = {}
+    for cam in [*CAMERAS, None]:
+        row = {}
+        for scen in [*SCENARIOS, None]:
+            keep = np.ones(len(c), bool)
+            if cam is not None:
+                keep &= (c.camera == cam).to_numpy()
+            if scen is not None:
+                keep &= (c.scenario == scen).to_numpy()
+            sel = c[keep]
+            row[_SCENARIO_LABEL.get(scen, "Both")] = "{} / {} / {}".format(*(int(sel[k].sum()) for k in
+                                                                          ("train", "val", "test")))
+        rows[cam.capitalize() if cam else "All"] = row
+    return pd.DataFrame(rows).T
+
+
+# ----------------------------------------------------------------------------
+# models
+# ----------------------------------------------------------------------------
+def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_size: int = 1024,
+                max_lr: float = 5.8e-3, min_lr=None, mse_on: str = "logits", device="cpu", seed: int = 0,
+                noise=(5e-3, 5e-2)):
+    """Train one of the paper's models; returns ``(model, TrainResult, seconds)``.
+
+    If the loss diverges, training restarts once from scratch with ``max_lr / 10``
+    (``result.max_lr_used`` says which LR produced the model).
+    """
+    from ..train.classifier import TrainingDivergedError
+
+    t0 = time.perf_counter()
+    lr = float(max_lr)
+    for attempt in range(2):
+        torch.manual_seed(seed)
+        model = ColourSignalCNN(head, hr_min=HR_RANGE[0], hr_max=HR_RANGE[1])
+        try:
+            res = train_classifier(model, train, val, epochs=epochs, batch_size=batch_size, max_lr=lr,
+                                   min_lr=None if min_lr is None else min_lr * lr / max_lr, device=device,
+                                   seed=seed, progress=False, noise=noise, mse_on=mse_on)
+            break
+        except TrainingDivergedError:
+            if attempt == 1:
+                raise
+            lr /= 10.0
+    res.max_lr_used = lr
+    return model, res, time.perf_counter() - t0
+
+
+def subset_metrics(model, subsets: dict, device="cpu") -> pd.DataFrame:
+    """MAE, coverage at +-3 bpm, the paper's +-4-class coverage and n of ``model`` on each subset."""
+    rows = {}
+    for name, w in subsets.items():
+        if len(w) == 0:
+            rows[name] = {"n": 0, "mae": np.nan, "cover3": np.nan, "cover_4cls": np.nan}
+            continue
+        m = evaluate(model, w, device=device)
+        rows[name] = {"n": len(w), "mae": m["mae"], "cover3": 100 * m["within3"],
+                      "cover_4cls": 100 * m.get("coverage_4cls", np.nan)}
+    return pd.DataFrame(rows).T
+
+
+def predictions(model, w: Windows, device="cpu") -> np.ndarray:
+    """Predicted HR (bpm, argmax class centre or the SE output) of every window."""
+    from ..models.kopeliovich import predict_bpm
+
+    out = predict_outputs(model, w.x, device=device)
+    return predict_bpm(out, model.hr_min, model.hr_max)
+
+
+def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
+                    mse_on: str = "logits", device="cpu", seed: int = 0, head: str = "clf"):
+    """Table 3: CL+F trained on one camera or two (two-camera training sets halved at random).
+
+    Returns ``(mae table rows (CL+F)_i / (CL+F)_i,j x Cam1..3 + Full test set, train sizes, seconds)``.
+    """
+    rng = np.random.default_rng(seed)
+    subsets = ds.subsets("test")
+    keep = ["Cam1", "Cam2", "Cam3", "Full test set"]
+    combos = [(1,), (2,), (3,), (1, 2), (1, 3), (2, 3)]
+    rows, sizes, secs = {}, {}, 0.0
+    for combo in combos:
+        cams = [f"cam{i}" for i in combo]
+        train, val = ds.part("train", cameras=cams), ds.part("val", cameras=cams)
+        if len(combo) == 2:  # "reduced by removing random 50 % of the samples"
+            train = train.subset(np.sort(rng.choice(len(train), len(train) // 2, replace=False)))
+        name = "(CL+F)" + ",".join(map(str, combo))
+        if len(train) < 2 or len(val) == 0:
+            rows[name] = {k: np.nan for k in keep}
+            sizes[name] = len(train)
+            continue
+        model, res, s = train_model(head, train, val, epochs=epochs, batch_size=batch_size, max_lr=max_lr,
+                                    mse_on=mse_on, device=device, seed=seed)
+        secs += s
+        m = subset_metrics(model, {k: subsets[k] for k in keep}, device)
+        rows[name] = m["mae"].to_dict()
+        sizes[name] = len(train)
+    return pd.DataFrame(rows).T, pd.Series(sizes, name="train windows"), secs
+
+
+def classical_baseline(ds: Dataset, subsets: dict, method_names=("POS", "CHROM"), roi: int = 5,
+                       band_bpm=HR_RANGE) -> pd.DataFrame:
+    """POS / CHROM on the raw RGB of ROI ``roi`` (5 = the full box) of each test window.
+
+    HR = peak of the zero-padded periodogram of the method's pulse inside
+    ``band_bpm`` (40-125 bpm, the classifier's range). Returns one row per
+    method with MAE and coverage at +-3 bpm on each subset.
+    """
+    out = {}
+    for name in method_names:
+        fn = _methods.METHODS[name] if name in _methods.METHODS else _methods.METHODS[name.lower()]
+        row = {}
+        for sub, w in subsets.items():
+            if len(w) == 0:
+                row[(sub, "MAE")], row[(sub, "Cover")] = np.nan, np.nan
+                continue
+            est = np.empty(len(w))
+            for i, (vid, s) in enumerate(zip(w.video.astype(str), w.start)):
+                v = ds.videos[vid]
+                rgb = v.traces[s:s + WINDOW, roi, :]
+                est[i] = _signal.estimate_hr(fn(rgb, v.fps), v.fps, band_bpm)
+            m = hr_metrics(est, w.hr)
+            row[(sub, "MAE")], row[(sub, "Cover")] = m["mae"], 100 * m["within3"]
+        out[name] = row
+    return pd.DataFrame(out).T
+
+
+def constant_baseline(train: Windows, subsets: dict) -> pd.DataFrame:
+    """A model that always answers the mean training HR: MAE and coverage at +-3 bpm per subset.
+
+    What a network that learnt only the label distribution would score.
+    """
+    value = float(np.mean(train.hr))
+    row = {}
+    for sub, w in subsets.items():
+        if len(w) == 0:
+            row[(sub, "MAE")], row[(sub, "Cover")] = np.nan, np.nan
+            continue
+        m = hr_metrics(np.full(len(w), value), w.hr)
+        row[(sub, "MAE")], row[(sub, "Cover")] = m["mae"], 100 * m["within3"]
+    return pd.DataFrame({f"training mean ({value:.1f} bpm)": row}).T
+
+
+def inference_latency(model, n_windows: int = 1, repeats: int = 50) -> float:
+    """Median wall time (ms) of one forward pass on ``n_windows`` windows, eval mode, CPU."""
+    model = model.cpu().eval()
+    x = torch.zeros(n_windows, 1, model.n_signals, model.window)
+    times = []
+    with torch.no_grad():
+        for _ in range(3):
+            model(x)
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            model(x)
+            times.append(time.perf_counter() - t0)
+    return 1000 * float(np.median(times))
+
+
+# ----------------------------------------------------------------------------
+# the paper's numbers
+# ----------------------------------------------------------------------------
+def paper_table(table: str) -> pd.DataFrame:
+    """One table of ``paper_numbers/kopeliovich2019.csv`` pivoted to the paper's layout (rows x columns)."""
+    df = _results.paper_numbers("kopeliovich2019")
+    df = df[df["table"] == table]
+    if df.empty:
+        raise KeyError(f"no numbers for {table!r} in kopeliovich2019.csv")
+    rows = list(dict.fromkeys(df["row"]))
+    cols = list(dict.fromkeys(df["column"]))
+    return df.pivot(index="row", columns="column", values="value").loc[rows, cols]
+
+
+def side_by_side(ours: pd.DataFrame, paper: pd.DataFrame, ours_label: str, paper_label: str = "paper") -> pd.DataFrame:
+    """Interleave two tables of the same layout: each column as (column, paper) and (column, ours)."""
+    cols = [c for c in paper.columns if c in ours.columns]
+    rows = list(paper.index) + [r for r in ours.index if r not in paper.index]
+    parts = {}
+    for c in cols:
+        parts[(c, paper_label)] = paper[c].reindex(rows)
+        parts[(c, ours_label)] = ours[c].reindex(rows)
+    return pd.DataFrame(parts, index=rows)
+
+
+def paper_sample_counts() -> pd.DataFrame:
+    """Table 1 of the paper in the layout of :func:`sample_counts`."""
+    t = paper_table("Table 1")
+    out = {}
+    for row in t.index:
+        out[row] = {c: " / ".join(str(int(t.loc[row, f"{c} {k}"])) for k in ("train", "val", "test"))
+                    for c in ("Stationary", "Mixed Motion", "Both")}
+    return pd.DataFrame(out).T

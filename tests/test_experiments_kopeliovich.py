@@ -1,0 +1,184 @@
+"""Tests of rppg_lib.experiments.kopeliovich2019 (data building, caching, tables, camera transfer)."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from rppg_lib.experiments import kopeliovich2019 as K
+
+FS = 15.0
+
+
+def pulse_traces(hr_bpm, n_frames=1050, seed=0):
+    """ROI traces (T, 6, 3): skin-coloured levels with a pulse of skin-like colour at ``hr_bpm``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_frames) / FS
+    pulse = np.sin(2 * np.pi * hr_bpm / 60 * t)
+    dc = np.array([180.0, 140.0, 120.0])
+    ac = np.array([0.33, 0.77, 0.53]) * 0.5
+    tr = dc[None, None, :] * (1 + 0.0003 * rng.standard_normal((n_frames, 6, 3)))
+    return tr + ac[None, None, :] * pulse[:, None, None]
+
+
+def make_video(camera, scenario, hr=72.0, n_frames=1050, seed=0):
+    vid = f"{camera}_{scenario}_{seed}"
+    return K.Video(vid, camera, scenario, f"subject{seed}", FS, pulse_traces(hr, n_frames, seed),
+                   np.full(n_frames, hr), {"detection_rate": 1.0, "cached": True})
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    videos = [make_video(c, s, hr=60 + 10 * i, seed=i)
+              for i, (c, s) in enumerate([(c, s) for c in K.CAMERAS for s in K.SCENARIOS])]
+    return K.build_dataset(videos)
+
+
+def test_session_seeds_are_distinct_and_validated():
+    grid = K.video_grid(K.CAMERAS, range(8), range(6))
+    assert len(grid) == 3 * 14
+    specs = K.video_specs(grid + [("cam1", "stationary", 0, 1)], seed=3)
+    assert len({s.seed for s in specs}) == len(specs)
+    assert specs[-1].take == 1 and "take1" in specs[-1].video_id
+    assert K.session_seed(0, "cam2", "mixed", 4) == 114
+    with pytest.raises(ValueError):
+        K.video_specs([("cam4", "stationary", 0)])
+    with pytest.raises(ValueError):
+        K.video_specs([("cam1", "walking", 0)])
+
+
+def test_build_dataset_counts_and_parts(dataset):
+    # 1050 frames -> (1050 - 64) // 10 + 1 = 99 windows: 69 train, 4 val (6 overlap train), 20 test
+    c = dataset.counts
+    assert (c.total == 99).all() and (c.train == 69).all() and (c.val == 4).all() and (c.test == 20).all()
+    t1 = K.sample_counts(dataset)
+    assert t1.loc["Cam1", "Stationary"] == "69 / 4 / 20"
+    assert t1.loc["All", "Mixed Motion"] == "207 / 12 / 60"
+    assert t1.loc["All", "Both"] == "414 / 24 / 120"
+    cam2 = dataset.part("test", cameras=["cam2"])
+    assert len(cam2) == 40 and set(dataset.info.loc[cam2.video.astype(str), "camera"]) == {"cam2"}
+    mixed = dataset.part("train", scenarios=["mixed"])
+    assert set(dataset.info.loc[mixed.video.astype(str), "scenario"]) == {"mixed"}
+    subs = dataset.subsets("test")
+    assert list(subs) == list(K.SUBSETS)
+    assert len(subs["Stationary"]) + len(subs["Mixed Motion"]) == len(subs["Full test set"]) == 120
+
+
+def test_simulated_video_is_cached_by_settings(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_render(spec, duration_s, resolution_scale, detect_every, detect_width):
+        calls.append((spec, duration_s, detect_every))
+        n = int(duration_s * FS)
+        return {"traces": pulse_traces(70.0, n), "hr": np.full(n, 70.0), "boxes": np.zeros((n, 4)), "fps": FS,
+                "frame_shape": np.array([480, 640]), "detection_rate": 0.9, "render_s": 1.0, "extract_s": 0.5}
+
+    monkeypatch.setattr(K, "_render", fake_render)
+    spec = K.video_specs([("cam2", "mixed", 1)])[0]
+    a = K.simulated_video(spec, duration_s=10, detect_every=5, cache_dir=tmp_path)
+    b = K.simulated_video(spec, duration_s=10, detect_every=5, cache_dir=tmp_path)
+    assert len(calls) == 1 and not a.meta["cached"] and b.meta["cached"]
+    np.testing.assert_array_equal(a.traces, b.traces)
+    assert b.meta["detection_rate"] == 0.9 and b.traces.shape == (150, 6, 3)
+    K.simulated_video(spec, duration_s=10, detect_every=1, cache_dir=tmp_path)  # other settings: new key
+    other = K.video_specs([("cam2", "mixed", 1)], seed=1)[0]
+    K.simulated_video(other, duration_s=10, detect_every=5, cache_dir=tmp_path)  # other seed: new key
+    assert len(calls) == 3 and len(list(tmp_path.glob("*.npz"))) == 3
+
+
+def test_classical_baseline_finds_a_clean_pulse(dataset):
+    table = K.classical_baseline(dataset, dataset.subsets("test"))
+    assert list(table.index) == ["POS", "CHROM"]
+    # 64-frame windows at 15 fps resolve the HR to a few bpm at worst
+    assert (table[("Full test set", "MAE")] < 2.0).all()
+    assert (table[("Full test set", "Cover")] > 85).all()
+
+
+def test_constant_baseline(dataset):
+    t = K.constant_baseline(dataset.splits["train"], dataset.subsets("test"))
+    assert t.index[0] == "training mean (85.0 bpm)"  # six videos at 60..110 bpm, equal counts
+    # test HRs are 60..110 in steps of 10: |error| 25, 15, 5, 5, 15, 25 -> MAE 15, none within 3 bpm
+    assert t.loc[t.index[0], ("Full test set", "MAE")] == pytest.approx(15.0)
+    assert t.loc[t.index[0], ("Full test set", "Cover")] == 0.0
+
+
+def test_paper_numbers_are_consistent():
+    t1 = K.paper_table("Table 1")
+    for col in t1.columns:  # cameras add up to "All", scenarios to "Both"
+        assert t1.loc[["Cam1", "Cam2", "Cam3"], col].sum() == t1.loc["All", col]
+    for row in t1.index:
+        for k in ("train", "val", "test"):
+            assert t1.loc[row, f"Stationary {k}"] + t1.loc[row, f"Mixed Motion {k}"] == t1.loc[row, f"Both {k}"]
+    assert K.paper_sample_counts().loc["All", "Both"] == "4456 / 321 / 1311"
+    t2 = K.paper_table("Table 2")
+    assert t2.shape == (4, 12) and t2.loc["CL+F", "Full test set MAE"] == 4.9 and t2.loc["SE", "Cam3 Cover"] == 9.0
+    t3 = K.paper_table("Table 3")
+    assert t3.shape == (6, 4) and t3.loc["(CL+F)2,3", "Cam1"] == 10.1
+    with pytest.raises(KeyError):
+        K.paper_table("Table 9")
+
+
+def test_side_by_side_layout():
+    paper = pd.DataFrame({"a": [1.0, 2.0]}, index=["x", "y"])
+    ours = pd.DataFrame({"a": [3.0, 4.0], "b": [0.0, 0.0]}, index=["y", "z"])
+    t = K.side_by_side(ours, paper, "ours")
+    assert list(t.columns) == [("a", "paper"), ("a", "ours")]
+    assert list(t.index) == ["x", "y", "z"]
+    assert t.loc["y", ("a", "ours")] == 3.0 and np.isnan(t.loc["x", ("a", "ours")])
+
+
+def test_camera_transfer_trains_on_the_right_cameras(dataset, monkeypatch):
+    seen = []
+
+    class Const(torch.nn.Module):
+        head, hr_min, hr_max, n_classes = "se", 40.0, 125.0, 128
+
+        def __init__(self, value):
+            super().__init__()
+            self.value = value
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return torch.full((x.shape[0], 1), self.value) + 0 * self.w
+
+    def fake_train(head, train, val, **kw):
+        cams = sorted(set(dataset.info.loc[train.video.astype(str), "camera"]))
+        vcams = sorted(set(dataset.info.loc[val.video.astype(str), "camera"]))
+        seen.append((cams, vcams, len(train)))
+        return Const(float(train.hr.mean())), None, 0.0
+
+    monkeypatch.setattr(K, "train_model", fake_train)
+    table, sizes, _ = K.camera_transfer(dataset, epochs=1)
+    assert [s[0] for s in seen] == [["cam1"], ["cam2"], ["cam3"], ["cam1", "cam2"], ["cam1", "cam3"], ["cam2", "cam3"]]
+    assert all(s[0] == s[1] for s in seen)  # validation from the same cameras
+    assert sizes["(CL+F)1"] == 138 and sizes["(CL+F)1,2"] == 138  # two-camera sets halved
+    # a constant model at the training mean of cam1 (60 and 70 bpm videos: 65) errs 5 bpm on cam1
+    assert table.loc["(CL+F)1", "Cam1"] == pytest.approx(5.0)
+    assert list(table.columns) == ["Cam1", "Cam2", "Cam3", "Full test set"]
+
+
+def test_osf_videos_normalise_names(tmp_path):
+    from rppg_lib.data import write_kopeliovich_osf_recording
+    from rppg_lib.record import Recording
+
+    n = 700
+    for i, (cam, scen) in enumerate([("Cam1", "Stationary"), ("Cam3", "MixedMotion")]):
+        rec = Recording(fps=FS, timestamps=np.arange(n) / FS, traces=pulse_traces(80.0, n, i), hr=np.full(n, 80.0),
+                        subject=f"s{i}", session=f"v{i}", camera=cam, scenario=scen)
+        write_kopeliovich_osf_recording(tmp_path, rec)
+    vids = K.osf_videos(tmp_path)
+    assert [(v.camera, v.scenario) for v in vids] == [("cam1", "stationary"), ("cam3", "mixed")]
+    assert vids[0].traces.shape == (n, 6, 3)
+    ds = K.build_dataset(vids)
+    assert len(ds.part("test", cameras=["cam3"])) == ds.counts.loc["v1", "test"] > 0
+
+
+def test_train_model_and_metrics_shapes(dataset):
+    train = dataset.splits["train"].subset(np.arange(0, 414, 8))  # 52 windows, 4 steps of 16
+    model, res, secs = K.train_model("clf", train, dataset.splits["val"], epochs=1, batch_size=16)
+    assert res.max_lr_used == pytest.approx(5.8e-3) and secs > 0
+    m = K.subset_metrics(model, dataset.subsets("test"))
+    assert list(m.index) == list(K.SUBSETS) and m.loc["Full test set", "n"] == 120
+    assert ((m["mae"] >= 0) & (m["cover_4cls"] <= 100)).all()
+    pred = K.predictions(model, dataset.splits["test"])
+    assert pred.shape == (120,) and ((pred >= 40) & (pred <= 125)).all()
+    assert K.inference_latency(model, 1, repeats=3) > 0
