@@ -296,3 +296,19 @@ def test_lr_range_test_returns_curve_and_bounds(one_thread):
     assert curve.attrs["max_lr"] == max_lr and 1e-5 < max_lr < 1e3
     assert curve["loss"].iloc[-1] > curve["loss"].min()  # far too large a rate does not train
     assert np.isfinite(curve["smoothed"]).all()
+
+
+def test_train_classifier_rejects_a_one_cycle_too_short_to_schedule():
+    import numpy as np
+    import torch
+
+    from rppg_lib.models import ColourSignalCNN
+    from rppg_lib.train.classifier import train_classifier
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (8, 1, 18, 64)).astype("float32")
+    y = rng.uniform(50, 110, 8).astype("float32")
+    with pytest.raises(ValueError, match="at least 3 optimiser steps"):
+        train_classifier(ColourSignalCNN("ce"), (torch.from_numpy(x), torch.from_numpy(y)),
+                         (torch.from_numpy(x), torch.from_numpy(y)), epochs=1, batch_size=4,
+                         max_lr=1e-2, min_lr=1e-4, progress=False)

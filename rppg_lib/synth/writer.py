@@ -102,7 +102,7 @@ def write_dataset(preset: str, n_subjects: int, out_dir, seed: int = 0, progress
     units = list(_units(preset, n_subjects))
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain text bars: no ipywidgets needed in notebooks
         bar = tqdm(total=len(units), desc=f"write {preset}", unit="recording")
     paths = []
     for name, sim_kw, writer_kw in units:

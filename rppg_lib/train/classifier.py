@@ -227,7 +227,7 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
         raise ValueError(f"need 0 < lr_min < lr_max, got {lr_min}, {lr_max}")
     if criterion not in ("loss", "mae"):
         raise ValueError(f"criterion must be 'loss' or 'mae', got {criterion!r}")
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bars: no ipywidgets needed in notebooks
 
     dev = _device(device)
     x, hr = _tensors(train_data, "train")
@@ -297,7 +297,7 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
     and batch, after restoring the model to the state of the last completed
     epoch.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bars: no ipywidgets needed in notebooks
 
     if epochs < 1 or batch_size < 2:
         raise ValueError(f"need epochs >= 1 and batch_size >= 2, got {epochs}, {batch_size}")
@@ -321,6 +321,9 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
     weights_d = None if weights is None else weights.to(dev)
 
     steps_per_epoch = sum(1 for i in range(0, x.shape[0], batch_size) if min(batch_size, x.shape[0] - i) > 1)
+    if epochs * steps_per_epoch < 3:  # with pct_start=0.5 torch divides by zero below 3 steps
+        raise ValueError(f"the 1cycle schedule needs at least 3 optimiser steps, got {epochs} epoch(s) x "
+                         f"{steps_per_epoch} batch(es); use more epochs or a smaller batch_size")
     opt = torch.optim.Adam(model.parameters(), lr=min_lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=max_lr, total_steps=epochs * steps_per_epoch, pct_start=0.5, anneal_strategy="linear",

@@ -367,7 +367,7 @@ class _Loop:
             self.sampler.load_state_dict(sampler_state)
 
     def bar(self, total, epoch, epochs):
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain text bars: no ipywidgets needed in notebooks
 
         return tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", disable=not self.progress, leave=False)
 
