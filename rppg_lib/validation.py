@@ -296,7 +296,7 @@ def dhr_10s(hr_10s, fs: float, lag_s: float = 10.0) -> np.ndarray:
 
 
 def ground_truth_stats(preset: str, n_subjects: int, scenarios=(None,), seeds=(0,),
-                       duration_s: float = 60.0) -> "pd.DataFrame":
+                       duration_s: float = 60.0):
     """Labels of many clips without rendering frames (one tiny Scene each).
 
     One row per clip: ``preset, subject, scenario, seed, hr_label`` (mean of

@@ -31,10 +31,6 @@ import torch
 
 from .. import methods, signal as sig
 
-with warnings.catch_warnings():  # the training loop imports tqdm.auto; without ipywidgets it warns once
-    warnings.simplefilter("ignore")
-    import tqdm.auto  # noqa: F401
-
 __all__ = [
     "ClipData", "default_cache_dir", "prepare_simulated", "pulsing_patch_data", "prepare_ubfc", "split_indices",
     "cut_clips", "OffsetRecordings", "clip_table", "summarise", "baseline_table", "classical_table",

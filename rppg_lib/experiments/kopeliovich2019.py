@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +48,6 @@ from ..colour_signals import WINDOW, Windows, build_splits
 from ..metrics import hr_metrics
 from ..models.kopeliovich import ColourSignalCNN
 from ..train.classifier import evaluate, predict_outputs, train_classifier
-
-with warnings.catch_warnings():  # the training loops import tqdm.auto; without ipywidgets it
-    warnings.simplefilter("ignore")  # falls back to text and warns once: import it quietly here
-    import tqdm.auto  # noqa: F401
 
 __all__ = [
     "CAMERAS", "SCENARIOS", "SUBSETS", "MODEL_NAMES", "HR_RANGE", "CACHE_VERSION",
