@@ -298,7 +298,7 @@ def test_lr_range_test_returns_curve_and_bounds(one_thread):
     assert np.isfinite(curve["smoothed"]).all()
 
 
-def test_train_classifier_rejects_a_one_cycle_too_short_to_schedule():
+def test_train_classifier_runs_with_fewer_steps_than_1cycle_can_schedule():
     import numpy as np
     import torch
 
@@ -306,9 +306,9 @@ def test_train_classifier_rejects_a_one_cycle_too_short_to_schedule():
     from rppg_lib.train.classifier import train_classifier
 
     rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (8, 1, 18, 64)).astype("float32")
-    y = rng.uniform(50, 110, 8).astype("float32")
-    with pytest.raises(ValueError, match="at least 3 optimiser steps"):
-        train_classifier(ColourSignalCNN("ce"), (torch.from_numpy(x), torch.from_numpy(y)),
-                         (torch.from_numpy(x), torch.from_numpy(y)), epochs=1, batch_size=4,
-                         max_lr=1e-2, min_lr=1e-4, progress=False)
+    x = torch.from_numpy(rng.uniform(-1, 1, (8, 1, 18, 64)).astype("float32"))
+    y = torch.from_numpy(rng.uniform(50, 110, 8).astype("float32"))
+    for epochs in (1, 2):  # 2 and 4 optimiser steps; 2 made torch's OneCycleLR divide by zero
+        result = train_classifier(ColourSignalCNN("ce"), (x, y), (x, y), epochs=epochs, batch_size=4,
+                                  max_lr=1e-2, min_lr=1e-4, progress=False)
+        assert len(result.history) == epochs

@@ -321,13 +321,13 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
     weights_d = None if weights is None else weights.to(dev)
 
     steps_per_epoch = sum(1 for i in range(0, x.shape[0], batch_size) if min(batch_size, x.shape[0] - i) > 1)
-    if epochs * steps_per_epoch < 3:  # with pct_start=0.5 torch divides by zero below 3 steps
-        raise ValueError(f"the 1cycle schedule needs at least 3 optimiser steps, got {epochs} epoch(s) x "
-                         f"{steps_per_epoch} batch(es); use more epochs or a smaller batch_size")
     opt = torch.optim.Adam(model.parameters(), lr=min_lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=max_lr, total_steps=epochs * steps_per_epoch, pct_start=0.5, anneal_strategy="linear",
-        cycle_momentum=False, div_factor=max_lr / min_lr, final_div_factor=1.0)
+    if epochs * steps_per_epoch >= 3:
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=max_lr, total_steps=epochs * steps_per_epoch, pct_start=0.5, anneal_strategy="linear",
+            cycle_momentum=False, div_factor=max_lr / min_lr, final_div_factor=1.0)
+    else:  # torch's 1cycle cannot schedule fewer than 3 steps (it divides by zero at 2): stay at min_lr
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
 
     def snapshot():
         return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
