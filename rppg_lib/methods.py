@@ -145,6 +145,19 @@ def _window_starts(T: int, L: int, step: int) -> np.ndarray:
     return starts
 
 
+def _hann_windows(rgb, fs, band_hz, window_s, name):
+    """Validated batch and the half-overlapping Hann layout of CHROM and PBV.
+
+    Returns ``(x, batched, band, L, starts, taper)``: ``L`` is the even window
+    length in frames, ``starts`` the window starts every ``L // 2`` frames (the
+    last one aligned to the end) and ``taper`` the periodic Hann window.
+    """
+    L = _window_length(window_s, fs, even=True)
+    x, batched, band = _as_batch(rgb, fs, band_hz, L, name)
+    starts = _window_starts(x.shape[1], L, L // 2)
+    return x, batched, band, L, starts, scipy.signal.get_window("hann", L)
+
+
 def _windows(x: np.ndarray, L: int, starts: np.ndarray) -> np.ndarray:
     """(N, T, 3) -> (N, W, 3, L): the windows starting at ``starts``."""
     view = np.lib.stride_tricks.sliding_window_view(x, L, axis=1)  # (N, T-L+1, 3, L)
@@ -298,11 +311,8 @@ def chrom(rgb, fs: float, window_s: float = 1.6, band_hz=PULSE_BAND_HZ) -> np.nd
     green channel's pulsatile variation for skin-like signatures (the paper's
     sign is kept).
     """
-    L = _window_length(window_s, fs, even=True)
-    x, batched, band = _as_batch(rgb, fs, band_hz, L, "chrom")
+    x, batched, band, L, starts, taper = _hann_windows(rgb, fs, band_hz, window_s, "chrom")
     T = x.shape[1]
-    starts = _window_starts(T, L, L // 2)
-    taper = scipy.signal.get_window("hann", L)
 
     def core(xb):
         cn = _normalise_by_mean(_windows(xb, L, starts), "chrom")  # (n, W, 3, L)
@@ -404,11 +414,8 @@ def pbv(rgb, fs: float, window_s: float = 1.6, signature=PBV_SIGNATURE,
     sig_vec = sig_vec / np.linalg.norm(sig_vec)
     if not np.isfinite(ridge) or ridge < 0:
         raise ValueError(f"pbv: ridge must be a non-negative number, got {ridge!r}")
-    L = _window_length(window_s, fs, even=True)
-    x, batched, band = _as_batch(rgb, fs, band_hz, L, "pbv")
+    x, batched, band, L, starts, taper = _hann_windows(rgb, fs, band_hz, window_s, "pbv")
     T = x.shape[1]
-    starts = _window_starts(T, L, L // 2)
-    taper = scipy.signal.get_window("hann", L)
 
     def core(xb):
         cn = _normalise_by_mean(_windows(xb, L, starts), "pbv") - 1.0  # (n, W, 3, L)
