@@ -22,6 +22,10 @@ Traces per clip (all ``(T, 3)`` mean R, G, B):
     first frame, enlarged 1.5x about its centre, kept fixed for the whole video;
     the mean over that box stands for the spatial mean of the Toolbox's 72x72
     resized crop (an INTER_AREA resize averages the same pixels).
+``tracked``
+    mean over the Haar box of the tracker (detection every ``detect_every``-th
+    frame, box held in between, not enlarged): the face box of a pipeline that
+    follows the head, so translation stays inside the ROI.
 ``skin``
     mean over the simulator's ground-truth skin mask of each frame (an ideal
     ROI: no detector error, no pixel-selection noise).
@@ -56,7 +60,7 @@ TOOLBOX_BAND_HZ: tuple[float, float] = (0.75, 2.5)
 TOOLBOX_BOX_SCALE = 1.5
 
 #: Bump when :func:`clip_traces` changes what it computes (invalidates caches).
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 _CHUNK = 64
 
@@ -77,8 +81,11 @@ def _jsonable(v):
 
 def clip_key(preset: str, seed: int, detect_every: int, overrides: dict) -> str:
     """SHA-256 (hex) of everything that defines a clip's traces."""
+    from .synth import SIMULATOR_VERSION
+
     blob = json.dumps({"preset": preset, "seed": int(seed), "detect_every": int(detect_every),
-                       "overrides": overrides, "version": CACHE_VERSION},
+                       "overrides": overrides, "version": CACHE_VERSION,
+                       "simulator": SIMULATOR_VERSION},
                       sort_keys=True, default=_jsonable)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -90,7 +97,7 @@ def _render(preset: str, seed: int, detect_every: int, overrides: dict) -> dict:
     scene = Scene(preset, seed, **overrides)
     gt_boxes = scene.face_boxes()
     n = len(scene.times)
-    out = {k: np.full((n, 3), np.nan) for k in ("toolbox", "skin", "skin_ycrcb", "frame")}
+    out = {k: np.full((n, 3), np.nan) for k in ("toolbox", "tracked", "skin", "skin_ycrcb", "frame")}
     tracker = FaceTracker(every=detect_every)
     detected, checked = [], []
     info: dict = {}
@@ -118,6 +125,10 @@ def _render(preset: str, seed: int, detect_every: int, overrides: dict) -> dict:
                 out["skin"][start + j] = chunk[j][mask].mean(axis=0)
         out["frame"][sl] = frame_means(chunk)
         track = tracker.update(chunk)
+        found = np.all(np.isfinite(track.boxes), axis=1)
+        if found.any():
+            idx = np.flatnonzero(found)
+            out["tracked"][start + idx] = roi_traces(chunk[idx], track.boxes[idx], rois="face")[:, 0]
         detected.append(track.detected[track.checked])
         checked.append(int(track.checked.sum()))
 
@@ -165,7 +176,7 @@ def clip_traces(preset: str, seed: int = 0, *, detect_every: int = 30, cache_dir
     cache_dir : where to keep ``<key>.npz`` (default :func:`default_cache_dir`);
         ``use_cache=False`` always renders and writes nothing.
 
-    Returns a dict: ``toolbox``, ``skin``, ``skin_ycrcb``, ``frame`` traces ``(T, 3)`` (see the
+    Returns a dict: ``toolbox``, ``tracked``, ``skin``, ``skin_ycrcb``, ``frame`` traces ``(T, 3)`` (see the
     module docstring), ``times``, ``fps``, ``ppg`` (face PPG), ``finger_ppg``
     (reference PPG at the frame times), ``hr`` (instantaneous HR), ``hr_10s``,
     ``detections`` (bool per examined frame), ``detection_rate``,
@@ -303,7 +314,10 @@ def ground_truth_stats(preset: str, n_subjects: int, scenarios=(None,), seeds=(0
     the instantaneous HR), ``hr_fft`` (spectral peak of the face PPG over the
     clip, 40-250 bpm), ``hr_10s_windows`` (list: mean HR of consecutive 10-s
     windows), ``fft_err_10s`` (list: |spectral HR of the PPG in each window - the
-    window's mean HR|) and ``dhr`` (list: |change of the 10-s mean HR over 10 s|).
+    window's mean HR|), ``dhr`` (list: |change of the 10-s mean HR over 10 s|),
+    ``hr_beats`` (beat-count HR of the face PPG: 60 x (peaks - 1) / time from the first
+    to the last systolic peak found by :func:`~rppg_lib.signal.hr_from_peaks`) and
+    ``beat_err`` (its gap to the mean label HR over the same span).
     """
     import pandas as pd
 
@@ -325,11 +339,15 @@ def ground_truth_stats(preset: str, n_subjects: int, scenarios=(None,), seeds=(0
                 wins = [float(hr[i:i + w].mean()) for i in starts]
                 ppg = sc.face_ppg()
                 win_err = [abs(sig.estimate_hr(ppg[i:i + w], fs) - m) for i, m in zip(starts, wins)]
+                peaks = sc.times[np.round(sig.hr_from_peaks(ppg, fs)[1] * fs).astype(int)]
+                hr_beats = 60.0 * (len(peaks) - 1) / (peaks[-1] - peaks[0])
+                span_label = float(sc.phys.hr_at(np.linspace(peaks[0], peaks[-1], 4000)).mean())
                 rows.append({"preset": preset, "subject": subject, "scenario": sc.p["scenario"],
                              "seed": seed, "hr_label": float(hr.mean()),
                              "hr_fft": sig.estimate_hr(sc.face_ppg(), fs),
                              "hr_10s_windows": wins, "fft_err_10s": win_err,
-                             "dhr": dhr_10s(sc.phys.hr_10s(sc.times), fs).tolist()})
+                             "dhr": dhr_10s(sc.phys.hr_10s(sc.times), fs).tolist(),
+                             "hr_beats": hr_beats, "beat_err": abs(hr_beats - span_label)})
     return pd.DataFrame(rows)
 
 

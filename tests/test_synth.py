@@ -56,6 +56,38 @@ def test_spectral_hr_of_ppg_matches_label():
     assert np.median(np.abs(errors)) < 1.0
 
 
+def test_hr_ramp_takes_20_s_whatever_the_clip_length():
+    """A stress ramp rises over RAMP_DURATION_S, not over a share of the clip."""
+    from rppg_lib.synth.simulate import RAMP_DURATION_S
+
+    for duration in (30.0, 90.0):
+        sc = Scene("ubfc-like", 0, duration_s=duration, width=32, height=24, face_px=12,
+                   ramp_bpm_range=(30.0, 30.0), hr_ou_sigma_bpm=0.0, rsa_frac_range=(0.0, 0.0),
+                   lf_hf=0.0)
+        t = np.arange(0, duration, 0.1)
+        rise = np.diff(sc.phys.hr_at(t)) > 1e-6
+        assert abs(rise.sum() * 0.1 - RAMP_DURATION_S) < 2.0  # 9 and 27 s before
+
+
+def test_subjects_differ_in_pulse_amplitude_unless_it_is_given():
+    amps = [Scene("ubfc-like", 0, subject=s, duration_s=1, width=32, height=24, face_px=12
+                  ).p["pulse_amplitude"] for s in range(12)]
+    assert len(set(amps)) == 12 and 0.001 < min(amps) and max(amps) < 0.02
+    assert 0.002 < float(np.median(amps)) < 0.008
+    fixed = Scene("ubfc-like", 0, subject=3, duration_s=1, width=32, height=24, face_px=12,
+                  pulse_amplitude=0.01)
+    assert fixed.p["pulse_amplitude"] == 0.01
+
+
+def test_coloured_light_steps_change_the_light_colour():
+    t = np.arange(0, 60, 1 / 30)
+    _, grey = cam.illumination(t, np.random.default_rng(1), steps_per_min=6.0)
+    _, coloured = cam.illumination(t, np.random.default_rng(1), steps_per_min=6.0, step_chroma=0.02)
+    assert np.allclose(grey, 1.0)
+    jumps = np.abs(np.diff(coloured, axis=0)).max(axis=0)
+    assert np.all(jumps > 1e-4) and np.abs(coloured - 1).max() < 0.2
+
+
 def test_ipfm_constant_rate_and_template_notch():
     rng = np.random.default_rng(0)
     phys = pl.simulate_physiology(20.0, rng, hr0_bpm=72, hr_ou_sigma_bpm=0, rsa_frac=0, lf_hf=0,

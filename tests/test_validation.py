@@ -63,7 +63,7 @@ def test_clip_traces_shapes_and_ground_truth(clip_and_cache):
     clip, _ = clip_and_cache
     scene = Scene("ubfc-like", 0, subject=0, **TINY)
     T = len(scene.times)
-    for k in ("toolbox", "skin", "skin_ycrcb", "frame"):
+    for k in ("toolbox", "tracked", "skin", "skin_ycrcb", "frame"):
         assert clip[k].shape == (T, 3)
         assert np.all(np.isfinite(clip[k]))
         assert np.all((clip[k] > 0) & (clip[k] < 255))
@@ -129,6 +129,8 @@ def test_ground_truth_stats_columns_and_ranges():
     assert all(40 <= h <= 250 for h in df["hr_label"])
     # spectral HR of the label PPG lies near its mean HR (a few bpm of HR wander at most)
     assert (df["hr_fft"] - df["hr_label"]).abs().max() < 8.0
+    # ... and counting its beats gives the mean label HR (the label is the PPG's beat rate)
+    assert df["beat_err"].max() < 1.0
 
 
 def test_frames_at_returns_requested_frames():

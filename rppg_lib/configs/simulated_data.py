@@ -1,8 +1,10 @@
 """Configuration of notebooks/simulated_data.ipynb (the simulator and its validation).
 
-Sizes: ``sim_size`` is the (width, height) every validation clip is rendered at;
-face sizes scale with it (UBFC-like 170 px and PURE-like 105 px at 640x480 in the
-presets). ``pure_face_px`` keeps PURE's native face size inside a smaller frame
+Sizes: ``sim_size`` is the (width, height) every validation clip is rendered at,
+except the UBFC-like error clips of V4 (``ubfc_size``, ``ubfc_face_px``: the
+preset's own 640x480 and 170-px face outside smoke); face sizes scale with it
+(UBFC-like 170 px and PURE-like 105 px at 640x480 in the presets); ``sweep_face_px``
+is the UBFC-like face of the sweeps at ``sim_size``. ``pure_face_px`` keeps PURE's native face size inside a smaller frame
 (a crop of the field of view) where the profile allows, because the Haar cascade
 loses faces below ~50 px.
 """
@@ -14,7 +16,8 @@ _CRF = [0, 12, 18, 23, 28, 33, 38, 45]
 
 register("simulated_data", {
     "smoke": {
-        "sim_size": (160, 120), "ubfc_face_px": 42.0, "pure_face_px": 52.0,
+        "sim_size": (160, 120), "ubfc_size": (160, 120), "ubfc_face_px": 42.0, "sweep_face_px": 42.0,
+        "pure_face_px": 52.0,
         "ubfc_subjects": 2, "ubfc_seconds": 12.0,
         "pure_subjects": 1, "pure_tasks": _ALL_TASKS, "pure_seconds": 10.0,
         "crf_values": [0, 28, 45], "crf_subjects": 1, "skin_subjects": 1, "flash_subjects": 1,
@@ -25,7 +28,8 @@ register("simulated_data", {
         "detect_every": 30, "workers": 1, "min_subjects_for_claims": 10, "gallery_scale": 0.25,
     },
     "book": {
-        "sim_size": (320, 240), "ubfc_face_px": 85.0, "pure_face_px": 105.0,
+        "sim_size": (320, 240), "ubfc_size": (640, 480), "ubfc_face_px": 170.0, "sweep_face_px": 85.0,
+        "pure_face_px": 105.0,
         "ubfc_subjects": 10, "ubfc_seconds": 60.0,
         "pure_subjects": 3, "pure_tasks": _ALL_TASKS, "pure_seconds": 30.0,
         "crf_values": _CRF, "crf_subjects": 2, "skin_subjects": 2, "flash_subjects": 3,
@@ -36,7 +40,8 @@ register("simulated_data", {
         "detect_every": 30, "workers": 2, "min_subjects_for_claims": 10, "gallery_scale": 0.5,
     },
     "paper": {
-        "sim_size": (640, 480), "ubfc_face_px": 170.0, "pure_face_px": 105.0,
+        "sim_size": (640, 480), "ubfc_size": (640, 480), "ubfc_face_px": 170.0, "sweep_face_px": 170.0,
+        "pure_face_px": 105.0,
         "ubfc_subjects": 42, "ubfc_seconds": 60.0,
         "pure_subjects": 10, "pure_tasks": _ALL_TASKS, "pure_seconds": 60.0,
         "crf_values": _CRF, "crf_subjects": 10, "skin_subjects": 10, "flash_subjects": 10,

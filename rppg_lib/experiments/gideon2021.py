@@ -73,7 +73,10 @@ def default_cache_dir() -> Path:
 
 
 def _key(params: dict) -> str:
-    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:20]
+    from ..synth import SIMULATOR_VERSION
+
+    blob = json.dumps({**params, "simulator": SIMULATOR_VERSION}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
 def _crop_one(frames, boxes_src: str, gt_boxes, crop: int, margin: float = 0.5):

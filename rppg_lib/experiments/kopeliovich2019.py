@@ -137,7 +137,9 @@ def video_specs(videos, seed: int = 0) -> list[VideoSpec]:
 
 
 def _cache_file(cache_dir, spec: VideoSpec, settings: dict) -> Path:
-    key = {"version": CACHE_VERSION, "preset": "kopeliovich", "camera": spec.camera, "scenario": spec.scenario,
+    from ..synth import SIMULATOR_VERSION
+
+    key = {"version": CACHE_VERSION, "simulator": SIMULATOR_VERSION, "preset": "kopeliovich", "camera": spec.camera, "scenario": spec.scenario,
            "subject": spec.subject, "seed": spec.seed, **settings}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{spec.video_id}_{digest}.npz"

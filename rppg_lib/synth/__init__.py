@@ -14,8 +14,8 @@ dataset's layout. Modules, one job each:
 - :mod:`~rppg_lib.synth.simulate`: the renderer and ``simulate``
 - :mod:`~rppg_lib.synth.writer`: ``write_dataset``
 """
-from .presets import PARAMETERS, PRESETS, SWEEPS
+from .presets import PARAMETERS, PRESETS, SIMULATOR_VERSION, SWEEPS
 from .simulate import Scene, iter_frames, simulate
 from .writer import write_dataset
 
-__all__ = ["PARAMETERS", "PRESETS", "SWEEPS", "Scene", "iter_frames", "simulate", "write_dataset"]
+__all__ = ["PARAMETERS", "PRESETS", "SIMULATOR_VERSION", "SWEEPS", "Scene", "iter_frames", "simulate", "write_dataset"]

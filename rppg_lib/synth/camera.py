@@ -84,8 +84,9 @@ def flicker_alias_hz(flicker_hz: float, fps: float) -> float:
 
 def illumination(times: np.ndarray, rng: np.random.Generator, *, level: float = 1.0,
                  drift: float = 0.01, steps_per_min: float = 0.0, step_size=(0.1, 0.5),
-                 colour_drift: float = 0.0, flicker_hz: float = 100.0, flicker_depth: float = 0.0,
-                 exposure_s: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+                 step_chroma: float = 0.0, colour_drift: float = 0.0, flicker_hz: float = 100.0,
+                 flicker_depth: float = 0.0, exposure_s: float = 0.01
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Light level ``I`` (T,) and colour ``L`` (T, 3) at the capture times.
 
     Parameters
@@ -94,6 +95,9 @@ def illumination(times: np.ndarray, rng: np.random.Generator, *, level: float = 
     drift : std of the relative change over 10 s (0.005-0.05); OU, tau 30 s.
     steps_per_min : mean rate of abrupt changes; ``step_size`` range of their
         relative size (sign random), each a 0.2 s raised-cosine ramp.
+    step_chroma : std of the relative change of each channel at a step: a light
+        of another colour switching, e.g. the screen in front of a subject
+        showing new content [design]. 0 = steps change the level only.
     colour_drift : std of the OU red/blue balance (colour temperature) [design].
     flicker_hz, flicker_depth : mains flicker (100 or 120 Hz, depth 0-0.3).
     exposure_s : exposure time over which the flicker is averaged.
@@ -114,7 +118,13 @@ def illumination(times: np.ndarray, rng: np.random.Generator, *, level: float = 
         e = max(exposure_s, 1e-6)
         lvl = lvl * (1 + flicker_depth * np.sinc(flicker_hz * e)
                      * np.cos(2 * np.pi * flicker_hz * (times + e / 2)))
-    colour = np.ones((n, 3))
+    colour = np.ones((len(grid), 3))
+    if steps_per_min > 0 and step_chroma > 0:
+        for t0 in rng.uniform(0, grid[-1], rng.poisson(steps_per_min * grid[-1] / 60.0)):
+            ramp = np.clip((grid - t0) / 0.2, 0, 1)
+            change = step_chroma * rng.standard_normal(3)
+            colour *= 1 + change[None, :] * (0.5 - 0.5 * np.cos(np.pi * ramp))[:, None]
+    colour = np.stack([np.interp(times, grid, colour[:, c]) for c in range(3)], axis=1)
     if colour_drift > 0:
         c = np.interp(times, grid, ou_process(len(grid), 0.05, colour_drift, 30.0, rng))
         colour[:, 0] += c

@@ -22,8 +22,13 @@ from . import face as fc
 from .motion import POSE_KEYS, apply_affine, body_affine, head_affine, head_motion
 from .nuisance import FlashingBlock, draw_occluder, occlusion_events
 from .optics import HeadShader, rotation
-from .presets import resolve, stream_rng, subject_traits
+from .presets import PULSE_AMPLITUDE_MEDIAN, resolve, stream_rng, subject_traits
 from .pulse import sample_hr0, simulate_physiology
+
+#: Rise time of an HR ramp (s) [design]: a stress response or a recovery takes tens
+#: of seconds whatever the clip length (it was 0.3 x the clip, so a 10-s clip
+#: carried a whole 20-bpm step in 3 s).
+RAMP_DURATION_S = 20.0
 
 __all__ = ["Scene", "simulate", "iter_frames"]
 
@@ -59,6 +64,9 @@ class Scene:
             p["micro_motion_px"] = 0.05 * traits["motion_style"]
         if p["sway_px"] is None:
             p["sway_px"] = 0.5 * traits["sway_style"]
+        if p["pulse_amplitude"] is None:
+            p["pulse_amplitude"] = PULSE_AMPLITUDE_MEDIAN * float(
+                np.exp(p["perfusion_sigma_log"] * traits["perfusion_z"]))
         if p["exposure_s"] is None:
             p["exposure_s"] = 0.5 / p["fps"]
         self.traits = traits
@@ -86,7 +94,7 @@ class Scene:
             p["duration_s"], r, hr0_bpm=hr0, hr_ou_sigma_bpm=p["hr_ou_sigma_bpm"],
             hr_ou_tau_s=p["hr_ou_tau_s"], resp_hz=self.resp_hz, rsa_frac=self.rsa_frac,
             lf_hf=p["lf_hf"], ramp_bpm=self.ramp_bpm, ramp_start_s=ramp_start,
-            ramp_duration_s=0.3 * p["duration_s"], beat_jitter=p["beat_jitter"])
+            ramp_duration_s=RAMP_DURATION_S, beat_jitter=p["beat_jitter"])
         t = self.times
         self.p_now = self.phys.ppg(t)
         self.p_late = self.phys.ppg(t - fc.TAU_REF_S)
@@ -126,6 +134,7 @@ class Scene:
         self.light, self.light_colour = cam.illumination(
             t, rng("light"), level=p["illum_level"], drift=p["illum_drift"],
             steps_per_min=p["illum_steps_per_min"], step_size=p["illum_step_size"],
+            step_chroma=p["illum_step_chroma"],
             colour_drift=p["illum_colour_drift"], flicker_hz=p["flicker_hz"],
             flicker_depth=p["flicker_depth"], exposure_s=p["exposure_s"])
         self.occlusions = occlusion_events(p["duration_s"], rng("occlusion"),

@@ -34,7 +34,7 @@ from .roi import face_crops, frame_means, roi_traces, st_map_blocks, st_map_norm
 __all__ = ["cached", "cache_key", "file_fingerprint", "preprocess_video", "PREPROCESS_OUTPUTS"]
 
 #: Bump when the preprocessing code changes what it computes (invalidates caches).
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 PREPROCESS_OUTPUTS = ("roi_traces", "skin_trace", "full_trace", "crops", "st_map")
 
