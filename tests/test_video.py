@@ -175,6 +175,18 @@ def test_detection_tracks_known_shift(moving, track_none):
     assert np.all(np.abs(track_none.boxes[:, 2] / moving.face_boxes[:, 2] - 1) < 0.25)
 
 
+def test_local_search_agrees_with_full_frame_search_and_falls_back(moving, track_none):
+    full = V.FaceTracker(local_search=False).update(moving.frames)
+    np.testing.assert_array_equal(full.detected, track_none.detected)
+    # the local search (the default) finds the same faces, within one cascade scale step
+    assert np.abs(centres(full.boxes) - centres(track_none.boxes)).max() < 6
+    assert np.all(np.abs(full.boxes[:, 2] / track_none.boxes[:, 2] - 1) < 0.15)
+    # a stale "near" box far from the face: the full-frame search still finds it
+    frame, truth = moving.frames[0], moving.face_boxes[0]
+    box = V.detect_face(frame, near=(0.0, 0.0, truth[2] / 3, truth[3] / 3))
+    assert abs(centres(box[None])[0] - centres(truth[None])[0]).max() < 8
+
+
 def test_mean20_reduces_jitter(moving, track_none):
     smooth = V.smooth_boxes(track_none.boxes, "mean20")
     # boxes[i] is the mean of the raw boxes i-19 .. i (fewer at the start)

@@ -8,7 +8,9 @@ frames for which no face has been found yet. The pipeline per frame is
    the OpenCV implementation of Viola & Jones. The grey image is not
    histogram-equalised (OpenCV's tutorial does that): on the simulated presets
    equalisation dropped the hit rate from 100 % to 77-90 % on PURE-, UBFC- and
-   MAHNOB-like frames, and it never helped;
+   MAHNOB-like frames, and it never helped. Once a face is found, the next
+   search looks around its last box first (``local_search``; about 3x faster
+   than searching the whole frame) and falls back to the whole frame;
 2. **fill** the frames in between: ``"hold"`` the last box, or
    ``"interpolate"`` linearly between detections; a failed detection also
    holds (or bridges) the previous box;
@@ -77,14 +79,30 @@ def _check_frames(frames) -> np.ndarray:
 
 
 def detect_face(frame, scale_factor: float = 1.1, min_neighbors: int = 5, min_size=None,
-                detect_width: int | None = None, cascade: str = FRONTAL_CASCADE):
+                detect_width: int | None = None, cascade: str = FRONTAL_CASCADE, near=None):
     """Largest face in one RGB frame as ``(x, y, w, h)`` floats, or None.
 
     min_size : smallest face side in pixels of the frame; default 15 % of the
         frame's shorter side (faces in rPPG datasets fill much more).
     detect_width : run the cascade on a copy downscaled to this width (faster;
         boxes are mapped back to full resolution); None = full resolution.
+    near : a previous box ``(x, y, w, h)``: search first only around it (twice its
+        size) and for faces 0.7-1.4 times its side, which is several times faster
+        than a full-frame search; the full frame is searched when that fails.
     """
+    if near is not None and np.all(np.isfinite(near)):
+        x, y, w, h = (float(v) for v in near)
+        H, W = frame.shape[:2]
+        x0, y0 = max(0, int(x - w / 2)), max(0, int(y - h / 2))
+        x1, y1 = min(W, int(x + 1.5 * w) + 1), min(H, int(y + 1.5 * h) + 1)
+        if x1 - x0 >= 0.7 * w and y1 - y0 >= 0.7 * h:
+            faces = _cascade(cascade).detectMultiScale(
+                cv2.cvtColor(np.ascontiguousarray(frame[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY),
+                scaleFactor=scale_factor, minNeighbors=min_neighbors,
+                minSize=(int(0.7 * w), int(0.7 * w)), maxSize=(int(1.4 * w) + 1, int(1.4 * w) + 1))
+            if len(faces):
+                faces = np.asarray(faces, dtype=float)
+                return faces[np.argmax(faces[:, 2] * faces[:, 3])] + [x0, y0, 0, 0]
     gray = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
     H, W = gray.shape
     if min_size is None:
@@ -147,13 +165,14 @@ class FaceTracker:
 
     Call :meth:`update` with consecutive chunks of frames; each call returns
     the :class:`FaceTrack` of that chunk. Parameters are those of
-    :func:`detect_faces`.
+    :func:`detect_faces`, plus ``local_search``: once a face is found, look for it
+    first around its last box (see :func:`detect_face`'s ``near``).
     """
 
     def __init__(self, every: int = 1, smoothing: str = "none", fill: str = "hold",
                  scale_factor: float = 1.1, min_neighbors: int = 5, min_size=None,
                  detect_width: int | None = None, margin: float = 0.5, window: int = 20,
-                 cascade: str = FRONTAL_CASCADE):
+                 cascade: str = FRONTAL_CASCADE, local_search: bool = True):
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every}")
         if smoothing not in SMOOTHINGS:
@@ -164,6 +183,7 @@ class FaceTracker:
             raise ValueError(f"window must be >= 1, got {window}")
         self.every, self.smoothing, self.fill = int(every), smoothing, fill
         self.window, self.margin = int(window), float(margin)
+        self.local_search = bool(local_search)
         self.detect_kwargs = dict(scale_factor=scale_factor, min_neighbors=min_neighbors,
                                   min_size=min_size, detect_width=detect_width, cascade=cascade)
         _cascade(cascade)  # fail early on a bad cascade file
@@ -175,6 +195,7 @@ class FaceTracker:
         self._anchor = None  # (global index, box) of the last successful detection
         self._history = np.empty((0, 4))  # last window-1 filled boxes (mean20)
         self._crop = None  # current enlarged crop (sticky)
+        self._last_found = None  # last detected box: where the next search starts
 
     # -- the three stages --------------------------------------------------
     def _detect(self, frames):
@@ -183,9 +204,11 @@ class FaceTracker:
         checked = idx % self.every == 0
         raw = np.full((T, 4), np.nan)
         for i in np.flatnonzero(checked):  # one cascade run per examined frame
-            box = detect_face(frames[i], **self.detect_kwargs)
+            near = self._last_found if self.local_search else None
+            box = detect_face(frames[i], near=near, **self.detect_kwargs)
             if box is not None:
                 raw[i] = box
+                self._last_found = box
         return idx, checked, raw
 
     def _fill(self, idx, raw):
