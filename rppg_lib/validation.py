@@ -22,10 +22,6 @@ Traces per clip (all ``(T, 3)`` mean R, G, B):
     first frame, enlarged 1.5x about its centre, kept fixed for the whole video;
     the mean over that box stands for the spatial mean of the Toolbox's 72x72
     resized crop (an INTER_AREA resize averages the same pixels).
-``tracked``
-    mean over the Haar box of the tracker (detection every ``detect_every``-th
-    frame, box held in between, not enlarged): the face box of a pipeline that
-    follows the head, so translation stays inside the ROI.
 ``skin``
     mean over the simulator's ground-truth skin mask of each frame (an ideal
     ROI: no detector error, no pixel-selection noise).
@@ -59,8 +55,8 @@ TOOLBOX_BAND_HZ: tuple[float, float] = (0.75, 2.5)
 #: Enlargement of the first-frame Haar box (the Toolbox's ``LARGE_BOX_COEF``).
 TOOLBOX_BOX_SCALE = 1.5
 
-#: Bump when :func:`clip_traces` changes what it computes (invalidates caches).
-CACHE_VERSION = 3
+#: Bump when :func:`clip_traces` or the face detector changes what it computes (invalidates caches).
+CACHE_VERSION = 4
 
 _CHUNK = 64
 
@@ -97,7 +93,7 @@ def _render(preset: str, seed: int, detect_every: int, overrides: dict) -> dict:
     scene = Scene(preset, seed, **overrides)
     gt_boxes = scene.face_boxes()
     n = len(scene.times)
-    out = {k: np.full((n, 3), np.nan) for k in ("toolbox", "tracked", "skin", "skin_ycrcb", "frame")}
+    out = {k: np.full((n, 3), np.nan) for k in ("toolbox", "skin", "skin_ycrcb", "frame")}
     tracker = FaceTracker(every=detect_every)
     detected, checked = [], []
     info: dict = {}
@@ -125,10 +121,6 @@ def _render(preset: str, seed: int, detect_every: int, overrides: dict) -> dict:
                 out["skin"][start + j] = chunk[j][mask].mean(axis=0)
         out["frame"][sl] = frame_means(chunk)
         track = tracker.update(chunk)
-        found = np.all(np.isfinite(track.boxes), axis=1)
-        if found.any():
-            idx = np.flatnonzero(found)
-            out["tracked"][start + idx] = roi_traces(chunk[idx], track.boxes[idx], rois="face")[:, 0]
         detected.append(track.detected[track.checked])
         checked.append(int(track.checked.sum()))
 
@@ -176,7 +168,7 @@ def clip_traces(preset: str, seed: int = 0, *, detect_every: int = 30, cache_dir
     cache_dir : where to keep ``<key>.npz`` (default :func:`default_cache_dir`);
         ``use_cache=False`` always renders and writes nothing.
 
-    Returns a dict: ``toolbox``, ``tracked``, ``skin``, ``skin_ycrcb``, ``frame`` traces ``(T, 3)`` (see the
+    Returns a dict: ``toolbox``, ``skin``, ``skin_ycrcb``, ``frame`` traces ``(T, 3)`` (see the
     module docstring), ``times``, ``fps``, ``ppg`` (face PPG), ``finger_ppg``
     (reference PPG at the frame times), ``hr`` (instantaneous HR), ``hr_10s``,
     ``detections`` (bool per examined frame), ``detection_rate``,

@@ -63,7 +63,7 @@ def test_clip_traces_shapes_and_ground_truth(clip_and_cache):
     clip, _ = clip_and_cache
     scene = Scene("ubfc-like", 0, subject=0, **TINY)
     T = len(scene.times)
-    for k in ("toolbox", "tracked", "skin", "skin_ycrcb", "frame"):
+    for k in ("toolbox", "skin", "skin_ycrcb", "frame"):
         assert clip[k].shape == (T, 3)
         assert np.all(np.isfinite(clip[k]))
         assert np.all((clip[k] > 0) & (clip[k] < 255))
