@@ -197,3 +197,59 @@ def test_prepare_ubfc_reads_the_real_layout(tmp_path):
     assert data.source == "real: UBFC-rPPG" and data.fps == 15.0
     assert data.videos.shape == (2, 3, 30, 16, 16) and data.ppg.shape == (2, 30)
     assert np.isfinite(data.ppg).all() and data.videos.std() > 0
+
+
+def test_split_by_subject_keeps_every_recording_of_a_subject_together():
+    subjects = [f"subject{s}" for _ in range(3) for s in range(6)]  # 3 tasks x 6 subjects
+    train, val, test = gx.split_by_subject(subjects, 1, 2, seed=3)
+    assert sorted(np.concatenate([train, val, test])) == list(range(18))
+    sides = [{subjects[i] for i in part} for part in (train, val, test)]
+    assert [len(x) for x in sides] == [3, 1, 2]
+    assert not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
+    assert len(test) == 6 and len(val) == 3  # all three tasks of each held-out subject
+    assert [list(x) for x in gx.split_by_subject(subjects, 1, 2, seed=3)] == [list(train), list(val), list(test)]
+    with pytest.raises(ValueError):
+        gx.split_by_subject(subjects, 3, 3)
+
+
+def test_prepare_sessions_and_table3_runs_on_two_tasks(tmp_path):
+    kw = dict(seed=0, duration_s=10.0, fps=15.0, width=48, height=48, face_px=32.0, crop=16, boxes="truth",
+              cache_dir=tmp_path)
+    data = gx.prepare_sessions("pure-like", 3, ["steady", "fast_translation"], **kw)
+    assert data.videos.shape == (6, 3, 150, 16, 16) and data.source == "simulated: pure-like"
+    assert data.subjects == ["subject0", "subject1", "subject2"] * 2
+    assert [m["scenario"] for m in data.meta] == ["steady"] * 3 + ["fast_translation"] * 3
+    hr = [m["hr_mean"] for m in data.meta]
+    assert hr[:3] != hr[3:]  # each task is its own session (seed + k): its own HR trajectory
+    split = gx.split_by_subject(data.subjects, 1, 1, 0)
+    per_run, runs = gx.table3_runs(data, split, seeds=[0], epochs_supervised=1, epochs_contrastive=1, width=4)
+    assert list(per_run.method) == ["Mean", "Median", "POS (classical)", "CHROM (classical)", "Supervised",
+                                    "Contrastive"]
+    assert (per_run.n_clips == 2).all() and len(runs) == 2 and np.isfinite(per_run.rmse).all()
+    paper = pd.DataFrame({"table": ["Table 3"] * 2, "row": ["Mean", "Supervised"],
+                          "column": ["PURE RMSE", "PURE RMSE"], "value": [16.0, 2.6]})
+    both = gx.table3_with_paper({"pure-like": per_run}, paper)
+    assert both.loc[("pure-like", "Supervised"), "paper RMSE"] == "2.6"
+    assert both.loc[("pure-like", "POS (classical)"), "paper RMSE"] == "–"
+    assert both.loc[("pure-like", "Mean"), "ours RMSE"] == f"{per_run.rmse[0]:.2f}"
+
+
+def test_claims_across_data_sets_leave_out_the_ones_that_did_not_learn():
+    hr = pd.DataFrame({"q50": [2.4]}, index=pd.Index([10], name="lag_s"))
+    sets = {"ubfc-like": {"t3": _t3(2.0, 3.0), "n_test_clips": 15, "runs": 3},
+            "pure-like": {"t3": _t3(1.0, 2.0), "n_test_clips": 18, "runs": 1},
+            "cohface-like": {"t3": _t3(9.5, 9.0), "n_test_clips": 12, "runs": 1}}  # supervised did not learn
+    got = {c["where"] + c["claim"][:20]: c for c in gx.build_claims(_t3(2.0, 3.0), None, None, None, hr, True, "sim",
+                                                                     datasets=sets)}
+    par = next(c for k, c in got.items() if "on every data set" in c["claim"] and "on par" in c["claim"])
+    assert par["status"] == "reproduced" and "cohface-like" in par["evidence"] and "left out" in par["evidence"]
+    base = next(c for c in got.values() if "baselines by far on every" in c["claim"])
+    assert base["status"] == "not reproduced"  # cohface-like counts: enough clips, models at the baseline
+    sets["pure-like"]["t3"] = _t3(1.0, 6.0)
+    par = next(c for c in gx.build_claims(_t3(2.0, 3.0), None, None, None, hr, True, "sim", datasets=sets)
+               if "on par with supervised training on every" in c["claim"])
+    assert par["status"] == "not reproduced"
+    few = {k: {**v, "n_test_clips": 2} for k, v in sets.items()}
+    par = next(c for c in gx.build_claims(_t3(2.0, 3.0), None, None, None, hr, True, "sim", datasets=few)
+               if "on par with supervised training on every" in c["claim"])
+    assert par["status"] == "not testable here"

@@ -1,10 +1,19 @@
 """Configuration of notebooks/gideon2021.ipynb (Gideon & Stent 2021, contrastive rPPG).
 
 ``smoke`` proves every code path in about a minute; ``book`` is what the
-reader sees (about 12 minutes on 2 busy CPU cores: 16x16 crops, 15 fps, a
+reader sees (about 12 minutes on 2 quiet CPU cores: 16x16 crops, 15 fps, a
 PhysNet of width 16, 25 epochs, three seeds); ``paper`` is the paper's
 setting (64x64 crops, 300-frame clips at 30 fps, width 64, batch 4, 100 epochs,
 AdamW lr 1e-5) for a GPU, never run here.
+
+``t3_presets`` are the extra data sets of the "Table 3 on three presets"
+section (ubfc-like is the main data above): per preset the subjects, the
+scenarios (PURE's tasks, COHFACE's lighting) each subject is recorded in,
+the subject-exclusive split (validation / test *subjects*), duration, frame
+rate, frame size and face size (``None`` = the preset's own). ``t3_epochs`` and
+``t3_seeds`` size their supervised and contrastive runs (no saliency);
+``t3_boxes`` is their face box source. Crop, width, batch size and learning
+rate are those of the main table.
 """
 from ..profiles import register
 
@@ -19,6 +28,18 @@ _common_paper = {
     "t7_grid": [(0, 0), (0, 0.1), (0, 1), (0, 10), (0.1, 0), (0.1, 0.1), (0.1, 1), (0.1, 10),
                 (1, 0), (1, 0.1), (1, 1), (1, 10), (10, 0), (10, 0.1), (10, 1), (10, 10)],
     "t7_epochs": 100, "control_epochs": 20, "threads": 2,
+    # PURE: 10 subjects x 6 tasks x 1 min at 30 fps; COHFACE: 40 subjects, studio and natural light,
+    # 1 min at 20 fps. Split sizes: subject-exclusive, our choice (the datasets' own folds are not
+    # reproduced here).
+    "t3_presets": {
+        "pure-like": {"n_subjects": 10, "scenarios": ["steady", "talking", "slow_translation",
+                                                      "fast_translation", "small_rotation", "medium_rotation"],
+                      "n_val": 2, "n_test": 4, "duration_s": 60.0, "fps": 30.0, "frame_size": (640, 480),
+                      "face_px": None},
+        "cohface-like": {"n_subjects": 40, "scenarios": ["studio", "natural"], "n_val": 4, "n_test": 12,
+                         "duration_s": 60.0, "fps": 20.0, "frame_size": (640, 480), "face_px": None},
+    },
+    "t3_epochs": 100, "t3_seeds": [0, 1, 2, 3, 4], "t3_boxes": "detect",
 }
 
 register("gideon2021", {
@@ -31,6 +52,13 @@ register("gideon2021", {
         "flash_subjects": 3, "flash_frame": (48, 48), "flash_face_px": 32.0, "flash_epochs": 1,
         "flash_crop": 16, "flash_size": 0.25, "flash_grid": (8, 8),
         "t7_grid": [(0, 0), (10, 0)], "t7_epochs": 1, "control_epochs": 1, "threads": 1,
+        "t3_presets": {
+            "pure-like": {"n_subjects": 3, "scenarios": ["steady", "fast_translation"], "n_val": 1, "n_test": 1,
+                          "duration_s": 12.0, "fps": 15.0, "frame_size": (96, 72), "face_px": 40.0},
+            "cohface-like": {"n_subjects": 3, "scenarios": ["studio", "natural"], "n_val": 1, "n_test": 1,
+                             "duration_s": 12.0, "fps": 20.0, "frame_size": (96, 72), "face_px": 40.0},
+        },
+        "t3_epochs": 1, "t3_seeds": [0], "t3_boxes": "truth",
     },
     "book": {
         "preset": "ubfc-like", "n_subjects": 16, "n_val": 2, "n_test": 5, "duration_s": 30.0, "fps": 15.0,
@@ -41,6 +69,16 @@ register("gideon2021", {
         "flash_subjects": 10, "flash_frame": (64, 64), "flash_face_px": 43.0, "flash_epochs": 25,
         "flash_crop": 16, "flash_size": 0.25, "flash_grid": (8, 8),
         "t7_grid": [(0, 0), (10, 0), (1, 1)], "t7_epochs": 25, "control_epochs": 10, "threads": 1,
+        # about 3 minutes on 2 quiet cores for both presets (rendering included); 12 epochs over 16-18
+        # training recordings give about as many clip draws as 25 epochs over the main table's 9.
+        "t3_presets": {
+            "pure-like": {"n_subjects": 10, "scenarios": ["steady", "fast_translation", "medium_rotation"],
+                          "n_val": 1, "n_test": 3, "duration_s": 20.0, "fps": 15.0, "frame_size": (160, 120),
+                          "face_px": 60.0},
+            "cohface-like": {"n_subjects": 12, "scenarios": ["studio", "natural"], "n_val": 1, "n_test": 3,
+                             "duration_s": 20.0, "fps": 20.0, "frame_size": (160, 120), "face_px": 60.0},
+        },
+        "t3_epochs": 12, "t3_seeds": [0], "t3_boxes": "detect",
     },
     "paper": _common_paper,
 })

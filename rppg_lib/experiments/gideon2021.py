@@ -3,14 +3,20 @@
 The notebook is a narrative; the work is here:
 
 - data: :func:`prepare_simulated` (simulator preset -> sticky face crops, cached
-  on disk) and :func:`prepare_ubfc` (a real UBFC-rPPG copy through
-  :mod:`rppg_lib.data`), both returning :class:`ClipData`;
+  on disk), :func:`prepare_sessions` (several scenarios / tasks per subject, e.g.
+  PURE's six tasks) and :func:`prepare_ubfc` (a real UBFC-rPPG copy through
+  :mod:`rppg_lib.data`), all returning :class:`ClipData`; :func:`split_indices`
+  (one recording per subject) and :func:`split_by_subject` (all recordings of a
+  subject on one side);
 - training: :func:`run_model` (supervised / contrastive, with or without the
   saliency sampler, optional injected reference desynchronisation through
   :class:`OffsetRecordings`), evaluated on non-overlapping 10 s test clips by
   :func:`clip_table`;
 - baselines: :func:`baseline_table` (mean / median HR of the test clips) and
   :func:`classical_table` (POS, CHROM on the crops' mean colour);
+- Table 3 on one data set in one call: :func:`table3_runs` (baselines, POS,
+  CHROM, supervised, contrastive) and :func:`table3_with_paper` (ours next to the
+  paper's column of that data set);
 - analysis: :func:`summarise`, :func:`saliency_share` (Fig. 4),
   :func:`hr_change_quantiles` (Fig. 6), :func:`build_claims`.
 """
@@ -32,9 +38,10 @@ import torch
 from .. import methods, signal as sig
 
 __all__ = [
-    "ClipData", "default_cache_dir", "prepare_simulated", "pulsing_patch_data", "prepare_ubfc", "split_indices",
-    "cut_clips", "OffsetRecordings", "clip_table", "summarise", "baseline_table", "classical_table",
-    "run_model", "saliency_share", "hr_change_quantiles", "build_claims", "inference_seconds",
+    "ClipData", "default_cache_dir", "prepare_simulated", "prepare_sessions", "pulsing_patch_data", "prepare_ubfc",
+    "split_indices", "split_by_subject", "cut_clips", "OffsetRecordings", "clip_table", "summarise",
+    "baseline_table", "classical_table", "run_model", "table3_runs", "table3_with_paper", "PAPER_DATASET",
+    "saliency_share", "hr_change_quantiles", "build_claims", "inference_seconds",
 ]
 
 BAND = sig.DEFAULT_BAND_BPM  # 40-250 bpm, the paper's Assumption A1
@@ -94,7 +101,7 @@ def _crop_one(frames, boxes_src: str, gt_boxes, crop: int, margin: float = 0.5):
 
 
 def prepare_simulated(preset: str, n_subjects: int, *, seed: int = 0, duration_s: float = 30.0,
-                      fps: float = 15.0, width: int = 160, height: int = 120, face_px: float = 60.0,
+                      fps: float = 15.0, width: int = 160, height: int = 120, face_px: float | None = 60.0,
                       crop: int = 32, boxes: str = "detect", cache_dir=None, first_subject: int = 0,
                       **overrides) -> ClipData:
     """Simulate ``n_subjects`` recordings of ``preset`` and crop the face as in Sec. 3.1.
@@ -102,7 +109,7 @@ def prepare_simulated(preset: str, n_subjects: int, *, seed: int = 0, duration_s
     ``boxes="detect"``: OpenCV face detection with the sticky 50 % margin box;
     ``"truth"``: the simulator's face boxes through the same sticky rule
     (faster). Extra ``overrides`` go to :func:`rppg_lib.synth.simulate`
-    (e.g. ``flash_block=True``). The result is cached as ``.npz`` under
+    (e.g. ``flash_block=True``); ``face_px=None`` keeps the preset's face size. The result is cached as ``.npz`` under
     ``cache_dir`` (default :func:`default_cache_dir`), keyed by every argument.
     """
     from ..synth import simulate
@@ -118,8 +125,9 @@ def prepare_simulated(preset: str, n_subjects: int, *, seed: int = 0, duration_s
                         str(z["source"]), list(z["meta"]))
     videos, ppgs, subjects, metas = [], [], [], []
     for s in range(first_subject, first_subject + n_subjects):
+        size = {} if face_px is None else {"face_px": face_px}
         rec = simulate(preset, seed=seed, subject=s, duration_s=duration_s, fps=fps, width=width,
-                       height=height, face_px=face_px, **overrides)
+                       height=height, **size, **overrides)
         crops, crop_boxes = _crop_one(rec.frames, boxes, rec.meta["face_box"], crop)
         videos.append(crops.transpose(3, 0, 1, 2))
         ppgs.append(np.asarray(rec.ppg, float))
@@ -140,6 +148,32 @@ def prepare_simulated(preset: str, n_subjects: int, *, seed: int = 0, duration_s
                  source=data.source, meta=np.array(metas, dtype=object))
     os.replace(tmp, file)
     return data
+
+
+def prepare_sessions(preset: str, n_subjects: int, scenarios=None, **kwargs) -> ClipData:
+    """Recordings of ``n_subjects`` subjects in each of ``scenarios`` (PURE's tasks, COHFACE's
+    lighting), concatenated scenario by scenario; ``None`` = the preset's default scenario only.
+
+    Every scenario goes through :func:`prepare_simulated` (so each is cached on its own) with the
+    same ``kwargs``. Scenario ``k`` is its own session, simulated with session seed ``seed + k``
+    (as PURE's tasks and COHFACE's lightings are separate recordings): a subject keeps its
+    identity (skin, face, its share of the resting HR) across scenarios, while the session's HR
+    trajectory, motion and light draws change. ``subjects`` repeats, so a split must keep a
+    subject's recordings together (:func:`split_by_subject`). ``meta[i]["scenario"]`` names the
+    scenario of recording ``i``.
+    """
+    if not scenarios:
+        return prepare_simulated(preset, n_subjects, **kwargs)
+    seed = kwargs.pop("seed", 0)
+    parts = []
+    for k, sc in enumerate(scenarios):
+        d = prepare_simulated(preset, n_subjects, seed=seed + k, scenario=sc, **kwargs)
+        for m in d.meta:
+            m["scenario"] = sc
+        parts.append(d)
+    return ClipData(np.concatenate([d.videos for d in parts]), np.concatenate([d.ppg for d in parts]),
+                    parts[0].fps, [s for d in parts for s in d.subjects], f"simulated: {preset}",
+                    [m for d in parts for m in d.meta])
 
 
 def prepare_ubfc(root, n_subjects: int | None = None, *, seconds: float = 30.0, fps: float = 15.0,
@@ -187,6 +221,22 @@ def split_indices(n: int, n_val: int, n_test: int, seed: int = 0):
         raise ValueError(f"{n} recordings cannot hold {n_val} validation and {n_test} test ones plus training")
     order = np.random.default_rng(seed).permutation(n)
     return np.sort(order[n_val + n_test:]), np.sort(order[:n_val]), np.sort(order[n_val:n_val + n_test])
+
+
+def split_by_subject(subjects, n_val: int, n_test: int, seed: int = 0):
+    """Subject-exclusive split of recordings that may share a subject (e.g. PURE's six tasks per
+    subject): ``n_val`` and ``n_test`` *subjects* are drawn at random and every recording of a
+    subject goes to the same side. Returns (train, val, test) recording index arrays."""
+    subjects = np.asarray([str(s) for s in subjects])
+    names = np.array(sorted(set(subjects)))
+    if n_val + n_test >= len(names):
+        raise ValueError(f"{len(names)} subjects cannot hold {n_val} validation and {n_test} test ones plus training")
+    order = names[np.random.default_rng(seed).permutation(len(names))]
+    val, test = set(order[:n_val]), set(order[n_val:n_val + n_test])
+    idx = np.arange(len(subjects))
+    in_val = np.isin(subjects, list(val))
+    in_test = np.isin(subjects, list(test))
+    return idx[~in_val & ~in_test], idx[in_val], idx[in_test]
 
 
 def cut_clips(videos, ppg, clip_len: int):
@@ -324,6 +374,71 @@ def run_model(data: ClipData, split, *, kind: str, width: int = 16, epochs: int 
             "stopped": result.stopped}
 
 
+#: Column of the paper's Table 3 that a simulator preset stands in for.
+PAPER_DATASET = {"ubfc-like": "UBFC", "pure-like": "PURE", "cohface-like": "COHFACE"}
+
+
+def table3_runs(data: ClipData, split, *, seeds=(0,), epochs_supervised: int = 10, epochs_contrastive: int = 10,
+                seed: int = 0, log=None, **train) -> tuple[pd.DataFrame, list]:
+    """Table 3 on one data set: mean and median baselines, POS and CHROM (on the crops' mean
+    colour), and supervised and contrastive models (no saliency), each model once per seed.
+
+    ``train`` goes to :func:`run_model` (``width``, ``lr``, ``batch_size``, ``threads``,
+    ``device``); ``log`` (e.g. ``print``) gets one line per trained model. Returns the
+    per-run table (``method``, ``seed``, the :func:`summarise` columns and, for models,
+    ``clips_per_s`` and ``train_seconds``) and the :func:`run_model` results.
+    """
+    fs = data.fps
+    clips, refs, _ = cut_clips(data.videos[split[2]], data.ppg[split[2]], int(round(10 * fs)))
+    rows = [{"method": how.capitalize(), "seed": None, **summarise(baseline_table(refs, fs, how))}
+            for how in ("mean", "median")]
+    rgb = clips.astype(np.float32).mean(axis=(3, 4)).transpose(0, 2, 1)
+    rows += [{"method": f"{m.upper()} (classical)", "seed": None, **summarise(classical_table(rgb, refs, fs, m))}
+             for m in ("pos", "chrom")]
+    runs = []
+    for name, kind, epochs in (("Supervised", "supervised", epochs_supervised),
+                               ("Contrastive", "contrastive", epochs_contrastive)):
+        for s in seeds:
+            r = run_model(data, split, kind=kind, epochs=epochs, seed=seed + s, **train)
+            r["name"] = name
+            runs.append(r)
+            rows.append({"method": name, "seed": seed + s, **r["summary"], "clips_per_s": r["clips_per_s"],
+                         "train_seconds": r["train_seconds"]})
+            if log is not None:
+                log(f"{data.source} {name:12s} seed {seed + s}: RMSE {r['summary']['rmse']:5.1f} bpm, "
+                    f"{r['clips_per_s']:.1f} training clips/s, best epoch {r['best_epoch']}, "
+                    f"{r['train_seconds']:.0f} s")
+    return pd.DataFrame(rows), runs
+
+
+def table3_with_paper(per_run: dict, paper: pd.DataFrame, datasets: dict | None = None) -> pd.DataFrame:
+    """Ours (mean ± SD over seeds) next to the paper's Table 3, one block of rows per data set.
+
+    ``per_run``: data-set label -> per-run table as from :func:`table3_runs`; ``datasets``:
+    label -> column prefix of the paper's Table 3 (default :data:`PAPER_DATASET`, by preset
+    name). Methods the paper does not report (POS, CHROM) get "–" in its columns.
+    """
+    datasets = datasets or {k: PAPER_DATASET.get(k, k) for k in per_run}
+    out = []
+    for label, runs in per_run.items():
+        col = datasets[label]
+        p = paper[(paper.table == "Table 3") & paper.column.str.startswith(col + " ")]
+        p = p.assign(metric=p.column.str.split(" ").str[-1]).pivot(index="row", columns="metric", values="value")
+        g = runs.groupby("method", sort=False)
+        for method, d in g:
+            row = {"data": label, "paper column": col, "method": method, "runs (ours)": len(d)}
+            for key, title in (("rmse", "RMSE"), ("mae", "MAE"), ("pc", "PC")):
+                v = d[key].to_numpy(float)
+                m = np.nanmean(v) if np.isfinite(v).any() else np.nan
+                sd = np.nanstd(v, ddof=1) if np.isfinite(v).sum() > 1 else np.nan
+                row[f"ours {title}"] = ("–" if not np.isfinite(m) else
+                                        f"{m:.2f}" + (f" ± {sd:.2f}" if np.isfinite(sd) else ""))
+                pv = p[title].get(method, np.nan) if title in p else np.nan
+                row[f"paper {title}"] = "–" if not np.isfinite(pv) else f"{pv:g}"
+            out.append(row)
+    return pd.DataFrame(out).set_index(["data", "method"])
+
+
 def inference_seconds(model, clip, sampler=None, repeats: int = 3) -> float:
     """Median wall time (s) of one forward pass on one clip (1, C, T, h, w), no grad."""
     model.eval()
@@ -382,7 +497,7 @@ def _fmt(x, d=1):
 
 def build_claims(t3: pd.DataFrame, fig5: pd.DataFrame | None, sal: dict | None, t7: pd.DataFrame | None,
                  hr_change: pd.DataFrame, synthetic: bool, where: str, n_test_clips: int = 10**6,
-                 min_test_clips: int = 10) -> list[dict]:
+                 min_test_clips: int = 10, datasets: dict | None = None) -> list[dict]:
     """Claims of PAPERS.md section 2 with statuses computed from the run's numbers.
 
     ``t3``: mean over seeds per method (index: Mean, Median, Supervised, ...; columns
@@ -391,6 +506,11 @@ def build_claims(t3: pd.DataFrame, fig5: pd.DataFrame | None, sal: dict | None, 
     ``t7``: RMSE change per (w_s, w_t) relative to (0, 0). A comparison is "not testable
     here" when the supervised model did not learn (RMSE above 80 % of the mean baseline's) or the test
     set has fewer than ``min_test_clips`` clips.
+
+    ``datasets`` (optional): the Table 3 claims across data sets, label -> ``{"t3": mean table
+    (rows Mean, Median, Supervised, Contrastive), "n_test_clips": int, "runs": seeds per model}``.
+    Each data set is judged by the single-data-set rules above; a data set whose supervised model
+    did not learn (or with too few test clips) is left out of the verdict and named in the evidence.
     """
     claims = []
     r = t3["rmse"]
@@ -434,6 +554,9 @@ def build_claims(t3: pd.DataFrame, fig5: pd.DataFrame | None, sal: dict | None, 
           f"{_fmt(t3.loc['Contrastive', 'ppg_pc'], 2)}")
     add("Supervised training attains the highest PPG Pearson correlation", "Table 6 / A3",
         t3.loc["Supervised", "ppg_pc"] > t3.loc["Contrastive", "ppg_pc"], ev, learned, small)
+
+    if datasets:
+        _dataset_claims(add, datasets, min_test_clips)
 
     if fig5 is None or fig5.empty or len(fig5.index) < 2:
         add("MCC stays accurate under desynchronisation while PC degrades", "Fig. 5", False,
@@ -493,3 +616,35 @@ def build_claims(t3: pd.DataFrame, fig5: pd.DataFrame | None, sal: dict | None, 
         not synthetic, "a property of the paper's datasets: on simulated data it measures the simulator's "
         "HR dynamics, not the datasets")
     return claims
+
+
+def _dataset_claims(add, datasets: dict, min_test_clips: int) -> None:
+    """The two Table 3 claims judged on every data set of ``datasets`` (see :func:`build_claims`)."""
+    parts_par, parts_base, ok_par, ok_base, used_par, used_base = [], [], [], [], [], []
+    for label, d in datasets.items():
+        r = d["t3"]["rmse"]
+        n, runs = int(d.get("n_test_clips", 10**6)), d.get("runs", "?")
+        enough = n >= min_test_clips
+        learned = enough and bool(r["Supervised"] < 0.8 * r["Mean"])
+        base = min(r["Mean"], r["Median"])
+        head = (f"{label} ({runs} run(s) per model, {n} test clips): RMSE supervised {_fmt(r['Supervised'])}, "
+                f"contrastive {_fmt(r['Contrastive'])}, mean {_fmt(r['Mean'])}, median {_fmt(r['Median'])} bpm")
+        if learned:
+            used_par.append(label)
+            ok_par.append(bool(r["Contrastive"] <= r["Supervised"] + 2.5))
+        note = "" if learned else (" [left out: too few test clips]" if not enough else
+                                   " [left out: supervised did not learn]")
+        parts_par.append(head + note)
+        if enough:
+            used_base.append(label)
+            ok_base.append(bool(max(r["Supervised"], r["Contrastive"]) < 0.5 * base))
+        parts_base.append(head + ("" if enough else " [left out: too few test clips]"))
+    names = ", ".join(datasets)
+    add(f"Contrastive training is on par with supervised training on every data set ({names})",
+        "Table 3 (all data sets)", bool(ok_par) and all(ok_par),
+        "; ".join(parts_par) + " (on par = contrastive at most 2.5 bpm worse in RMSE on each data set judged)",
+        bool(used_par), "on no data set did the supervised model learn with enough test clips")
+    add(f"Supervised and contrastive models beat the baselines by far on every data set ({names})",
+        "Table 3 (all data sets)", bool(ok_base) and all(ok_base),
+        "; ".join(parts_base) + " (by far = both below half the better baseline on each data set judged)",
+        bool(used_base), "no data set has enough test clips")
