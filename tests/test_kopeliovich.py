@@ -312,3 +312,23 @@ def test_train_classifier_runs_with_fewer_steps_than_1cycle_can_schedule():
         result = train_classifier(ColourSignalCNN("ce"), (x, y), (x, y), epochs=epochs, batch_size=4,
                                   max_lr=1e-2, min_lr=1e-4, progress=False)
         assert len(result.history) == epochs
+
+
+def test_pulse_visibility_separates_pulse_from_noise():
+    from rppg_lib.experiments.kopeliovich2019 import Video, pulse_visibility
+
+    rng = np.random.default_rng(0)
+    n, hr = 600, 72.0
+    t = np.arange(n) / FS
+    base = np.array([150.0, 110.0, 90.0])
+    pulse = np.array([0.33, 0.77, 0.53]) * 0.01 * np.sin(2 * np.pi * hr / 60 * t)[:, None]  # relative, skin-like
+    clean = np.repeat((base * (1 + pulse))[:, None, :], 6, axis=1) + 0.02 * rng.standard_normal((n, 6, 3))
+    noise = np.repeat(base[None, None, :], n, axis=0) * np.ones((n, 6, 3)) + 0.5 * rng.standard_normal((n, 6, 3))
+    videos = [Video(name, "cam1", "stationary", "s0", FS, tr, np.full(n, hr), {})
+              for name, tr in (("pulse", clean), ("noise", noise))]
+    vis = pulse_visibility(videos, windows=(64, 150))
+    assert list(vis.index) == ["pulse", "noise"]
+    assert {"mae_64", "snr_64", "mae_150", "snr_150", "hr_mean"} <= set(vis.columns)
+    assert vis.loc["pulse", "mae_150"] < 1.0 and vis.loc["pulse", "mae_64"] < 3.0
+    assert vis.loc["noise", "mae_150"] > 5.0
+    assert vis.loc["pulse", "snr_150"] > vis.loc["noise", "snr_150"] + 5

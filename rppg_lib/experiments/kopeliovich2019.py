@@ -16,7 +16,9 @@ Library code behind ``notebooks/kopeliovich2019.ipynb``:
   CL, CL+F) trained with :func:`rppg_lib.train.classifier.train_classifier` and
   scored per test subset (Table 2), :func:`camera_transfer` (Table 3),
   :func:`classical_baseline` (POS / CHROM on the same test windows, a row the
-  paper does not have).
+  paper does not have), :func:`constant_baseline` (the mean training HR) and
+  :func:`pulse_visibility` (POS per video on 64-frame and 10-s windows: is
+  the pulse in the colour signals at all?).
 - :func:`paper_table` / :func:`side_by_side`: the paper's numbers (from
   ``rppg_lib/paper_numbers/kopeliovich2019.csv``) next to ours.
 
@@ -55,6 +57,7 @@ __all__ = [
     "simulated_video", "simulated_videos", "osf_videos", "build_dataset", "sample_counts",
     "train_model", "subset_metrics", "camera_transfer", "classical_baseline", "constant_baseline",
     "paper_table", "paper_sample_counts", "side_by_side", "inference_latency", "predictions",
+    "pulse_visibility",
 ]
 
 CAMERAS = ("cam1", "cam2", "cam3")
@@ -418,6 +421,37 @@ def classical_baseline(ds: Dataset, subsets: dict, method_names=("POS", "CHROM")
             row[(sub, "MAE")], row[(sub, "Cover")] = m["mae"], 100 * m["within3"]
         out[name] = row
     return pd.DataFrame(out).T
+
+
+def pulse_visibility(videos, windows=(WINDOW, 150), step: int = 10, roi: int = 5, method: str = "POS",
+                     band_bpm=HR_RANGE) -> pd.DataFrame:
+    """How visible the pulse is in each video's colour signals, with no learning involved.
+
+    For every video and window length (frames), ``method`` (POS) on the raw RGB
+    of ROI ``roi`` (5 = the full box) of every window (every ``step`` frames):
+    MAE (bpm) of the periodogram peak in ``band_bpm`` against the window's mean
+    reference HR, and the median SNR (dB, power within +-6 bpm of the reference
+    HR and its first harmonic vs the rest of the band, :func:`rppg_lib.signal.snr`).
+    One row per video (camera, scenario, mean HR, then ``mae_<n>`` / ``snr_<n>``).
+    """
+    fn = _methods.METHODS[method] if method in _methods.METHODS else _methods.METHODS[method.lower()]
+    rows = []
+    for v in videos:
+        row = {"video": v.video_id, "camera": v.camera, "scenario": v.scenario, "hr_mean": float(np.mean(v.hr))}
+        for n in windows:
+            err, snr = [], []
+            for s in range(0, len(v.hr) - int(n) + 1, int(step)):
+                rgb = v.traces[s:s + int(n), roi, :]
+                if not np.all(np.isfinite(rgb)):
+                    continue
+                pulse = fn(rgb, v.fps)
+                ref = float(np.mean(v.hr[s:s + int(n)]))
+                err.append(abs(_signal.estimate_hr(pulse, v.fps, band_bpm) - ref))
+                snr.append(_signal.snr(pulse - np.mean(pulse), v.fps, ref, band_bpm=band_bpm))
+            row[f"mae_{n}"] = float(np.mean(err)) if err else np.nan
+            row[f"snr_{n}"] = float(np.median(snr)) if snr else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("video")
 
 
 def constant_baseline(train: Windows, subsets: dict) -> pd.DataFrame:
