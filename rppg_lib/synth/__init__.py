@@ -18,4 +18,5 @@ from .presets import PARAMETERS, PRESETS, SIMULATOR_VERSION, SWEEPS
 from .simulate import Scene, iter_frames, simulate
 from .writer import write_dataset
 
-__all__ = ["PARAMETERS", "PRESETS", "SIMULATOR_VERSION", "SWEEPS", "Scene", "iter_frames", "simulate", "write_dataset"]
+__all__ = ["PARAMETERS", "PRESETS", "SIMULATOR_VERSION", "SWEEPS", "Scene", "iter_frames", "simulate",
+           "write_dataset"]

@@ -48,12 +48,12 @@ import zlib
 
 import numpy as np
 
-__all__ = ["PARAMETERS", "PRESETS", "SWEEPS", "SIMULATOR_VERSION", "PULSE_AMPLITUDE_MEDIAN", "resolve", "subject_traits",
-           "stream_rng"]
+__all__ = ["PARAMETERS", "PRESETS", "SWEEPS", "SIMULATOR_VERSION", "PULSE_AMPLITUDE_MEDIAN",
+           "resolve", "subject_traits", "stream_rng"]
 
 #: Bumped whenever the same preset, seed and overrides render different frames;
 #: every on-disk cache of simulated data keys on it.
-SIMULATOR_VERSION = 3
+SIMULATOR_VERSION = 4
 
 #: Median green AC/DC (peak to peak) of the pulse in the 8-bit output; a subject's
 #: amplitude is this times ``exp(perfusion_sigma_log * z)``.
