@@ -31,8 +31,9 @@ tests; 4 sessions x up to 42 subjects per preset):
   1.25 % std per channel in colour). Without them POS had 0.2 bpm MAE on 10
   ubfc-like subjects (60 s, Toolbox protocol): a noise-free pulse that no real
   dataset has (Toolbox on real UBFC-rPPG: POS 4.0, CHROM 4.0). With them, at
-  640x480: POS 5.6, CHROM 7.8, ICA 9.0, GREEN 9.5 bpm; errors come from a few
-  subjects whose weak pulse loses to a coloured light step, as in real data.
+  640x480 (the Data chapter's book run): POS 4.8, CHROM 3.2, ICA 4.1, GREEN 8.6 bpm;
+  errors come from a few subjects whose weak pulse loses to a coloured light step,
+  as in real data.
   Colour chroma 1 % gave POS 1.5 and 1.5 % gave 6.4 (320x240): the errors hinge on
   a few failing subjects, so 10 subjects give a coarse estimate.
 - HR ramps rise over 20 s whatever the clip length (they took 0.3 of the clip).
