@@ -38,7 +38,7 @@ import torch
 from .. import methods, signal as sig
 
 __all__ = [
-    "ClipData", "default_cache_dir", "prepare_simulated", "prepare_sessions", "pulsing_patch_data", "prepare_ubfc",
+    "ClipData", "mean_colour", "default_cache_dir", "prepare_simulated", "prepare_sessions", "pulsing_patch_data", "prepare_ubfc",
     "split_indices", "split_by_subject", "cut_clips", "OffsetRecordings", "clip_table", "summarise",
     "baseline_table", "classical_table", "run_model", "table3_runs", "table3_with_paper", "PAPER_DATASET",
     "saliency_share", "hr_change_quantiles", "build_claims", "inference_seconds",
@@ -69,7 +69,13 @@ class ClipData:
     @property
     def rgb(self) -> np.ndarray:
         """Spatial mean colour of the crops, (N, T, 3) (input of the classical methods)."""
-        return self.videos.astype(np.float32).mean(axis=(3, 4)).transpose(0, 2, 1)
+        return mean_colour(self.videos)
+
+
+def mean_colour(videos) -> np.ndarray:
+    """Spatial mean colour of face-crop videos ``(N, C, T, H, W)`` -> ``(N, T, C)``, the input
+    of the classical methods."""
+    return np.asarray(videos).astype(np.float32).mean(axis=(3, 4)).transpose(0, 2, 1)
 
 
 def default_cache_dir() -> Path:
@@ -392,7 +398,7 @@ def table3_runs(data: ClipData, split, *, seeds=(0,), epochs_supervised: int = 1
     clips, refs, _ = cut_clips(data.videos[split[2]], data.ppg[split[2]], int(round(10 * fs)))
     rows = [{"method": how.capitalize(), "seed": None, **summarise(baseline_table(refs, fs, how))}
             for how in ("mean", "median")]
-    rgb = clips.astype(np.float32).mean(axis=(3, 4)).transpose(0, 2, 1)
+    rgb = mean_colour(clips)
     rows += [{"method": f"{m.upper()} (classical)", "seed": None, **summarise(classical_table(rgb, refs, fs, m))}
              for m in ("pos", "chrom")]
     runs = []

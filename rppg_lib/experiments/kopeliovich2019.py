@@ -142,8 +142,9 @@ def video_specs(videos, seed: int = 0) -> list[VideoSpec]:
 def _cache_file(cache_dir, spec: VideoSpec, settings: dict) -> Path:
     from ..synth import SIMULATOR_VERSION
 
-    key = {"version": CACHE_VERSION, "simulator": SIMULATOR_VERSION, "preset": "kopeliovich", "camera": spec.camera, "scenario": spec.scenario,
-           "subject": spec.subject, "seed": spec.seed, **settings}
+    key = {"version": CACHE_VERSION, "simulator": SIMULATOR_VERSION, "preset": "kopeliovich",
+           "camera": spec.camera, "scenario": spec.scenario, "subject": spec.subject, "seed": spec.seed,
+           **settings}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{spec.video_id}_{digest}.npz"
 
@@ -396,6 +397,11 @@ def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr:
     return pd.DataFrame(rows).T, pd.Series(sizes, name="train windows"), secs
 
 
+def _classical(name: str):
+    """A classical method of :data:`rppg_lib.methods.METHODS` by name, any case ("POS", "pos")."""
+    return _methods.METHODS[name] if name in _methods.METHODS else _methods.METHODS[name.lower()]
+
+
 def classical_baseline(ds: Dataset, subsets: dict, method_names=("POS", "CHROM"), roi: int = 5,
                        band_bpm=HR_RANGE) -> pd.DataFrame:
     """POS / CHROM on the raw RGB of ROI ``roi`` (5 = the full box) of each test window.
@@ -406,7 +412,7 @@ def classical_baseline(ds: Dataset, subsets: dict, method_names=("POS", "CHROM")
     """
     out = {}
     for name in method_names:
-        fn = _methods.METHODS[name] if name in _methods.METHODS else _methods.METHODS[name.lower()]
+        fn = _classical(name)
         row = {}
         for sub, w in subsets.items():
             if len(w) == 0:
@@ -434,7 +440,7 @@ def pulse_visibility(videos, windows=(WINDOW, 150), step: int = 10, roi: int = 5
     HR and its first harmonic vs the rest of the band, :func:`rppg_lib.signal.snr`).
     One row per video (camera, scenario, mean HR, then ``mae_<n>`` / ``snr_<n>``).
     """
-    fn = _methods.METHODS[method] if method in _methods.METHODS else _methods.METHODS[method.lower()]
+    fn = _classical(method)
     rows = []
     for v in videos:
         row = {"video": v.video_id, "camera": v.camera, "scenario": v.scenario, "hr_mean": float(np.mean(v.hr))}
