@@ -23,9 +23,9 @@ import platform
 
 import torch
 
-from rppg_lib.colour_signals import add_uniform_noise
-from rppg_lib.losses.kopeliovich import class_weights, loss_for_head
-from rppg_lib.models import ColourSignalCNN
+from rppg_lib.papers.kopeliovich2019.colour_signals import add_uniform_noise
+from rppg_lib.papers.kopeliovich2019.losses import class_weights, loss_for_head
+from rppg_lib.papers.kopeliovich2019.model import ColourSignalCNN
 from _timing import median_time  # noqa: E402  (benchmarks/ is on sys.path)
 
 

@@ -58,7 +58,7 @@ def pipeline(path, n_frames, every, detect_width=None):
 
 
 def naive_roi_means(frames, boxes):
-    rects, valid = V.roi_rects(boxes, "kopeliovich2019", frames.shape[1:])
+    rects, valid = V.roi_rects(boxes, "six_regions", frames.shape[1:])
     out = np.full(rects.shape[:2] + (3,), np.nan)
     for t in range(len(frames)):
         for r, (x0, y0, x1, y1) in enumerate(rects[t]):

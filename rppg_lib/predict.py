@@ -125,7 +125,7 @@ def _trace(path, roi, detect_every, detect_width, max_frames, cache_dir, chunk_f
         out = preprocess_video(path, ("skin_trace",), **detect)
         trace = out["skin_trace"]
     else:
-        face = {"face": ROI_SETS["kopeliovich2019"]["truncated_box"]}
+        face = {"face": ROI_SETS["six_regions"]["truncated_box"]}
         out = preprocess_video(path, ("roi_traces",), rois=face, **detect)
         trace = out["roi_traces"][:, 0]
     checked = out["checked"].sum()

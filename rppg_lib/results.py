@@ -4,11 +4,14 @@ A *run record* is one JSON file per notebook run, written atomically under
 ``results/runs/``: the metrics, the resolved configuration, the data source,
 the profile, the seed, package versions, git revision, wall time and device.
 
-A *claims record* is one JSON file per paper under ``results/claims/``: a list
-of claims, each with a status (``reproduced``, ``not reproduced``,
-``not testable here``), the evidence (numbers, copied from run records by
-code) and the data source and profile it was tested on. The claims page of
-the book aggregates them.
+A *claims record* is one JSON file per chapter under ``results/claims/``: the
+verdicts that :mod:`rppg_lib.claims` decided on the run, each with its rule,
+interval, evidence, data source, profile, seeds, git revision and time. The
+claims page of the book aggregates them and marks records older than the
+current revision.
+
+The numbers a paper reports live in its home's ``numbers.csv``
+(:func:`read_numbers`, :func:`reported`).
 """
 from __future__ import annotations
 
@@ -17,15 +20,13 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
+from .storage import write_json_atomic
 
 __all__ = [
-    "CLAIM_STATUSES",
     "default_results_dir",
     "write_json_atomic",
     "environment_info",
@@ -35,10 +36,10 @@ __all__ = [
     "write_claims",
     "read_claims",
     "provenance",
-    "paper_numbers",
+    "read_numbers",
+    "reported",
+    "current_revision",
 ]
-
-CLAIM_STATUSES = ("reproduced", "not reproduced", "not testable here")
 
 _PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "opencv-python-headless", "av",
              "torch", "torchvision", "rppg-lib")
@@ -48,47 +49,6 @@ def default_results_dir() -> Path:
     """``$RPPG_RESULTS_DIR`` if set, else ``results/`` at the repository root."""
     env = os.environ.get("RPPG_RESULTS_DIR")
     return Path(env) if env else Path(__file__).resolve().parents[1] / "results"
-
-
-def _jsonable(value: Any):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return value if np.isfinite(value) else None  # JSON has no NaN
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "__dict__") and not isinstance(value, type):
-        return _jsonable(vars(value))
-    return value
-
-
-def write_json_atomic(path, payload: Any) -> Path:
-    """Write JSON to ``path`` through a temporary file and ``os.replace``.
-
-    A run that dies mid-write leaves the previous file intact, never half a file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(_jsonable(payload), f, indent=2, sort_keys=True, allow_nan=False)
-            f.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; records are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _git_revision() -> str | None:
@@ -126,6 +86,11 @@ def write_run_record(notebook: str, profile: str, metrics: dict, *, config: Any 
     notebook's name). The file is ``runs/<notebook>__<name>__<profile>.json``:
     a rerun at the same profile replaces it.
     """
+    from .homes import home
+    from .profiles import check_profile
+
+    home(notebook)
+    check_profile(profile)
     if not data_source:
         raise ValueError("data_source is required: say which data produced these numbers")
     name = name or notebook
@@ -159,37 +124,68 @@ def latest_run_record(notebook: str, name: str | None = None, profile: str | Non
     return matches[-1]
 
 
-def write_claims(paper: str, claims: Iterable[dict], *, profile: str, data_source: str,
-                 results_dir=None) -> Path:
-    """Write the claims record of one paper.
+def current_revision() -> str | None:
+    """The repository's git revision (``-dirty`` when tracked files changed), None outside git."""
+    return _git_revision()
 
-    Each claim is a dict with ``claim`` (the paper's statement), ``status``
-    (one of :data:`CLAIM_STATUSES`) and ``evidence`` (a sentence with the
-    numbers, built by code from run records). Optional: ``where`` (the
-    paper's table or figure).
+
+def write_claims(key: str, verdicts: Iterable, *, profile: str, data_source: str, seeds=None,
+                 results_dir=None) -> Path:
+    """Write the claims record of one chapter: ``claims/<key>__<profile>.json``.
+
+    ``verdicts`` are :class:`rppg_lib.claims.Verdict` s (from
+    :func:`rppg_lib.claims.decide`). Each row also carries the profile, the
+    data source, the seeds, the git revision and the time, so the claims page
+    can tell a stale verdict from a fresh one.
     """
+    from .claims import VERDICTS
+    from .homes import home
+    from .profiles import check_profile
+
+    home(key)
+    check_profile(profile)
+    if not data_source:
+        raise ValueError("data_source is required: say which data produced these verdicts")
+    stamp = {"profile": profile, "data_source": data_source, "seeds": list(seeds) if seeds is not None else None,
+             "git_revision": _git_revision(),
+             "written_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     rows = []
-    for c in claims:
-        missing = {"claim", "status", "evidence"} - set(c)
-        if missing:
-            raise ValueError(f"claim {c!r} lacks {sorted(missing)}")
-        if c["status"] not in CLAIM_STATUSES:
-            raise ValueError(f"status {c['status']!r} is not one of {CLAIM_STATUSES}")
-        rows.append({"paper": paper, "profile": profile, "data_source": data_source, **c})
+    for v in verdicts:
+        row = v.record() if hasattr(v, "record") else dict(v)
+        if row.get("verdict") not in VERDICTS:
+            raise ValueError(f"verdict {row.get('verdict')!r} of {row.get('id')!r} is not one of {VERDICTS}")
+        if row.get("chapter") != key:
+            raise ValueError(f"claim {row.get('id')!r} belongs to {row.get('chapter')!r}, not {key!r}")
+        rows.append({**row, **stamp})
+    ids = [r["id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"claim ids repeat in {key}: {sorted(i for i in ids if ids.count(i) > 1)}")
     base = Path(results_dir) if results_dir is not None else default_results_dir()
-    return write_json_atomic(base / "claims" / f"{paper}__{profile}.json", rows)
+    return write_json_atomic(base / "claims" / f"{key}__{profile}.json", rows)
+
+
+CLAIM_COLUMNS = ("chapter", "kind", "id", "statement", "source", "quantity", "rule", "why", "verdict", "reason",
+                 "estimate", "low", "high", "interval", "evidence", "profile", "data_source", "seeds",
+                 "git_revision", "written_at", "stale")
 
 
 def read_claims(results_dir=None, profile: str | None = None):
-    """All claims as a pandas DataFrame (empty with the right columns if none)."""
+    """Every claims record as a DataFrame (empty with the right columns if none).
+
+    ``stale`` is True for rows written at another git revision than the
+    current one (or from a working tree with uncommitted changes).
+    """
     import pandas as pd
 
     base = Path(results_dir) if results_dir is not None else default_results_dir()
     rows = []
     for p in sorted((base / "claims").glob("*.json")):
         rows.extend(json.loads(p.read_text()))
-    columns = ["paper", "claim", "where", "status", "evidence", "data_source", "profile"]
-    df = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    now = _git_revision()
+    for r in rows:
+        rev = r.get("git_revision")
+        r["stale"] = bool(rev is None or now is None or rev != now or rev.endswith("-dirty"))
+    df = pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))
     if profile is not None:
         df = df[df["profile"] == profile]
     return df.reset_index(drop=True)
@@ -207,25 +203,43 @@ def provenance(profile: str, data_source: str, seed: int | None, wall_time_s: fl
     return pd.DataFrame({"value": [str(v) for v in rows.values()]}, index=list(rows))
 
 
-PAPER_NUMBER_COLUMNS = ("table", "row", "column", "value", "unit", "page", "note")
+NUMBER_COLUMNS = ("table", "row", "column", "value", "unit", "page", "note")
 
 
-def paper_numbers(paper: str):
-    """The numbers a paper reports, as a DataFrame, from ``rppg_lib/paper_numbers/<paper>.csv``.
+def read_numbers(path):
+    """A ``numbers.csv`` of reported numbers as a DataFrame.
 
-    One file per paper, typed in once from the paper's text, long format with
-    columns ``table`` (e.g. "Table 2"), ``row``, ``column``, ``value``,
-    ``unit``, ``page`` and ``note``. Notebooks show these beside their own
-    numbers; they are never computed and never mixed into run records.
+    One file per chapter home, typed in once from the paper's text, long
+    format with columns ``table`` (e.g. "Table 2"), ``row``, ``column``,
+    ``value``, ``unit``, ``page`` and ``note``; ``#`` lines are comments.
+    Chapters show these beside their own numbers; they never enter run records.
     """
     import pandas as pd
 
-    path = Path(__file__).resolve().parent / "paper_numbers" / f"{paper}.csv"
+    path = Path(path)
     if not path.is_file():
-        available = sorted(p.stem for p in path.parent.glob("*.csv"))
-        raise FileNotFoundError(f"no reported numbers for {paper!r} ({path}); available: {available}")
+        raise FileNotFoundError(f"no reported numbers at {path}")
     df = pd.read_csv(path, comment="#")
-    missing = set(PAPER_NUMBER_COLUMNS) - set(df.columns)
+    missing = set(NUMBER_COLUMNS) - set(df.columns)
     if missing:
         raise ValueError(f"{path} lacks columns {sorted(missing)}")
     return df
+
+
+def reported(key: str, table: str | None = None, row: str | None = None, column: str | None = None):
+    """Reported numbers of chapter ``key`` (its ``numbers.csv``), optionally filtered.
+
+    With ``table``, ``row`` and ``column`` all given, the single value as a float
+    (``KeyError`` if it is not there exactly once).
+    """
+    from .homes import home
+
+    df = home(key).numbers()
+    for col, want in (("table", table), ("row", row), ("column", column)):
+        if want is not None:
+            df = df[df[col] == want]
+    if table is not None and row is not None and column is not None:
+        if len(df) != 1:
+            raise KeyError(f"{key}: {len(df)} reported numbers for {table!r} / {row!r} / {column!r}")
+        return float(df["value"].iloc[0])
+    return df.reset_index(drop=True)

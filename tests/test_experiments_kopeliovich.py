@@ -1,10 +1,10 @@
-"""Tests of rppg_lib.experiments.kopeliovich2019 (data building, caching, tables, camera transfer)."""
+"""Tests of rppg_lib.papers.kopeliovich2019.experiment (data building, caching, tables, camera transfer)."""
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from rppg_lib.experiments import kopeliovich2019 as K
+from rppg_lib.papers.kopeliovich2019 import experiment as K
 
 FS = 15.0
 

@@ -6,13 +6,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rppg_lib.colour_signals import (Windows, add_uniform_noise, build_splits, make_windows, scale_window,
+from rppg_lib.papers.kopeliovich2019.colour_signals import (Windows, add_uniform_noise, build_splits, make_windows, scale_window,
                                      split_windows, video_windows)
-from rppg_lib.losses import class_weights, combined_loss, smoothed_one_hot, weighted_cross_entropy
-from rppg_lib.losses.kopeliovich import gaussian_kernel_classes, loss_for_head
-from rppg_lib.models import ColourSignalCNN
-from rppg_lib.models.kopeliovich import PAPER_PARAMETER_COUNTS, bpm_to_class, class_centres_bpm, predict_bpm
-from rppg_lib.train.classifier import (TrainingDivergedError, evaluate, lr_range_test, pick_lr_bounds,
+from rppg_lib.papers.kopeliovich2019.losses import class_weights, combined_loss, smoothed_one_hot, weighted_cross_entropy
+from rppg_lib.papers.kopeliovich2019.losses import gaussian_kernel_classes, loss_for_head
+from rppg_lib.papers.kopeliovich2019.model import ColourSignalCNN
+from rppg_lib.papers.kopeliovich2019.model import PAPER_PARAMETER_COUNTS, bpm_to_class, class_centres_bpm, predict_bpm
+from rppg_lib.papers.kopeliovich2019.training import (TrainingDivergedError, evaluate, lr_range_test, pick_lr_bounds,
                                        train_classifier)
 
 FS = 15.0
@@ -302,8 +302,8 @@ def test_train_classifier_runs_with_fewer_steps_than_1cycle_can_schedule():
     import numpy as np
     import torch
 
-    from rppg_lib.models import ColourSignalCNN
-    from rppg_lib.train.classifier import train_classifier
+    from rppg_lib.papers.kopeliovich2019.model import ColourSignalCNN
+    from rppg_lib.papers.kopeliovich2019.training import train_classifier
 
     rng = np.random.default_rng(0)
     x = torch.from_numpy(rng.uniform(-1, 1, (8, 1, 18, 64)).astype("float32"))
@@ -315,7 +315,7 @@ def test_train_classifier_runs_with_fewer_steps_than_1cycle_can_schedule():
 
 
 def test_pulse_visibility_separates_pulse_from_noise():
-    from rppg_lib.experiments.kopeliovich2019 import Video, pulse_visibility
+    from rppg_lib.papers.kopeliovich2019.experiment import Video, pulse_visibility
 
     rng = np.random.default_rng(0)
     n, hr = 600, 72.0

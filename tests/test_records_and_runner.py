@@ -1,28 +1,30 @@
 """Profiles, run and claims records, and the papermill runner."""
+import dataclasses
 import json
 
 import nbformat
 import pytest
 
-from rppg_lib import profiles, results, runner
+from rppg_lib import claims, profiles, results, runner
 
 
-def test_profiles_resolve_and_reject_unknowns():
+def test_profiles_resolve_typed_settings_and_reject_unknowns():
     cfg = profiles.resolve("classical_real", "smoke")
-    assert cfg.profile == "smoke" and cfg.window_s == 30.0
+    assert cfg.window_s == 30.0
+    assert dataclasses.is_dataclass(cfg)
     assert profiles.resolve("classical_real", "book", step_s=5.0).step_s == 5.0
-    with pytest.raises(ValueError, match="unknown profile"):
+    with pytest.raises(ValueError, match=r"unknown profile 'huge'.*smoke"):
         profiles.resolve("classical_real", "huge")
-    with pytest.raises(ValueError, match="unknown notebook"):
+    with pytest.raises(ValueError, match=r"unknown chapter key 'nope'.*gideon2021"):
         profiles.resolve("nope", "smoke")
-    with pytest.raises(ValueError, match="unknown settings"):
+    with pytest.raises(ValueError, match=r"unknown settings \['windows'\].*window_s"):
         profiles.resolve("classical_real", "smoke", windows=3)
-    with pytest.raises(ValueError, match="different keys"):
-        profiles.register("bad", {"smoke": {"a": 1}, "book": {"a": 1}, "paper": {"b": 1}})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.window_s = 1.0
 
 
 def test_run_record_round_trip_is_complete(tmp_path):
-    path = results.write_run_record("demo", "smoke", {"mae": 1.5, "nan": float("nan")},
+    path = results.write_run_record("classical_real", "smoke", {"mae": 1.5, "nan": float("nan")},
                                     config={"window_s": 30}, data_source="simulated: test",
                                     seed=3, wall_time_s=1.2, results_dir=tmp_path)
     rec = json.loads(path.read_text())
@@ -30,11 +32,11 @@ def test_run_record_round_trip_is_complete(tmp_path):
     for key in ("profile", "data_source", "seed", "wall_time_s", "device", "environment", "config"):
         assert key in rec
     assert rec["environment"]["packages"]["numpy"]
-    assert results.latest_run_record("demo", results_dir=tmp_path)["seed"] == 3
+    assert results.latest_run_record("classical_real", results_dir=tmp_path)["seed"] == 3
     with pytest.raises(KeyError, match="run the notebook first"):
-        results.latest_run_record("other", results_dir=tmp_path)
+        results.latest_run_record("gideon2021", results_dir=tmp_path)
     with pytest.raises(ValueError, match="data_source"):
-        results.write_run_record("demo", "smoke", {}, data_source="", results_dir=tmp_path)
+        results.write_run_record("classical_real", "smoke", {}, data_source="", results_dir=tmp_path)
 
 
 def test_atomic_write_keeps_old_file_when_serialisation_fails(tmp_path):
@@ -45,15 +47,39 @@ def test_atomic_write_keeps_old_file_when_serialisation_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # no temp file left behind
 
 
-def test_claims_validation_and_aggregation(tmp_path):
-    claim = {"claim": "A beats B", "status": "reproduced", "evidence": "MAE 1 vs 5", "where": "Table 2"}
-    results.write_claims("paper1", [claim], profile="smoke", data_source="simulated", results_dir=tmp_path)
+def _verdict(chapter="gideon2021", cid="a", estimate=-1.0):
+    claim = claims.Claim(cid, chapter, "A beats B", "Table 2", "MAE(A) - MAE(B), bpm", claims.AtMost(0.0))
+    return claims.decide(claim, claims.Interval(estimate, estimate - 0.5, estimate + 0.5, "test"))
+
+
+def test_claims_records_carry_revision_and_are_checked(tmp_path, monkeypatch):
+    results.write_claims("gideon2021", [_verdict()], profile="smoke", data_source="simulated", seeds=[0, 1],
+                         results_dir=tmp_path)
     df = results.read_claims(tmp_path, profile="smoke")
-    assert list(df["paper"]) == ["paper1"] and df.loc[0, "status"] == "reproduced"
+    row = df.iloc[0]
+    assert (row["chapter"], row["verdict"], row["seeds"], row["low"]) == ("gideon2021", "reproduced", [0, 1], -1.5)
+    assert row["written_at"] and "git_revision" in df.columns
     assert results.read_claims(tmp_path, profile="book").empty
-    with pytest.raises(ValueError, match="not one of"):
-        results.write_claims("p", [{**claim, "status": "kind of"}], profile="smoke",
-                             data_source="x", results_dir=tmp_path)
+    # a record written at another revision is stale
+    monkeypatch.setattr(results, "_git_revision", lambda: "abc")
+    results.write_claims("gideon2021", [_verdict()], profile="book", data_source="s", results_dir=tmp_path)
+    monkeypatch.setattr(results, "_git_revision", lambda: "def")
+    assert results.read_claims(tmp_path, profile="book")["stale"].all()
+    monkeypatch.setattr(results, "_git_revision", lambda: "abc")
+    assert not results.read_claims(tmp_path, profile="book")["stale"].any()
+    with pytest.raises(ValueError, match="belongs to"):
+        results.write_claims("kopeliovich2019", [_verdict()], profile="smoke", data_source="x", results_dir=tmp_path)
+    with pytest.raises(ValueError, match="repeat"):
+        results.write_claims("gideon2021", [_verdict(), _verdict()], profile="smoke", data_source="x",
+                             results_dir=tmp_path)
+    with pytest.raises(ValueError, match="unknown chapter key"):
+        results.write_claims("paper9", [], profile="smoke", data_source="x", results_dir=tmp_path)
+
+
+def test_reported_numbers_are_found_from_the_key():
+    assert results.reported("kopeliovich2019", "Table 2", "CL+F", "Full test set MAE") == 4.9
+    with pytest.raises(KeyError):
+        results.reported("kopeliovich2019", "Table 2", "CL+F", "no such column")
 
 
 def _notebook(tmp_path, body, name="nb.ipynb"):

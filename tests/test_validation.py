@@ -1,10 +1,10 @@
-"""Tests of rppg_lib.validation (helpers of the simulator-validation chapter)."""
+"""Tests of rppg_lib.foundations.simulated_data.experiment (the Data chapter's experiments)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rppg_lib import validation as V
+from rppg_lib.foundations.simulated_data import experiment as V
 from rppg_lib.synth import Scene
 
 TINY = dict(width=160, height=120, face_px=45.0, duration_s=6.0)

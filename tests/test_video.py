@@ -251,7 +251,7 @@ def test_detection_rejects_bad_input():
 # ROIs, crops, spatial-temporal maps
 # ----------------------------------------------------------------------------
 def test_roi_rects_known_values():
-    rects, valid = V.roi_rects([[10, 20, 100, 100]], "kopeliovich2019", (200, 300))
+    rects, valid = V.roi_rects([[10, 20, 100, 100]], "six_regions", (200, 300))
     assert rects.shape == (1, 6, 4) and valid.all()
     assert rects[0, 0].tolist() == [50, 65, 70, 85]  # nose: x 0.40-0.60, y 0.45-0.65
     assert rects[0, 5].tolist() == [10, 20, 110, 120]  # full box
@@ -265,7 +265,7 @@ def test_roi_traces_equal_naive_masked_means(skin):
     frames = rng.integers(0, 256, (5, 60, 80, 3), dtype=np.uint8)
     boxes = np.array([[10, 5, 40, 40], [12.4, 6.6, 41, 39], [np.nan] * 4, [-10, -5, 50, 50],
                       [60, 40, 40, 40]])
-    traces = V.roi_traces(frames, boxes, "kopeliovich2019", skin=skin)
+    traces = V.roi_traces(frames, boxes, "six_regions", skin=skin)
     assert traces.shape == (5, 6, 3)
     masks_skin = V.skin_mask(frames)
     naive = np.full((5, 6, 3), np.nan)

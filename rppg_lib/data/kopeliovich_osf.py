@@ -78,7 +78,7 @@ def _load_row(base: Path, video_id: str, row: pd.Series) -> Recording:
         meta["roi_boxes"] = table[roi_cols].to_numpy(float).reshape(len(table), 6, 4)
     fps = float(row["fps"]) if "fps" in row and pd.notna(row["fps"]) else 15.0
     return Recording(fps=fps, timestamps=table["time_s"].to_numpy(float), traces=traces,
-                     hr=table["hr_bpm"].to_numpy(float), dataset="kopeliovich2019", subject=str(row["subject"]),
+                     hr=table["hr_bpm"].to_numpy(float), dataset="kopeliovich_osf", subject=str(row["subject"]),
                      session=video_id, camera=str(row["camera"]), scenario=str(row["scenario"]), meta=meta)
 
 

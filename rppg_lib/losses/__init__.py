@@ -1,6 +1,5 @@
-"""Loss functions of the five papers, one module per paper family.
+"""Generic rPPG losses (paper-only losses live in the paper's home).
 
-- :mod:`.kopeliovich`: class weights, smoothed one-hot targets, weighted CE, ``combined_loss`` (CL)
 - :mod:`.contrastive`: ``neg_mcc``, ``neg_pearson``, ``snr_loss``, ``psd_mse``, ``mvtl`` (Gideon & Stent 2021)
 
 Names are imported lazily so that ``import rppg_lib.losses`` stays cheap.
@@ -8,10 +7,6 @@ Names are imported lazily so that ``import rppg_lib.losses`` stays cheap.
 from importlib import import_module
 
 _EXPORTS = {
-    "class_weights": "kopeliovich",
-    "smoothed_one_hot": "kopeliovich",
-    "weighted_cross_entropy": "kopeliovich",
-    "combined_loss": "kopeliovich",
     "neg_mcc": "contrastive",
     "neg_pearson": "contrastive",
     "snr_loss": "contrastive",

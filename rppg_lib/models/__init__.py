@@ -1,6 +1,5 @@
-"""Neural network models of the five papers, one module per paper family.
+"""Network architectures more than one paper uses (paper-only networks live in the paper's home).
 
-- :mod:`.kopeliovich`: ``ColourSignalCNN`` (Kopeliovich et al. 2019, SE/CE/CL/CL+F heads)
 - :mod:`.physnet`: ``PhysNetUpsample`` (Gideon & Stent 2021, modified PhysNet-3DCNN)
 - :mod:`.saliency`: ``SaliencySampler`` (Gideon & Stent 2021)
 
@@ -9,7 +8,6 @@ Names are imported lazily so that ``import rppg_lib.models`` stays cheap.
 from importlib import import_module
 
 _EXPORTS = {
-    "ColourSignalCNN": "kopeliovich",
     "PhysNetUpsample": "physnet",
     "SaliencySampler": "saliency",
 }

@@ -104,7 +104,6 @@ def illumination(times: np.ndarray, rng: np.random.Generator, *, level: float = 
     exposure_s : exposure time over which the flicker is averaged.
     """
     times = np.asarray(times, float)
-    n = len(times)
     grid = np.arange(0.0, times[-1] + 0.1, 0.05)
     sigma = drift / np.sqrt(2 * (1 - np.exp(-10.0 / 30.0)))
     lvl = 1 + ou_process(len(grid), 0.05, sigma, 30.0, rng)

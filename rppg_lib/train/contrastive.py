@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -49,6 +48,7 @@ import torch.utils.data
 from .. import signal as sig
 from ..augment import FrequencyResampler, sample_clip
 from ..losses.contrastive import irrelevant_power_ratio, max_cross_correlation, mvtl, neg_mcc, neg_pearson, snr_loss
+from ..storage import save_torch_atomic
 from .common import resolve_device, seed_everything
 
 __all__ = [
@@ -192,22 +192,6 @@ class _ClipDrawer:
 # ----------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------
-def _atomic_save(obj, path: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def _snapshot(module):
     return None if module is None else {k: v.detach().clone() for k, v in module.state_dict().items()}
 
@@ -356,9 +340,9 @@ class _Loop:
         if self.ckpt_dir is not None:
             if better:
                 res.checkpoint = os.path.join(self.ckpt_dir, "best.pt")
-                _atomic_save(self._payload(epoch, metric), res.checkpoint)
+                save_torch_atomic(self._payload(epoch, metric), res.checkpoint)
             res.last_checkpoint = os.path.join(self.ckpt_dir, "last.pt")
-            _atomic_save(self._payload(epoch, metric), res.last_checkpoint)
+            save_torch_atomic(self._payload(epoch, metric), res.last_checkpoint)
 
     def restore(self):
         model_state, sampler_state = self.best_state

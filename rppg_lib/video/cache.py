@@ -21,12 +21,11 @@ import hashlib
 import inspect
 import json
 import os
-import tempfile
 import warnings
-import zipfile
 
 import numpy as np
 
+from ..storage import load_npz, save_npz_atomic
 from .decode import frame_rate, iter_video_chunks, probe_video
 from .detect import FRONTAL_CASCADE, FaceTracker, NoFaceFoundError
 from .roi import face_crops, frame_means, roi_traces, st_map_blocks, st_map_normalise
@@ -64,30 +63,6 @@ def cache_key(path, params: dict, namespace: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _load(file: str):
-    try:
-        with np.load(file, allow_pickle=False) as npz:
-            return {k: (npz[k].item() if npz[k].ndim == 0 else npz[k])
-                    for k in npz.files if not k.startswith("__")}
-    except (OSError, ValueError, zipfile.BadZipFile, KeyError) as exc:
-        warnings.warn(f"unreadable cache file {file} ({exc}); recomputing", stacklevel=3)
-        return None
-
-
-def _save(file: str, arrays: dict, meta: str) -> None:
-    folder = os.path.dirname(file)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, __meta__=np.array(meta), **arrays)
-        os.replace(tmp, file)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def cached(fn=None, *, namespace: str | None = None):
     """Decorator: cache ``fn(path, **params) -> dict of arrays`` in ``.npz`` files.
 
@@ -111,21 +86,20 @@ def cached(fn=None, *, namespace: str | None = None):
         params.pop(next(iter(sig.parameters)))  # the path is in the fingerprint
         key = cache_key(path, params, name)
         file = os.path.join(os.fspath(cache_dir), f"{key}.npz")
-        if os.path.exists(file):
-            result = _load(file)
-            if result is not None:
-                return result
+        stored = load_npz(file)
+        if stored is not None:
+            return {k: v for k, v in stored.items() if not k.startswith("__")}
         result = fn(path, *args, **kwargs)
         meta = json.dumps({"source": file_fingerprint(path), "function": name, "params": params},
                           sort_keys=True, default=_jsonable)
-        _save(file, {k: np.asarray(v) for k, v in result.items()}, meta)
+        save_npz_atomic(file, {"__meta__": np.array(meta), **{k: np.asarray(v) for k, v in result.items()}})
         return result
 
     return wrapper
 
 
 @cached(namespace="rppg_lib.video.preprocess_video")
-def preprocess_video(path, outputs=("roi_traces",), *, rois="kopeliovich2019", skin: bool = False,
+def preprocess_video(path, outputs=("roi_traces",), *, rois="six_regions", skin: bool = False,
                      every: int = 1, smoothing: str = "mean20", fill: str = "hold",
                      scale_factor: float = 1.1, min_neighbors: int = 5, min_size=None,
                      detect_width: int | None = None, margin: float = 0.5,

@@ -13,7 +13,7 @@ The tables cover only the bounding box of the batch's regions and stay under
 
 Region sets (``ROI_SETS``)
 --------------------------
-``"kopeliovich2019"``: the six ROIs of Kopeliovich et al. (2019, Sec. 4.1.1,
+``"six_regions"``: the six ROIs of Kopeliovich et al. (2019, Sec. 4.1.1,
 Fig. 4): nose, nose bridge, under the left eye, under the right eye, truncated
 facial box, full box. The paper shows them only in a figure ("set manually to
 match the facial features on most video sequences"); the fractions below were
@@ -62,7 +62,7 @@ __all__ = [
 
 #: Region sets: name -> {region name: (x0, y0, x1, y1) as fractions of the face box}.
 ROI_SETS: dict[str, dict[str, tuple[float, float, float, float]]] = {
-    "kopeliovich2019": {
+    "six_regions": {
         "nose": (0.40, 0.45, 0.60, 0.65),
         "nose_bridge": (0.42, 0.28, 0.58, 0.45),
         "under_left_eye": (0.15, 0.47, 0.38, 0.62),  # left in the image
@@ -143,7 +143,7 @@ def roi_rects(boxes, rois, frame_shape):
     return out, valid
 
 
-def roi_masks(box, frame_shape, rois="kopeliovich2019") -> np.ndarray:
+def roi_masks(box, frame_shape, rois="six_regions") -> np.ndarray:
     """Boolean masks ``(R, H, W)`` of the ROIs of one face box (for plots and checks)."""
     rects, valid = roi_rects(np.asarray(box, dtype=float)[None], rois, frame_shape)
     H, W = frame_shape[:2]
@@ -215,7 +215,7 @@ def _rect_sums(frames, rects, valid, skin: bool) -> np.ndarray:
     return out
 
 
-def roi_traces(frames, boxes, rois="kopeliovich2019", skin: bool = False) -> np.ndarray:
+def roi_traces(frames, boxes, rois="six_regions", skin: bool = False) -> np.ndarray:
     """Mean R, G, B of every ROI in every frame: ``(T, R, 3)`` float.
 
     frames : (T, H, W, 3) uint8 RGB; boxes : (T, 4) face boxes (a

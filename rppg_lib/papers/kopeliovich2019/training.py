@@ -12,7 +12,7 @@
   :func:`rppg_lib.metrics.hr_metrics`, plus the paper's coverage at +-4 classes
   for the classification heads.
 
-Data: a :class:`rppg_lib.colour_signals.Windows` or a pair ``(x, hr_bpm)`` with
+Data: a :class:`rppg_lib.papers.kopeliovich2019.colour_signals.Windows` or a pair ``(x, hr_bpm)`` with
 ``x`` of shape (N, 1, 18, 64). The loss follows ``model.head`` (SE, weighted
 CE, or CL for "cl" / "clf"); class weights come from the training labels.
 
@@ -35,11 +35,11 @@ import pandas as pd
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from ..colour_signals import add_uniform_noise
-from ..losses.kopeliovich import class_weights, loss_for_head
-from ..metrics import hr_metrics
-from ..models.kopeliovich import bpm_to_class, predict_bpm
-from .common import resolve_device, seed_everything
+from .colour_signals import add_uniform_noise
+from .losses import class_weights, loss_for_head
+from ...metrics import hr_metrics
+from .model import bpm_to_class, predict_bpm
+from ...train.common import resolve_device, seed_everything
 
 __all__ = [
     "TrainResult",

@@ -3,7 +3,7 @@ learning in rPPG" (SE, CE, CL and CL+F models of Sections 4.2-4.4 and 5.3).
 
 Input: a batch of colour-signal windows ``(N, 1, 18, 64)`` (18 colour signals =
 6 ROIs x RGB, 64 frames at 15 fps, each signal scaled to [-1, 1]; see
-:mod:`rppg_lib.colour_signals`).
+:mod:`rppg_lib.papers.kopeliovich2019.colour_signals`).
 
 Architecture (Section 4.2, Fig. 3)::
 
@@ -90,7 +90,7 @@ def bpm_to_class(hr_bpm, n_classes: int = 128, hr_min: float = 40.0, hr_max: flo
 
     ``hr_max`` itself belongs to the last class. HRs outside the range or not
     finite raise ``ValueError`` (they are never clipped silently; windowing in
-    :mod:`rppg_lib.colour_signals` counts and drops them first).
+    :mod:`rppg_lib.papers.kopeliovich2019.colour_signals` counts and drops them first).
     """
     hr = np.asarray(hr_bpm, dtype=float)
     width = class_width_bpm(n_classes, hr_min, hr_max)

@@ -8,13 +8,48 @@ is the UBFC-like face of the sweeps at ``sim_size``. ``pure_face_px`` keeps PURE
 (a crop of the field of view) where the profile allows, because the Haar cascade
 loses faces below ~50 px.
 """
-from ..profiles import register
+from dataclasses import dataclass
 
 _ALL_TASKS = ["steady", "talking", "slow_translation", "fast_translation", "small_rotation",
               "medium_rotation"]
 _CRF = [0, 12, 18, 23, 28, 33, 38, 45]
 
-register("simulated_data", {
+@dataclass(frozen=True)
+class Settings:
+    """One profile's settings of this chapter (the module docstring says what each means)."""
+
+    sim_size: tuple
+    ubfc_size: tuple
+    ubfc_face_px: float
+    sweep_face_px: float
+    pure_face_px: float
+    ubfc_subjects: int
+    ubfc_seconds: float
+    pure_subjects: int
+    pure_tasks: list
+    pure_seconds: float
+    crf_values: list
+    crf_subjects: int
+    skin_subjects: int
+    flash_subjects: int
+    sweep_seconds: float
+    desync_offsets_s: list
+    haar_ubfc_subjects: int
+    haar_pure_subjects: int
+    haar_seconds: float
+    haar_every: int
+    gt_ubfc_subjects: int
+    gt_pure_subjects: int
+    gt_cohface_subjects: int
+    gt_cohface_scenarios: list
+    gt_seconds: float
+    detect_every: int
+    workers: int
+    min_subjects_for_claims: int
+    gallery_scale: float
+
+
+_PROFILES = {
     "smoke": {
         "sim_size": (160, 120), "ubfc_size": (160, 120), "ubfc_face_px": 42.0, "sweep_face_px": 42.0,
         "pure_face_px": 52.0,
@@ -51,4 +86,7 @@ register("simulated_data", {
         "gt_cohface_scenarios": ["studio", "natural"], "gt_seconds": 60.0,
         "detect_every": 1, "workers": 2, "min_subjects_for_claims": 10, "gallery_scale": 1.0,
     },
-})
+}
+
+#: One :class:`Settings` per profile, resolved by :func:`rppg_lib.profiles.resolve`.
+SETTINGS = {name: Settings(**values) for name, values in _PROFILES.items()}

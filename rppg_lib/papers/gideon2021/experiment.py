@@ -18,14 +18,10 @@ The notebook is a narrative; the work is here:
   CHROM, supervised, contrastive) and :func:`table3_with_paper` (ours next to the
   paper's column of that data set);
 - analysis: :func:`summarise`, :func:`saliency_share` (Fig. 4),
-  :func:`hr_change_quantiles` (Fig. 6), :func:`build_claims`.
+  :func:`hr_change_quantiles` (Fig. 6); :func:`learning_summary` (the learning record of the run).
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -35,13 +31,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import methods, signal as sig
+from ... import methods, signal as sig
+from ...storage import cache_dir, cache_key, load_npz, save_npz_atomic
 
 __all__ = [
     "ClipData", "mean_colour", "default_cache_dir", "prepare_simulated", "prepare_sessions", "pulsing_patch_data", "prepare_ubfc",
     "split_indices", "split_by_subject", "cut_clips", "OffsetRecordings", "clip_table", "summarise",
     "baseline_table", "classical_table", "run_model", "table3_runs", "table3_with_paper", "PAPER_DATASET",
-    "saliency_share", "hr_change_quantiles", "build_claims", "inference_seconds",
+    "saliency_share", "hr_change_quantiles", "inference_seconds", "learning_summary",
 ]
 
 BAND = sig.DEFAULT_BAND_BPM  # 40-250 bpm, the paper's Assumption A1
@@ -79,23 +76,20 @@ def mean_colour(videos) -> np.ndarray:
 
 
 def default_cache_dir() -> Path:
-    """``$RPPG_SIM_CACHE/gideon2021`` if set, else ``.cache/gideon2021`` at the repository root."""
-    env = os.environ.get("RPPG_SIM_CACHE")
-    base = Path(env) if env else Path(__file__).resolve().parents[2] / ".cache"
-    return base / "gideon2021"
+    """The ``gideon2021`` cache (:func:`rppg_lib.storage.cache_dir`)."""
+    return cache_dir("gideon2021")
 
 
 def _key(params: dict) -> str:
-    from ..synth import SIMULATOR_VERSION
+    from ...synth import SIMULATOR_VERSION
 
-    blob = json.dumps({**params, "simulator": SIMULATOR_VERSION}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+    return cache_key({**params, "simulator": SIMULATOR_VERSION}, length=20)
 
 
 def _crop_one(frames, boxes_src: str, gt_boxes, crop: int, margin: float = 0.5):
     """Sticky enlarged face box (Sec. 3.1) -> (T, crop, crop, 3) crops and the crop boxes."""
-    from ..video import detect_faces, face_crops
-    from ..video.detect import smooth_boxes
+    from ...video import detect_faces, face_crops
+    from ...video.detect import smooth_boxes
 
     if boxes_src == "detect":
         boxes = np.asarray(detect_faces(frames, every=5, smoothing="sticky", margin=margin, fill="hold"))
@@ -118,15 +112,15 @@ def prepare_simulated(preset: str, n_subjects: int, *, seed: int = 0, duration_s
     (e.g. ``flash_block=True``); ``face_px=None`` keeps the preset's face size. The result is cached as ``.npz`` under
     ``cache_dir`` (default :func:`default_cache_dir`), keyed by every argument.
     """
-    from ..synth import simulate
+    from ...synth import simulate
 
     params = dict(preset=preset, n=n_subjects, seed=seed, duration_s=duration_s, fps=fps, width=width,
                   height=height, face_px=face_px, crop=crop, boxes=boxes, first=first_subject,
                   overrides=overrides, version=1)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     file = folder / f"sim_{_key(params)}.npz"
-    if file.is_file():
-        z = np.load(file, allow_pickle=True)
+    z = load_npz(file, allow_pickle=True)
+    if z is not None:
         return ClipData(z["videos"], z["ppg"], float(z["fps"]), list(z["subjects"]),
                         str(z["source"]), list(z["meta"]))
     videos, ppgs, subjects, metas = [], [], [], []
@@ -147,12 +141,8 @@ def prepare_simulated(preset: str, n_subjects: int, *, seed: int = 0, duration_s
         metas.append(m)
     data = ClipData(np.stack(videos), np.stack(ppgs), float(fps), subjects,
                     f"simulated: {preset}", metas)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    with os.fdopen(fd, "wb") as f:
-        np.savez(f, videos=data.videos, ppg=data.ppg, fps=data.fps, subjects=np.array(subjects),
-                 source=data.source, meta=np.array(metas, dtype=object))
-    os.replace(tmp, file)
+    save_npz_atomic(file, dict(videos=data.videos, ppg=data.ppg, fps=data.fps, subjects=np.array(subjects),
+                               source=data.source, meta=np.array(metas, dtype=object)))
     return data
 
 
@@ -186,7 +176,7 @@ def prepare_ubfc(root, n_subjects: int | None = None, *, seconds: float = 30.0, 
                  crop: int = 32) -> ClipData:
     """The first ``n_subjects`` UBFC-rPPG recordings under ``root`` (its real layout),
     cut to ``seconds``, decimated to about ``fps`` and cropped as in Sec. 3.1 (face detection)."""
-    from ..data import list_ubfc_rppg, load_ubfc_rppg_session
+    from ...data import list_ubfc_rppg, load_ubfc_rppg_session
 
     folders = list_ubfc_rppg(root)[:n_subjects]
     videos, ppgs, subjects, metas = [], [], [], []
@@ -335,8 +325,8 @@ def run_model(data: ClipData, split, *, kind: str, width: int = 16, epochs: int 
     training IPR picks the epoch, as in the paper). Returns a dict with the
     clip table, its summary, training speed and the trained modules.
     """
-    from ..models import PhysNetUpsample, SaliencySampler
-    from ..train.contrastive import predict_ppg, train_contrastive, train_supervised
+    from ...models import PhysNetUpsample, SaliencySampler
+    from ...train.contrastive import predict_ppg, train_contrastive, train_supervised
 
     torch.set_num_threads(threads)
     train, val, test = split
@@ -497,160 +487,13 @@ def hr_change_quantiles(ppg, fs: float, lags_s=(2, 5, 10, 15), window_s: float =
     return pd.DataFrame(rows).set_index("lag_s")
 
 
-def _fmt(x, d=1):
-    return "nan" if x is None or not np.isfinite(x) else f"{x:.{d}f}"
-
-
-def build_claims(t3: pd.DataFrame, fig5: pd.DataFrame | None, sal: dict | None, t7: pd.DataFrame | None,
-                 hr_change: pd.DataFrame, synthetic: bool, where: str, n_test_clips: int = 10**6,
-                 min_test_clips: int = 10, datasets: dict | None = None) -> list[dict]:
-    """Claims of PAPERS.md section 2 with statuses computed from the run's numbers.
-
-    ``t3``: mean over seeds per method (index: Mean, Median, Supervised, ...; columns
-    rmse, mae, pc, ppg_pc, ppg_mcc, ppg_snr). ``fig5``: RMSE per (loss, O_max) with
-    a ``Mean`` column. ``sal``: saliency shares ``{"contrastive": {...}, "supervised": {...}}``.
-    ``t7``: RMSE change per (w_s, w_t) relative to (0, 0). A comparison is "not testable
-    here" when the supervised model did not learn (RMSE above 80 % of the mean baseline's) or the test
-    set has fewer than ``min_test_clips`` clips.
-
-    ``datasets`` (optional): the Table 3 claims across data sets, label -> ``{"t3": mean table
-    (rows Mean, Median, Supervised, Contrastive), "n_test_clips": int, "runs": seeds per model}``.
-    Each data set is judged by the single-data-set rules above; a data set whose supervised model
-    did not learn (or with too few test clips) is left out of the verdict and named in the evidence.
-    """
-    claims = []
-    r = t3["rmse"]
-    enough = n_test_clips >= min_test_clips
-    learned = bool(r["Supervised"] < 0.8 * r["Mean"]) and enough
-    if not enough:
-        small = f"only {n_test_clips} test clips at this profile (fewer than {min_test_clips}): too small to decide"
-    else:
-        small = (f"the supervised model did not learn at this profile (RMSE {_fmt(r['Supervised'])} vs "
-                 f"mean baseline {_fmt(r['Mean'])} bpm): profile too small to decide")
-
-    def add(claim, place, ok, evidence, testable=True, reason=""):
-        status = ("reproduced" if ok else "not reproduced") if testable else "not testable here"
-        claims.append({"claim": claim, "where": place, "status": status,
-                       "evidence": evidence if testable else f"{reason}. {evidence}"})
-
-    ev = (f"{where}: RMSE contrastive {_fmt(r['Contrastive'])} vs supervised {_fmt(r['Supervised'])} bpm "
-          "(on par = contrastive at most 2.5 bpm worse, the largest gap in the paper's Table 3)")
-    add("Contrastive training without labels is on par with supervised training", "Table 3",
-        r["Contrastive"] <= r["Supervised"] + 2.5, ev, learned, small)
-    base = min(r["Mean"], r["Median"])
-    ev = (f"{where}: RMSE supervised {_fmt(r['Supervised'])}, contrastive {_fmt(r['Contrastive'])} vs "
-          f"mean {_fmt(r['Mean'])} / median {_fmt(r['Median'])} bpm (by far = below half the better baseline)")
-    add("Supervised and contrastive models beat the mean and median baselines by far", "Table 3",
-        max(r["Supervised"], r["Contrastive"]) < 0.5 * base, ev, enough, small)
-    d_sup = r["Supervised + saliency"] - r["Supervised"]
-    d_con = r["Contrastive + saliency"] - r["Contrastive"]
-    con_learned = bool(r["Contrastive"] < 0.8 * r["Mean"])
-    deltas = [d_sup, d_con] if con_learned else [d_sup]
-    ev = (f"{where}: RMSE change with the sampler (random init, no ImageNet weights): supervised "
-          f"{d_sup:+.1f}, contrastive {d_con:+.1f} bpm (little = within 1 bpm, the paper's 'at most one point')"
-          + ("" if con_learned else "; the contrastive pair is left out of the verdict because the contrastive "
-             "model without sampler did not learn"))
-    add("The saliency sampler changes accuracy little", "Table 3", max(abs(d) for d in deltas) <= 1.0, ev,
-        learned, small)
-    ev = (f"{where}: mean PPG SNR contrastive {_fmt(r.index.size and t3.loc['Contrastive', 'ppg_snr'])} vs "
-          f"supervised {_fmt(t3.loc['Supervised', 'ppg_snr'])} dB")
-    add("Contrastive models give a higher PPG SNR than supervised ones", "Table 6 / A3",
-        t3.loc["Contrastive", "ppg_snr"] > t3.loc["Supervised", "ppg_snr"], ev, learned, small)
-    ev = (f"{where}: PPG PC supervised {_fmt(t3.loc['Supervised', 'ppg_pc'], 2)} vs contrastive "
-          f"{_fmt(t3.loc['Contrastive', 'ppg_pc'], 2)}")
-    add("Supervised training attains the highest PPG Pearson correlation", "Table 6 / A3",
-        t3.loc["Supervised", "ppg_pc"] > t3.loc["Contrastive", "ppg_pc"], ev, learned, small)
-
-    if datasets:
-        _dataset_claims(add, datasets, min_test_clips)
-
-    if fig5 is None or fig5.empty or len(fig5.index) < 2:
-        add("MCC stays accurate under desynchronisation while PC degrades", "Fig. 5", False,
-            "no desynchronisation sweep at this profile", False, "not run")
-        add("The SNR loss is weak at every offset", "Fig. 5", False, "no sweep", False, "not run")
-    else:
-        o0, omax = fig5.index.min(), fig5.index.max()
-        mean_b = fig5["Mean"].mean()
-        ok_mcc = fig5.loc[omax, "mcc"] <= fig5.loc[o0, "mcc"] + 3 and fig5.loc[omax, "mcc"] < 0.5 * mean_b
-        ok_pc = fig5.loc[omax, "pearson"] > fig5.loc[o0, "pearson"] + 3
-        ev = (f"{where}: RMSE by O_max: MCC " + ", ".join(f"{o:g} s: {_fmt(v)}" for o, v in fig5["mcc"].items())
-              + "; PC " + ", ".join(f"{o:g} s: {_fmt(v)}" for o, v in fig5["pearson"].items())
-              + f"; mean baseline {_fmt(mean_b)} bpm (verdict at {omax:g} s vs {o0:g} s: stays = within 3 bpm "
-              "and below half the baseline; degrades = more than 3 bpm worse)")
-        f5_learned = bool(fig5.loc[o0, "mcc"] < 0.8 * mean_b) and enough
-        add("MCC stays accurate under desynchronisation while PC degrades", "Fig. 5", ok_mcc and ok_pc, ev,
-            f5_learned, small if not enough else "the MCC model did not learn even without offset")
-        weak = (fig5["snr"] > fig5["mcc"]).all()
-        ev = (f"{where}: RMSE of the SNR loss " + ", ".join(f"{o:g} s: {_fmt(v)}" for o, v in fig5["snr"].items())
-              + " vs MCC " + ", ".join(f"{o:g} s: {_fmt(v)}" for o, v in fig5["mcc"].items()) + " bpm")
-        add("The SNR loss is weak at every offset (worse than MCC)", "Fig. 5", weak, ev, f5_learned,
-            small if not enough else "the MCC model did not learn even without offset")
-
-    if sal is None:
-        add("Flashing block: the contrastive model's saliency finds the nuisance, the supervised one ignores it",
-            "Fig. 4", False, "not run", False, "not run")
-    else:
-        c, s = sal["contrastive"], sal["supervised"]
-        ok = c["mass_in_box"] > 2 * c["area_share"] and s["mass_in_box"] <= s["area_share"]
-        sup_learned = sal.get("supervised_rmse", np.inf) <= 10.0 and enough
-        ev = (f"simulated {sal.get('preset', '')} with a flashing block: saliency mass on the block "
-              f"contrastive {c['mass_in_box']:.3f}, supervised {s['mass_in_box']:.3f}, block area share "
-              f"{c['area_share']:.3f} (finds = more than twice the area share; ignores = at most the area "
-              f"share); contrastive predicted HR within 5 bpm of the flash rate on "
-              f"{100 * sal.get('contrastive_tracks_flash', float('nan')):.0f} % of test clips; samplers randomly "
-              f"initialised; supervised test RMSE {_fmt(sal.get('supervised_rmse'))} bpm")
-        add("Flashing block: the contrastive model's saliency finds the nuisance, the supervised one ignores it",
-            "Fig. 4", ok, ev, sup_learned, "the supervised flashing-block model did not learn the pulse "
-            "(test RMSE above 10 bpm) at this profile, so what its sampler ignores says nothing")
-
-    if t7 is None or t7.empty:
-        add("Saliency regulariser weights barely change accuracy", "Table 7", False, "not run", False, "not run")
-    else:
-        worst = float(np.nanmax(np.abs(t7["rmse_change"].to_numpy())))
-        ev = (f"{where}: RMSE changes vs (w_s, w_t) = (0, 0): "
-              + ", ".join(f"({a:g}, {b:g}): {v:+.1f}" for (a, b), v in t7["rmse_change"].items())
-              + " bpm (barely = within 3.1 bpm, the largest change in the paper's Table 7)")
-        t7_learned = bool(np.nanmin(t7["rmse"]) < 0.8 * r["Mean"]) if "rmse" in t7 else True
-        add("Saliency regulariser weights barely change accuracy", "Table 7", worst <= 3.1, ev,
-            learned and t7_learned, small if not learned else
-            "no contrastive + saliency model of the sweep learned (all RMSE above 80 % of the mean baseline's), "
-            "so differences between them say nothing")
-
-    med10 = hr_change.loc[10, "q50"] if 10 in hr_change.index else float("nan")
-    ev = f"{where}: median |HR(t+10 s) - HR(t)| = {_fmt(med10, 2)} bpm (about = 1.5-3.5 bpm)"
-    add("Median HR change is about 2.5 bpm over 10 s", "Fig. 6 / A5", 1.5 <= med10 <= 3.5, ev,
-        not synthetic, "a property of the paper's datasets: on simulated data it measures the simulator's "
-        "HR dynamics, not the datasets")
-    return claims
-
-
-def _dataset_claims(add, datasets: dict, min_test_clips: int) -> None:
-    """The two Table 3 claims judged on every data set of ``datasets`` (see :func:`build_claims`)."""
-    parts_par, parts_base, ok_par, ok_base, used_par, used_base = [], [], [], [], [], []
-    for label, d in datasets.items():
-        r = d["t3"]["rmse"]
-        n, runs = int(d.get("n_test_clips", 10**6)), d.get("runs", "?")
-        enough = n >= min_test_clips
-        learned = enough and bool(r["Supervised"] < 0.8 * r["Mean"])
-        base = min(r["Mean"], r["Median"])
-        head = (f"{label} ({runs} run(s) per model, {n} test clips): RMSE supervised {_fmt(r['Supervised'])}, "
-                f"contrastive {_fmt(r['Contrastive'])}, mean {_fmt(r['Mean'])}, median {_fmt(r['Median'])} bpm")
-        if learned:
-            used_par.append(label)
-            ok_par.append(bool(r["Contrastive"] <= r["Supervised"] + 2.5))
-        note = "" if learned else (" [left out: too few test clips]" if not enough else
-                                   " [left out: supervised did not learn]")
-        parts_par.append(head + note)
-        if enough:
-            used_base.append(label)
-            ok_base.append(bool(max(r["Supervised"], r["Contrastive"]) < 0.5 * base))
-        parts_base.append(head + ("" if enough else " [left out: too few test clips]"))
-    names = ", ".join(datasets)
-    add(f"Contrastive training is on par with supervised training on every data set ({names})",
-        "Table 3 (all data sets)", bool(ok_par) and all(ok_par),
-        "; ".join(parts_par) + " (on par = contrastive at most 2.5 bpm worse in RMSE on each data set judged)",
-        bool(used_par), "on no data set did the supervised model learn with enough test clips")
-    add(f"Supervised and contrastive models beat the baselines by far on every data set ({names})",
-        "Table 3 (all data sets)", bool(ok_base) and all(ok_base),
-        "; ".join(parts_base) + " (by far = both below half the better baseline on each data set judged)",
-        bool(used_base), "no data set has enough test clips")
+def learning_summary(per_run: dict) -> dict:
+    """Per data set: the mean baseline's RMSE and the test RMSE of every supervised and contrastive seed
+    (``per_run``: label -> per-run table as from :func:`table3_runs`)."""
+    out = {}
+    for label, runs in per_run.items():
+        by = runs.groupby("method")["rmse"]
+        out[label] = {"mean_baseline_rmse": float(by.get_group("Mean").iloc[0]),
+                      "supervised": [float(v) for v in by.get_group("Supervised")],
+                      "contrastive": [float(v) for v in by.get_group("Contrastive")]}
+    return out

@@ -10,17 +10,17 @@ Library code behind ``notebooks/kopeliovich2019.ipynb``:
 - :func:`osf_videos`: the same from the authors' OSF colour signals
   (:mod:`rppg_lib.data.kopeliovich_osf`).
 - :func:`build_dataset`: windows and the per-video 70/10/20 split of every
-  video (:func:`rppg_lib.colour_signals.build_splits`) with the camera and
+  video (:func:`rppg_lib.papers.kopeliovich2019.colour_signals.build_splits`) with the camera and
   scenario of each window, and the sample counts of Table 1.
 - :func:`train_model` / :func:`subset_metrics`: one of the four models (SE, CE,
-  CL, CL+F) trained with :func:`rppg_lib.train.classifier.train_classifier` and
+  CL, CL+F) trained with :func:`rppg_lib.papers.kopeliovich2019.training.train_classifier` and
   scored per test subset (Table 2), :func:`camera_transfer` (Table 3),
   :func:`classical_baseline` (POS / CHROM on the same test windows, a row the
   paper does not have), :func:`constant_baseline` (the mean training HR) and
   :func:`pulse_visibility` (POS per video on 64-frame and 10-s windows: is
   the pulse in the colour signals at all?).
 - :func:`paper_table` / :func:`side_by_side`: the paper's numbers (from
-  ``rppg_lib/paper_numbers/kopeliovich2019.csv``) next to ours.
+  the home's ``numbers.csv``) next to ours.
 
 Session seeds: the paper's cameras were used *alternately*, so each (camera,
 scenario, subject, take) video is a separate simulated session with seed
@@ -32,8 +32,6 @@ each frame (the paper's came from a pulse oximeter), averaged per window.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -43,13 +41,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import methods as _methods
-from .. import results as _results
-from .. import signal as _signal
-from ..colour_signals import WINDOW, Windows, build_splits
-from ..metrics import hr_metrics
-from ..models.kopeliovich import ColourSignalCNN
-from ..train.classifier import evaluate, predict_outputs, train_classifier
+from ... import methods as _methods
+from ... import results as _results
+from ... import signal as _signal
+from .colour_signals import WINDOW, Windows, build_splits
+from ...metrics import hr_metrics
+from ...storage import cache_dir, cache_key, cached_npz
+from .model import ColourSignalCNN
+from .training import evaluate, predict_outputs, train_classifier
 
 __all__ = [
     "CAMERAS", "SCENARIOS", "SUBSETS", "MODEL_NAMES", "HR_RANGE", "CACHE_VERSION",
@@ -60,6 +59,7 @@ __all__ = [
     "pulse_visibility",
 ]
 
+KEY = "kopeliovich2019"
 CAMERAS = ("cam1", "cam2", "cam3")
 SCENARIOS = ("stationary", "mixed")
 #: Test subsets of Table 2, in the paper's column order.
@@ -74,8 +74,8 @@ _SCENARIO_LABEL = {"stationary": "Stationary", "mixed": "Mixed Motion"}
 
 
 def default_cache_dir() -> Path:
-    """``.cache/kopeliovich2019`` at the repository root (git-ignored)."""
-    return Path(__file__).resolve().parents[2] / ".cache" / "kopeliovich2019"
+    """The ``kopeliovich2019`` cache (:func:`rppg_lib.storage.cache_dir`)."""
+    return cache_dir("kopeliovich2019")
 
 
 @dataclass(frozen=True)
@@ -140,21 +140,21 @@ def video_specs(videos, seed: int = 0) -> list[VideoSpec]:
 
 
 def _cache_file(cache_dir, spec: VideoSpec, settings: dict) -> Path:
-    from ..synth import SIMULATOR_VERSION
+    from ...synth import SIMULATOR_VERSION
 
     key = {"version": CACHE_VERSION, "simulator": SIMULATOR_VERSION, "preset": "kopeliovich",
            "camera": spec.camera, "scenario": spec.scenario, "subject": spec.subject, "seed": spec.seed,
            **settings}
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    digest = cache_key(key, length=16)
     return Path(cache_dir) / f"{spec.video_id}_{digest}.npz"
 
 
 def _render(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_every: int,
             detect_width) -> dict:
     """Render one video and extract the six ROI traces (the expensive part)."""
-    from .. import synth
-    from ..synth.presets import resolve as resolve_preset
-    from ..video import detect_faces, roi_traces
+    from ... import synth
+    from ...synth.presets import resolve as resolve_preset
+    from ...video import detect_faces, roi_traces
 
     overrides = {"camera": spec.camera, "scenario": spec.scenario, "subject": spec.subject,
                  "duration_s": float(duration_s)}
@@ -169,7 +169,7 @@ def _render(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_
     track = detect_faces(rec.frames, every=detect_every, smoothing="mean20", detect_width=detect_width,
                          on_missing="nan")
     boxes = np.asarray(track, dtype=float)
-    traces = roi_traces(rec.frames, boxes, rois="kopeliovich2019")
+    traces = roi_traces(rec.frames, boxes, rois="six_regions")
     t2 = time.perf_counter()
     return {"traces": traces.astype(np.float64), "hr": np.asarray(rec.hr, float), "boxes": boxes,
             "fps": float(rec.fps), "frame_shape": np.asarray(rec.frames.shape[1:3]),
@@ -187,19 +187,11 @@ def simulated_video(spec: VideoSpec, duration_s: float = 70.0, resolution_scale:
     """
     settings = {"duration_s": float(duration_s), "resolution_scale": float(resolution_scale),
                 "detect_every": int(detect_every), "detect_width": detect_width, "smoothing": "mean20",
-                "rois": "kopeliovich2019"}
+                "rois": "six_regions"}
     cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
     path = _cache_file(cache_dir, spec, settings)
-    cached = path.is_file()
-    if cached:
-        with np.load(path) as z:
-            data = {k: z[k] for k in z.files}
-    else:
-        data = _render(spec, duration_s, resolution_scale, detect_every, detect_width)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in data.items()})
-        tmp.replace(path)
+    data, cached = cached_npz(path, lambda: _render(spec, duration_s, resolution_scale, detect_every, detect_width),
+                              compressed=True)
     meta = {"cached": cached, "cache_file": str(path), "detection_rate": float(data["detection_rate"]),
             "render_s": float(data["render_s"]), "extract_s": float(data["extract_s"]),
             "frame_shape": tuple(int(v) for v in data["frame_shape"]), "boxes": data["boxes"], **settings}
@@ -242,7 +234,7 @@ def _norm_scenario(name: str) -> str:
 
 def osf_videos(root) -> list[Video]:
     """The authors' colour signals (expected layout of :mod:`rppg_lib.data.kopeliovich_osf`)."""
-    from ..data import load_kopeliovich_osf
+    from ...data import load_kopeliovich_osf
 
     out = []
     for rec in load_kopeliovich_osf(root):
@@ -326,7 +318,7 @@ def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_s
     If the loss diverges, training restarts once from scratch with ``max_lr / 10``
     (``result.max_lr_used`` says which LR produced the model).
     """
-    from ..train.classifier import TrainingDivergedError
+    from .training import TrainingDivergedError
 
     t0 = time.perf_counter()
     lr = float(max_lr)
@@ -361,7 +353,7 @@ def subset_metrics(model, subsets: dict, device="cpu") -> pd.DataFrame:
 
 def predictions(model, w: Windows, device="cpu") -> np.ndarray:
     """Predicted HR (bpm, argmax class centre or the SE output) of every window."""
-    from ..models.kopeliovich import predict_bpm
+    from .model import predict_bpm
 
     out = predict_outputs(model, w.x, device=device)
     return predict_bpm(out, model.hr_min, model.hr_max)
@@ -495,11 +487,11 @@ def inference_latency(model, n_windows: int = 1, repeats: int = 50) -> float:
 # the paper's numbers
 # ----------------------------------------------------------------------------
 def paper_table(table: str) -> pd.DataFrame:
-    """One table of ``paper_numbers/kopeliovich2019.csv`` pivoted to the paper's layout (rows x columns)."""
-    df = _results.paper_numbers("kopeliovich2019")
+    """One table of the paper's reported numbers (``numbers.csv``) pivoted to its layout (rows x columns)."""
+    df = _results.reported("kopeliovich2019")
     df = df[df["table"] == table]
     if df.empty:
-        raise KeyError(f"no numbers for {table!r} in kopeliovich2019.csv")
+        raise KeyError(f"no numbers for {table!r} in numbers.csv")
     rows = list(dict.fromkeys(df["row"]))
     cols = list(dict.fromkeys(df["column"]))
     return df.pivot(index="row", columns="column", values="value").loc[rows, cols]
@@ -524,3 +516,148 @@ def paper_sample_counts() -> pd.DataFrame:
         out[row] = {c: " / ".join(str(int(t.loc[row, f"{c} {k}"])) for k in ("train", "val", "test"))
                     for c in ("Stationary", "Mixed Motion", "Both")}
     return pd.DataFrame(out).T
+
+
+# ----------------------------------------------------------------------------
+# the chapter's steps (what notebooks/kopeliovich2019.ipynb calls)
+# ----------------------------------------------------------------------------
+def load_videos(cfg, data_root=None, seed: int = 0) -> tuple[list[Video], str]:
+    """The chapter's videos and a data-source label: the simulated ``kopeliovich`` preset of ``cfg``,
+    or the authors' OSF colour signals under ``data_root``."""
+    if data_root is not None:
+        return osf_videos(data_root), f"real: Kopeliovich 2019 OSF colour signals at {data_root}"
+    specs = video_specs(cfg.videos, seed)
+    videos = simulated_videos(specs, workers=cfg.render_workers, duration_s=cfg.duration_s,
+                              resolution_scale=cfg.resolution_scale, detect_every=cfg.detect_every,
+                              detect_width=cfg.detect_width)
+    return videos, "simulated: kopeliovich preset"
+
+
+def settings_table(cfg, videos: list[Video], n_train: int, real: bool) -> pd.DataFrame:
+    """The paper's data and training settings (from ``numbers.csv``) next to this run's."""
+    train_windows = int(_results.reported(KEY, "Table 1", "All", "Both train"))
+    paper = {"videos": int(_results.reported(KEY, "Section 3", "dataset", "videos")),
+             "subjects": int(_results.reported(KEY, "Section 3", "dataset", "subjects")),
+             "training windows": train_windows,
+             "epochs": int(_results.reported(KEY, "Section 5.2", "hyperparameters", "epochs")),
+             "batch size": int(_results.reported(KEY, "Section 5.2", "hyperparameters", "batch size")),
+             "seeds": 1}
+    ours = {"videos": len(videos), "subjects": len({v.subject for v in videos}), "training windows": n_train, "epochs": cfg.epochs, "batch size": cfg.batch_size,
+            "seeds": len(cfg.seeds)}
+    if not real:
+        ours["video length (s)"] = cfg.duration_s
+        ours["face detection"] = (f"every {cfg.detect_every}th frame"
+                                  + (f" at {cfg.detect_width} px" if cfg.detect_width else ""))
+    ours["LR range test"] = (f"{cfg.lr_min:g} to {cfg.lr_max:g}, {cfg.lr_points_per_decade} point(s) per decade, "
+                             f"{cfg.lr_epochs} epoch(s) per LR")
+    return pd.DataFrame({"paper": pd.Series(paper, dtype=object), "this run": pd.Series(ours, dtype=object)})
+
+
+@dataclass
+class ModelRuns:
+    """Every model of Table 2, trained once per seed.
+
+    models : name -> one ``(model, TrainResult)`` per seed; names are "SE", "CE", "CL+F [MSE on <reading>]"
+        for each reading of Eq. 5 and "CL [MSE on <reading>]" for the chosen one.
+    info : one row per (model, seed): best epoch, validation MAE, LR used, seconds, windows/s.
+    reading : the reading of Eq. 5 chosen by CL+F's mean validation MAE; clf_val_mae : reading -> that MAE.
+    """
+
+    models: dict
+    info: pd.DataFrame
+    reading: str
+    clf_val_mae: dict
+
+    @property
+    def headline(self) -> dict:
+        """Table 2's four rows -> the trained model name behind each."""
+        return {"SE": "SE", "CE": "CE", "CL": f"CL [MSE on {self.reading}]", "CL+F": f"CL+F [MSE on {self.reading}]"}
+
+
+def train_table2_models(train: Windows, val: Windows, cfg, max_lr: float, min_lr: float, device="cpu",
+                        seed: int = 0) -> ModelRuns:
+    """Train SE, CE, CL+F (with each reading of Eq. 5 in ``cfg.mse_readings``) and CL (with the reading
+    whose CL+F has the lower mean validation MAE: chosen on validation, never on test), once per seed
+    of ``cfg.seeds``."""
+    from tqdm import tqdm
+
+    models: dict = {}
+    info = []
+
+    def fit(head, name, reading, s):
+        model, res, secs = train_model(head, train, val, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                                       max_lr=max_lr, min_lr=min_lr, mse_on=reading, device=device, seed=seed + s)
+        models.setdefault(name, []).append((model, res))
+        info.append({"model": name, "seed": seed + s, "best epoch": res.best_epoch, "val MAE": res.best_val_mae,
+                     "max LR used": res.max_lr_used, "seconds": secs,
+                     "windows/s": cfg.epochs * len(train) / secs})
+
+    jobs = [(s, h, r) for s in cfg.seeds for h, r in [("se", "logits"), ("ce", "logits")]
+            + [("clf", r) for r in cfg.mse_readings]]
+    for s, head, reading in tqdm(jobs, desc="Table 2 models"):
+        name = MODEL_NAMES[head] + (f" [MSE on {reading}]" if head == "clf" else "")
+        fit(head, name, reading, s)
+    clf_val = {r: float(np.mean([res.best_val_mae for _, res in models[f"CL+F [MSE on {r}]"]]))
+               for r in cfg.mse_readings}
+    reading = min(clf_val, key=clf_val.get)
+    for s in tqdm(cfg.seeds, desc="CL models"):
+        fit("cl", f"CL [MSE on {reading}]", reading, s)
+    return ModelRuns(models, pd.DataFrame(info).set_index(["model", "seed"]), reading, clf_val)
+
+
+def window_predictions(runs: ModelRuns, w: Windows, device="cpu") -> dict:
+    """Model name -> predicted HR, ``(seeds, windows)``."""
+    return {name: np.stack([predictions(m, w, device) for m, _ in fits]) for name, fits in runs.models.items()}
+
+
+def table2_ours(runs: ModelRuns, subsets: dict, device="cpu") -> tuple[pd.DataFrame, dict]:
+    """Table 2 rows of our models (mean over seeds) and the per-model, per-subset metrics of every seed."""
+    per_model = {name: [subset_metrics(m, subsets, device) for m, _ in fits] for name, fits in runs.models.items()}
+    rows = {}
+    for name, tables in per_model.items():
+        mean = sum(tables) / len(tables)
+        short = next((k for k, v in runs.headline.items() if v == name), name)
+        classifier = not name.startswith("SE")
+        rows[short] = {f"{sub} {col}": mean.loc[sub, key] for sub in SUBSETS
+                       for col, key in (("MAE", "mae"), ("Cover", "cover_4cls" if classifier else "cover3"))}
+    return pd.DataFrame(rows).T, per_model
+
+
+def coverage_hits(runs: ModelRuns, name: str, w: Windows, device="cpu") -> np.ndarray:
+    """Per window (pooled over seeds): is the model's class within 4 classes of the reference's?"""
+    from .model import bpm_to_class
+
+    out = []
+    for model, _ in runs.models[name]:
+        pred_cls = predict_outputs(model, w.x, device=device).argmax(dim=1).numpy()
+        out.append(np.abs(pred_cls - bpm_to_class(w.hr, model.n_classes, model.hr_min, model.hr_max)) <= 4)
+    return np.concatenate(out) if out else np.zeros(0, bool)
+
+
+def learning_record(runs: ModelRuns, test: Windows, constant_mae: float, pos_mae: float, device="cpu") -> dict:
+    """``metrics["learning"]`` of the run record: the constant answer's and POS's full-test MAE and each
+    Table 2 model's full-test MAE per seed."""
+    preds = window_predictions(runs, test, device)
+    return {"constant_mae": float(constant_mae), "pos_mae": float(pos_mae),
+            "models": {short: [float(np.mean(np.abs(p - test.hr))) for p in preds[name]]
+                       for short, name in runs.headline.items()}}
+
+
+def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float, visibility_mae_150: float,
+                 margin: float) -> str:
+    """The chapter's closing paragraph, generated from the run's numbers."""
+    best = min(full_mae, key=full_mae.get)
+    paper_best = _results.reported(KEY, "Table 2", "CL+F", "Full test set MAE")
+    text = (f"On {label}, the lowest full-test MAE is {best}'s {full_mae[best]:.1f} bpm (the paper: CL+F, "
+            f"{paper_best:g} bpm, on its own data). Always answering the mean training HR gives {constant_mae:.1f} "
+            f"bpm, and POS on the same windows {pos_mae:.1f} bpm. ")
+    gain = constant_mae - full_mae[best]
+    if gain >= margin:
+        return text + (f"The best network beats the constant answer by {gain:.1f} bpm, so it reads the pulse, "
+                       "not only the label distribution.")
+    text += f"No network beats the constant answer by {margin:g} bpm: they have learnt little more than the labels. "
+    if visibility_mae_150 >= constant_mae:
+        return text + (f"POS does no better than the constant answer even on 10-s windows (MAE "
+                       f"{visibility_mae_150:.1f} bpm), so the pulse is barely present in these colour signals.")
+    return text + ("POS finds the pulse on longer windows, so the networks are under-trained or the windows too "
+                   "short at this noise level; the claims are verdicts on these models, not on the architectures.")

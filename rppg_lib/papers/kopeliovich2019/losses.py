@@ -12,7 +12,7 @@
 Conventions (interpretations of the paper, stated once here):
 
 - Labels are class indices (``torch.long``); bpm -> class goes through
-  :func:`rppg_lib.models.kopeliovich.bpm_to_class` only.
+  :func:`rppg_lib.papers.kopeliovich2019.model.bpm_to_class` only.
 - Gaussian kernels live on the class grid (0.664 bpm per class): the window
   of 13 bpm becomes the odd number of taps closest to 13 / 0.664 = 19.6,
   i.e. 19 taps (+-9 classes); sigma 13/3 bpm = 6.5 classes, 13/6 bpm = 3.3
@@ -34,7 +34,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..models.kopeliovich import bpm_to_class, class_width_bpm
+from .model import bpm_to_class, class_width_bpm
 
 __all__ = [
     "gaussian_kernel_classes",

@@ -12,22 +12,45 @@ lr_* : the LR range test (the paper: 1e-7 to 10, 5 epochs per LR, on CL+F).
 mse_readings : readings of Eq. 5's MSE trained for CL and CL+F ("logits" = raw outputs as
     printed, "softmax" = probabilities); the headline one is chosen by validation MAE.
 transfer_epochs : epochs of each Table 3 model.
+seeds : every Table 2 model is trained once per seed (offsets added to the notebook's ``seed``).
 """
-from ..profiles import register
+from dataclasses import dataclass
 
 _BOOK_VIDEOS = ([(cam, "stationary", s) for cam in ("cam1", "cam2", "cam3") for s in (0, 1, 2, 3)]
                 + [(cam, "mixed", s) for cam in ("cam1", "cam2", "cam3") for s in (4, 5)])
 _PAPER_VIDEOS = ([(cam, "stationary", s % 8, s // 8) for cam in ("cam1", "cam2", "cam3") for s in range(12)]
                  + [(cam, "mixed", s) for cam in ("cam1", "cam2", "cam3") for s in (0, 1, 2, 3, 4, 5)])
 
-register("kopeliovich2019", {
+@dataclass(frozen=True)
+class Settings:
+    """One profile's settings of this chapter (the module docstring says what each means)."""
+
+    videos: list
+    duration_s: float
+    resolution_scale: float
+    detect_every: int
+    detect_width: int | None
+    render_workers: int
+    epochs: int
+    batch_size: int
+    lr_min: float
+    lr_max: float
+    lr_points_per_decade: int
+    lr_epochs: int
+    lr_criterion: str
+    mse_readings: list
+    transfer_epochs: int
+    seeds: tuple
+
+
+_PROFILES = {
     "smoke": {
         "videos": [("cam1", "stationary", 0), ("cam2", "mixed", 1), ("cam3", "stationary", 2)],
         "duration_s": 55.0, "resolution_scale": 0.5, "detect_every": 10, "detect_width": None,
         "render_workers": 1,
         "epochs": 1, "batch_size": 64,
         "lr_min": 1e-3, "lr_max": 1e-1, "lr_points_per_decade": 1, "lr_epochs": 1, "lr_criterion": "loss",
-        "mse_readings": ["logits", "softmax"], "transfer_epochs": 1,
+        "mse_readings": ["logits", "softmax"], "transfer_epochs": 1, "seeds": (0,),
     },
     "book": {
         "videos": _BOOK_VIDEOS,
@@ -39,7 +62,7 @@ register("kopeliovich2019", {
         # 80 epochs instead of 5000.
         "epochs": 80, "batch_size": 1024,
         "lr_min": 1e-7, "lr_max": 10.0, "lr_points_per_decade": 1, "lr_epochs": 5, "lr_criterion": "loss",
-        "mse_readings": ["logits", "softmax"], "transfer_epochs": 80,
+        "mse_readings": ["logits", "softmax"], "transfer_epochs": 80, "seeds": (0, 1, 2),
     },
     "paper": {
         # 12 stationary + 6 mixed videos per camera over 8 subjects (``take`` 1 = a second session of subjects 0-3).
@@ -48,6 +71,9 @@ register("kopeliovich2019", {
         "render_workers": 2,
         "epochs": 5000, "batch_size": 1024,
         "lr_min": 1e-7, "lr_max": 10.0, "lr_points_per_decade": 4, "lr_epochs": 5, "lr_criterion": "loss",
-        "mse_readings": ["logits", "softmax"], "transfer_epochs": 5000,
+        "mse_readings": ["logits", "softmax"], "transfer_epochs": 5000, "seeds": (0, 1, 2),
     },
-})
+}
+
+#: One :class:`Settings` per profile, resolved by :func:`rppg_lib.profiles.resolve`.
+SETTINGS = {name: Settings(**values) for name, values in _PROFILES.items()}

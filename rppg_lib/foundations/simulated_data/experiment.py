@@ -43,8 +43,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import methods as _methods
-from . import signal as sig
+from ... import methods as _methods
+from ... import signal as sig
 
 __all__ = ["TOOLBOX_BAND_HZ", "TOOLBOX_BOX_SCALE", "default_cache_dir", "clip_key", "clip_traces",
            "toolbox_hr", "method_rows", "ground_truth_stats", "mean_predictor", "dhr_10s",
@@ -77,7 +77,7 @@ def _jsonable(v):
 
 def clip_key(preset: str, seed: int, detect_every: int, overrides: dict) -> str:
     """SHA-256 (hex) of everything that defines a clip's traces."""
-    from .synth import SIMULATOR_VERSION
+    from ...synth import SIMULATOR_VERSION
 
     blob = json.dumps({"preset": preset, "seed": int(seed), "detect_every": int(detect_every),
                        "overrides": overrides, "version": CACHE_VERSION,
@@ -87,8 +87,8 @@ def clip_key(preset: str, seed: int, detect_every: int, overrides: dict) -> str:
 
 
 def _render(preset: str, seed: int, detect_every: int, overrides: dict) -> dict:
-    from .synth import Scene
-    from .video import FaceTracker, detect_face, enlarge_boxes, frame_means, roi_traces
+    from ...synth import Scene
+    from ...video import FaceTracker, detect_face, enlarge_boxes, frame_means, roi_traces
 
     scene = Scene(preset, seed, **overrides)
     gt_boxes = scene.face_boxes()
@@ -202,7 +202,7 @@ def clip_traces(preset: str, seed: int = 0, *, detect_every: int = 30, cache_dir
 
 def native_size(preset: str, **overrides) -> tuple[int, int, float]:
     """(width, height, face_px) a preset (and variant) renders at by default."""
-    from .synth.presets import resolve
+    from ...synth.presets import resolve
 
     p = resolve(preset, overrides)
     return int(p["width"]), int(p["height"]), float(p["face_px"])
@@ -211,7 +211,7 @@ def native_size(preset: str, **overrides) -> tuple[int, int, float]:
 def frames_at(preset: str, times_s, seed: int = 0, scale: float = 1.0, **overrides):
     """Frames of a clip at the given times (s), streamed; ``scale`` shrinks the frame and
     the face together (for pictures). Returns ``(frames (K, H, W, 3) uint8, Scene)``."""
-    from .synth import Scene
+    from ...synth import Scene
 
     w, h, face = native_size(preset, **{k: v for k, v in overrides.items()
                                         if k in ("scenario", "task", "camera")})
@@ -313,7 +313,7 @@ def ground_truth_stats(preset: str, n_subjects: int, scenarios=(None,), seeds=(0
     """
     import pandas as pd
 
-    from .synth import Scene
+    from ...synth import Scene
 
     rows = []
     for scen in scenarios:
@@ -362,7 +362,7 @@ def desync_rows(pulse, fs: float, preset: str, seed: int, offsets_s, band_hz=TOO
     ``o_max, offset_s, overlap_s, pearson`` (frame level, after the same band-pass)
     and ``hr_err`` (|HR(pulse) - HR(reference)|, Toolbox post-processing).
     """
-    from .synth import Scene
+    from ...synth import Scene
 
     kw = dict(overrides, width=64, height=48, face_px=24.0)
     p = np.asarray(pulse, float)

@@ -15,7 +15,7 @@ rate, frame size and face size (``None`` = the preset's own). ``t3_epochs`` and
 ``t3_boxes`` is their face box source. Crop, width, batch size and learning
 rate are those of the main table.
 """
-from ..profiles import register
+from dataclasses import dataclass
 
 _common_paper = {
     "preset": "ubfc-like", "n_subjects": 42, "n_val": 4, "n_test": 8, "duration_s": 60.0, "fps": 30.0,
@@ -42,7 +42,49 @@ _common_paper = {
     "t3_epochs": 100, "t3_seeds": [0, 1, 2, 3, 4], "t3_boxes": "detect",
 }
 
-register("gideon2021", {
+@dataclass(frozen=True)
+class Settings:
+    """One profile's settings of this chapter (the module docstring says what each means)."""
+
+    preset: str
+    n_subjects: int
+    n_val: int
+    n_test: int
+    duration_s: float
+    fps: float
+    frame_size: tuple
+    face_px: float
+    pulse_amplitude: float | None
+    crop: int
+    boxes: str
+    width: int
+    batch_size: int
+    lr: float
+    epochs_supervised: int
+    epochs_contrastive: int
+    seeds: list
+    saliency_seeds: list
+    offset_max_s: list
+    offset_losses: list
+    offset_epochs: int
+    flash_subjects: int
+    flash_frame: tuple
+    flash_face_px: float
+    flash_epochs: int
+    flash_crop: int
+    flash_size: float
+    flash_grid: tuple | None
+    t7_grid: list
+    t7_epochs: int
+    control_epochs: int
+    threads: int
+    t3_presets: dict
+    t3_epochs: int
+    t3_seeds: list
+    t3_boxes: str
+
+
+_PROFILES = {
     "smoke": {
         "preset": "ubfc-like", "n_subjects": 5, "n_val": 1, "n_test": 1, "duration_s": 20.0, "fps": 15.0,
         "frame_size": (96, 72), "face_px": 40.0, "pulse_amplitude": 0.02, "crop": 16, "boxes": "truth",
@@ -81,4 +123,7 @@ register("gideon2021", {
         "t3_epochs": 12, "t3_seeds": [0], "t3_boxes": "detect",
     },
     "paper": _common_paper,
-})
+}
+
+#: One :class:`Settings` per profile, resolved by :func:`rppg_lib.profiles.resolve`.
+SETTINGS = {name: Settings(**values) for name, values in _PROFILES.items()}

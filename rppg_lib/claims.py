@@ -1,0 +1,327 @@
+"""The claims engine: a claim is data, and its verdict is computed from the run.
+
+A :class:`Claim` names what a paper says (``statement``), where (``source``:
+its table or figure), the ``quantity`` we measure to test it and the
+:class:`Rule` that decides. Each chapter's home defines its claims once, in its
+``claims.py``, so every threshold lives in one place.
+
+A run turns a claim into a verdict with :func:`decide`, given
+
+- an :class:`Interval` for the quantity: a paired bootstrap over test items
+  and seeds (:func:`paired_difference`, :func:`bootstrap_mean`), or a single
+  measurement (:func:`measurement`) for numbers that have no sampling error
+  in the run (a parameter count, a share of detected frames);
+- the :class:`Precondition` s the rule needs, computed from the run (the
+  control learned, enough subjects, a GPU for a paper-scale claim...);
+- the evidence numbers shown next to the verdict.
+
+Four verdicts (:data:`VERDICTS`):
+
+- *reproduced*: the whole 95 % interval lies on the paper's side of the rule;
+- *contradicted*: the whole interval lies on the other side;
+- *inconclusive*: the interval straddles the threshold;
+- *not testable here*: a named precondition failed, or the evidence is NaN;
+  the reason is part of the verdict.
+
+Rules (each unit-tested on both sides of its threshold):
+
+- :class:`AtMost` / :class:`AtLeast`: the quantity is at most / at least a
+  threshold (ordering claims are differences: "CL+F beats SE" is
+  ``MAE(CL+F) - MAE(SE) <= 0``);
+- :class:`Between`: the quantity lies in a range; :func:`matches_paper` is a
+  Between centred on the paper's number with a tolerance stated in the claim.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+__all__ = [
+    "VERDICTS", "LEVEL", "N_BOOT", "Interval", "Rule", "AtMost", "AtLeast", "Between", "matches_paper",
+    "Claim", "Precondition", "decide", "measurement", "bootstrap_mean", "paired_difference",
+    "seed_values_interval", "verdict_table",
+]
+
+VERDICTS = ("reproduced", "contradicted", "inconclusive", "not testable here")
+#: Confidence level of every interval.
+LEVEL = 0.95
+#: Bootstrap resamples of every interval.
+N_BOOT = 2000
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its confidence interval and how it was obtained."""
+
+    estimate: float
+    low: float
+    high: float
+    method: str
+
+    @property
+    def finite(self) -> bool:
+        return all(math.isfinite(v) for v in (self.estimate, self.low, self.high))
+
+    def text(self, digits: int = 2) -> str:
+        if self.low == self.high == self.estimate:
+            return f"{self.estimate:.{digits}f} ({self.method})"
+        return (f"{self.estimate:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}] "
+                f"({self.method})")
+
+
+def measurement(value: float, what: str = "single measurement") -> Interval:
+    """A number without sampling error in this run: a zero-width interval."""
+    v = float(value)
+    return Interval(v, v, v, what)
+
+
+def _as_seeds_items(x, name: str) -> np.ndarray:
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 1:
+        a = a[None, :]
+    if a.ndim != 2 or a.shape[1] == 0:
+        raise ValueError(f"{name}: expected (items,) or (seeds, items) values, got shape {np.shape(x)}")
+    return a
+
+
+def _hierarchical_bootstrap(values: np.ndarray, n_boot: int, seed: int, chunk: int = 100) -> np.ndarray:
+    """Means of ``n_boot`` resamples of a (seeds, items) array: seeds and items drawn with replacement."""
+    rng = np.random.default_rng(seed)
+    n_seeds, n_items = values.shape
+    out = np.empty(n_boot)
+    for start in range(0, n_boot, chunk):
+        n = min(chunk, n_boot - start)
+        items = rng.integers(0, n_items, size=(n, n_items))
+        seeds = rng.integers(0, n_seeds, size=(n, n_seeds))
+        per_seed = values[:, items].mean(axis=2)          # (seeds, n): each seed's mean over the drawn items
+        out[start:start + n] = per_seed[seeds.T, np.arange(n)].mean(axis=0)
+    return out
+
+
+def _interval_from(values: np.ndarray, boots: np.ndarray, what: str, level: float) -> Interval:
+    n_seeds, n_items = values.shape
+    if not np.isfinite(values).all():
+        return Interval(math.nan, math.nan, math.nan, f"{what}: the evidence holds NaN")
+    q = (1 - level) / 2
+    low, high = np.quantile(boots, [q, 1 - q])
+    seeds = f"{n_seeds} seeds x " if n_seeds > 1 else ""
+    return Interval(float(values.mean()), float(low), float(high),
+                    f"{what}, {level:.0%} bootstrap over {seeds}{n_items} items")
+
+
+def bootstrap_mean(values, *, n_boot: int = N_BOOT, level: float = LEVEL, seed: int = 0) -> Interval:
+    """Mean of ``values`` (``(items,)`` or ``(seeds, items)``) with a bootstrap interval that
+    resamples items and, with several seeds, seeds too."""
+    v = _as_seeds_items(values, "values")
+    boots = _hierarchical_bootstrap(v, n_boot, seed) if np.isfinite(v).all() else np.array([math.nan])
+    return _interval_from(v, boots, "mean", level)
+
+
+def paired_difference(a, b, *, n_boot: int = N_BOOT, level: float = LEVEL, seed: int = 0) -> Interval:
+    """Mean of ``a - b`` over paired items (the same test windows or clips), with a paired bootstrap
+    interval; ``(seeds, items)`` arrays resample seeds too."""
+    a = _as_seeds_items(a, "a")
+    b = _as_seeds_items(b, "b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"paired values need the same items: {a.shape[1]} vs {b.shape[1]}")
+    if a.shape[0] != b.shape[0]:  # one side has one seed (a baseline): broadcast it
+        if 1 not in (a.shape[0], b.shape[0]):
+            raise ValueError(f"paired values need the same seeds or one seed: {a.shape[0]} vs {b.shape[0]}")
+    d = a - b
+    boots = _hierarchical_bootstrap(d, n_boot, seed) if np.isfinite(d).all() else np.array([math.nan])
+    return _interval_from(d, boots, "paired mean difference", level)
+
+
+def seed_values_interval(values, level: float = LEVEL) -> Interval:
+    """Mean of one number per seed with a Student-t interval (one seed: a zero-width interval
+    labelled as such)."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float).ravel()
+    if v.size == 0 or not np.isfinite(v).all():
+        return Interval(math.nan, math.nan, math.nan, "per-seed values hold NaN or are missing")
+    if v.size == 1:
+        return Interval(float(v[0]), float(v[0]), float(v[0]), "one seed, no interval")
+    half = stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size)
+    return Interval(float(v.mean()), float(v.mean() - half), float(v.mean() + half),
+                    f"{level:.0%} t interval over {v.size} seeds")
+
+
+class Rule:
+    """Decides a verdict from an interval. Subclasses say what the paper's side is."""
+
+    def decide(self, iv: Interval) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def text(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class AtMost(Rule):
+    """The paper's side: quantity <= ``threshold``."""
+
+    threshold: float
+
+    def decide(self, iv: Interval) -> str:
+        if iv.high <= self.threshold:
+            return "reproduced"
+        if iv.low > self.threshold:
+            return "contradicted"
+        return "inconclusive"
+
+    def text(self) -> str:
+        return f"<= {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class AtLeast(Rule):
+    """The paper's side: quantity >= ``threshold``."""
+
+    threshold: float
+
+    def decide(self, iv: Interval) -> str:
+        if iv.low >= self.threshold:
+            return "reproduced"
+        if iv.high < self.threshold:
+            return "contradicted"
+        return "inconclusive"
+
+    def text(self) -> str:
+        return f">= {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Between(Rule):
+    """The paper's side: ``low`` <= quantity <= ``high``."""
+
+    low: float
+    high: float
+
+    def __post_init__(self):
+        if not self.low <= self.high:
+            raise ValueError(f"Between needs low <= high, got {self.low}, {self.high}")
+
+    def decide(self, iv: Interval) -> str:
+        if self.low <= iv.low and iv.high <= self.high:
+            return "reproduced"
+        if iv.high < self.low or iv.low > self.high:
+            return "contradicted"
+        return "inconclusive"
+
+    def text(self) -> str:
+        return f"in [{self.low:g}, {self.high:g}]"
+
+
+def matches_paper(paper_value: float, tolerance: float) -> Between:
+    """The quantity matches the paper's number within +-``tolerance`` (state why in the claim)."""
+    if not tolerance > 0:
+        raise ValueError(f"tolerance must be positive, got {tolerance}")
+    return Between(paper_value - tolerance, paper_value + tolerance)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a paper (or one validation check of a foundation chapter).
+
+    id : short, stable, unique within the chapter (e.g. ``"classification-beats-se"``).
+    chapter : the chapter key; statement : what the paper says, in a sentence;
+    source : its table or figure; quantity : what we measure (with unit);
+    rule : the :class:`Rule`; why : where the threshold comes from;
+    kind : ``"paper"`` for a paper's claim, ``"validation"`` for a check of the compendium itself.
+    """
+
+    id: str
+    chapter: str
+    statement: str
+    source: str
+    quantity: str
+    rule: Rule
+    why: str = ""
+    kind: str = "paper"
+
+    def __post_init__(self):
+        if self.kind not in ("paper", "validation"):
+            raise ValueError(f"kind must be 'paper' or 'validation', got {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """Something the rule needs to mean anything, computed from the run."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Verdict:
+    """A claim decided on one run (what the claims record stores)."""
+
+    claim: Claim
+    verdict: str
+    reason: str
+    interval: Interval | None
+    evidence: dict = field(default_factory=dict)
+
+    def record(self) -> dict:
+        iv = self.interval
+        return {
+            "id": self.claim.id, "chapter": self.claim.chapter, "kind": self.claim.kind,
+            "statement": self.claim.statement, "source": self.claim.source,
+            "quantity": self.claim.quantity, "rule": f"{self.claim.quantity} {self.claim.rule.text()}",
+            "why": self.claim.why, "verdict": self.verdict, "reason": self.reason,
+            "estimate": None if iv is None else iv.estimate, "low": None if iv is None else iv.low,
+            "high": None if iv is None else iv.high, "interval": None if iv is None else iv.method,
+            "evidence": self.evidence,
+        }
+
+
+def _bad_numbers(evidence: dict) -> list[str]:
+    bad = []
+    for k, v in evidence.items():
+        if isinstance(v, (float, np.floating)) and not math.isfinite(float(v)):
+            bad.append(k)
+    return bad
+
+
+def decide(claim: Claim, interval: Interval | None, *, preconditions: Iterable[Precondition] = (),
+           evidence: dict | None = None) -> Verdict:
+    """The verdict on ``claim`` for this run.
+
+    *Not testable here* when a precondition fails (the reason names it), when
+    the interval is missing or NaN, or when an evidence number is NaN;
+    otherwise the claim's rule decides on the interval.
+    """
+    evidence = dict(evidence or {})
+    failed = [p for p in preconditions if not p.ok]
+    if failed:
+        reason = "; ".join(f"{p.name}" + (f" ({p.detail})" if p.detail else "") for p in failed)
+        return Verdict(claim, "not testable here", f"precondition failed: {reason}", interval, evidence)
+    if interval is None or not interval.finite:
+        why = "no interval" if interval is None else interval.method
+        return Verdict(claim, "not testable here", f"the evidence is missing or NaN ({why})", interval, evidence)
+    bad = _bad_numbers(evidence)
+    if bad:
+        return Verdict(claim, "not testable here", f"evidence is NaN: {', '.join(bad)}", interval, evidence)
+    verdict = claim.rule.decide(interval)
+    reason = f"{claim.quantity} = {interval.text()}; the paper's side is {claim.rule.text()}"
+    return Verdict(claim, verdict, reason, interval, evidence)
+
+
+def verdict_table(verdicts):
+    """The verdicts of one run as a DataFrame for a chapter: claim, source, verdict, our number with its
+    interval, the rule, and the reason (why it is not testable, or where the threshold comes from)."""
+    import pandas as pd
+
+    rows = []
+    for v in verdicts:
+        iv = v.interval
+        rows.append({"claim": v.claim.statement, "source": v.claim.source, "verdict": v.verdict,
+                     "ours [95 % interval]": iv.text() if iv is not None and iv.finite else "–",
+                     "rule": f"{v.claim.quantity} {v.claim.rule.text()}",
+                     "note": v.reason if v.verdict == "not testable here" else v.claim.why})
+    return pd.DataFrame(rows)

@@ -1,0 +1,7 @@
+"""The Data chapter: the face-video simulator and its validation against the literature.
+
+``settings`` (profiles), ``experiment`` (cached validation clips, the Toolbox
+protocol, ground-truth statistics), ``claims`` (the validation checks and their
+rules), ``numbers.csv`` (literature numbers the checks compare with).
+"""
+TITLE = "Simulated face videos and their validation"

@@ -1,0 +1,138 @@
+"""Chapter homes: where everything that belongs to one chapter of the book lives.
+
+A *home* is a package with the chapter's key as its name:
+
+- ``rppg_lib/papers/<key>/`` for a paper chapter (``kind="paper"``);
+- ``rppg_lib/foundations/<key>/`` for a chapter about the compendium's own
+  foundations (the simulator, the classical methods on real recordings).
+
+Every home holds ``settings.py`` (a typed ``Settings`` dataclass and a
+``SETTINGS`` dict with one instance per profile), ``experiment.py``
+(everything the chapter computes), ``claims.py`` (its claims, decided by
+:mod:`rppg_lib.claims`) and, for a paper, ``numbers.csv`` (the numbers the
+paper reports, with their table). Its ``__init__.py`` names the chapter in
+``TITLE``. The key is written once, as the folder's name: the chapter's
+notebook is ``notebooks/<key>.ipynb``, its table-of-contents entry
+``book/executed/<key>``, its run and claims records carry the key.
+
+Adding a paper is a new home, a notebook and a line in ``_toc.yml``;
+:func:`missing_pieces` (run by the test suite on every home) says what is
+missing. Homes depend on the shared core; the core never imports a home.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+__all__ = ["Home", "KINDS", "REPO_ROOT", "homes", "home", "missing_pieces", "toc_entries"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: Package of each kind of home.
+KINDS = {"paper": "papers", "foundation": "foundations"}
+_REQUIRED_FILES = {"paper": ("settings.py", "experiment.py", "claims.py", "numbers.csv"),
+                   "foundation": ("settings.py", "experiment.py", "claims.py")}
+
+
+@dataclass(frozen=True)
+class Home:
+    """One chapter's home. ``key`` is the folder name, ``kind`` "paper" or "foundation"."""
+
+    key: str
+    kind: str
+
+    @property
+    def package(self) -> str:
+        return f"rppg_lib.{KINDS[self.kind]}.{self.key}"
+
+    @property
+    def path(self) -> Path:
+        return Path(__file__).resolve().parent / KINDS[self.kind] / self.key
+
+    @property
+    def notebook(self) -> Path:
+        return REPO_ROOT / "notebooks" / f"{self.key}.ipynb"
+
+    @property
+    def toc_entry(self) -> str:
+        return f"book/executed/{self.key}"
+
+    @property
+    def title(self) -> str:
+        return getattr(importlib.import_module(self.package), "TITLE", self.key)
+
+    def module(self, name: str):
+        """Import one module of the home, e.g. ``home("gideon2021").module("experiment")``."""
+        return importlib.import_module(f"{self.package}.{name}")
+
+    def numbers(self):
+        """The numbers the paper reports (``numbers.csv``) as a DataFrame; see :func:`rppg_lib.results.read_numbers`."""
+        from .results import read_numbers
+
+        return read_numbers(self.path / "numbers.csv")
+
+
+@cache
+def homes() -> dict[str, Home]:
+    """Every home, papers first, each kind in alphabetical order."""
+    found: dict[str, Home] = {}
+    for kind, package in KINDS.items():
+        pkg = importlib.import_module(f"rppg_lib.{package}")
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+            if info.ispkg:
+                found[info.name] = Home(info.name, kind)
+    return found
+
+
+def home(key: str) -> Home:
+    """The home of ``key``; an unknown key raises ``ValueError`` listing the known ones."""
+    known = homes()
+    if key not in known:
+        raise ValueError(f"unknown chapter key {key!r}; known: {sorted(known)}")
+    return known[key]
+
+
+def toc_entries(toc_path=None) -> list[str]:
+    """The ``file`` entries of ``_toc.yml``."""
+    import yaml
+
+    toc = yaml.safe_load(Path(toc_path or REPO_ROOT / "_toc.yml").read_text())
+    entries: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    entries.append(node[key])
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return entries
+
+
+def missing_pieces(h: Home, toc_path=None) -> list[str]:
+    """What ``h`` lacks to be a complete chapter: files, the SETTINGS of every profile,
+    ``TITLE``, the notebook and the table-of-contents entry (empty when complete)."""
+    from .profiles import PROFILES
+
+    missing = [f"{h.path / name}" for name in _REQUIRED_FILES[h.kind] if not (h.path / name).is_file()]
+    if not missing:
+        settings = getattr(h.module("settings"), "SETTINGS", None)
+        if not isinstance(settings, dict) or set(settings) != set(PROFILES):
+            missing.append(f"{h.package}.settings.SETTINGS with one Settings per profile {list(PROFILES)}")
+        if not callable(getattr(h.module("claims"), "decide", None)):
+            missing.append(f"{h.package}.claims.decide")
+    if not hasattr(importlib.import_module(h.package), "TITLE"):
+        missing.append(f"{h.package}.TITLE")
+    if not h.notebook.is_file():
+        missing.append(str(h.notebook))
+    if h.toc_entry not in toc_entries(toc_path):
+        missing.append(f"_toc.yml entry {h.toc_entry}")
+    return missing

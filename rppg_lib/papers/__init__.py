@@ -1,0 +1,12 @@
+"""One home per paper: ``rppg_lib/papers/<key>/`` (see :mod:`rppg_lib.homes`).
+
+:data:`PLANNED` names the papers of the compendium that have no home yet, so
+the book can list them as coming.
+"""
+
+#: Papers of the compendium without a chapter yet: key -> citation.
+PLANNED = {
+    "niu2018": "Niu et al. 2018, SynRhythm",
+    "yu2020": "Yu et al. 2020, AutoHR",
+    "deng_pruned_stven": "Deng & Ramakrishnan, pruned STVEN + rPPGNet",
+}

@@ -1,0 +1,10 @@
+"""Gideon & Stent 2021, "The way to my heart is through contrastive learning".
+
+The chapter's home: ``settings`` (profiles), ``experiment`` (what the notebook
+computes), ``claims`` (the paper's claims and their rules) and ``numbers.csv``
+(the numbers the paper reports). Its networks (PhysNet, the saliency sampler),
+losses (MCC, MVTL, IPR), augmentations and training loops are shared, in
+:mod:`rppg_lib.models`, :mod:`rppg_lib.losses`, :mod:`rppg_lib.augment` and
+:mod:`rppg_lib.train`, because later papers reuse them.
+"""
+TITLE = "Gideon & Stent 2021: contrastive learning of rPPG"

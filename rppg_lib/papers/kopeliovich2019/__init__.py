@@ -1,0 +1,10 @@
+"""Kopeliovich et al. 2019, "Architectural tricks for deep learning in rPPG".
+
+The chapter's home: ``settings`` (profiles), ``experiment`` (what the notebook
+computes), ``claims`` (the paper's claims and their rules), ``numbers.csv``
+(the numbers the paper reports) and the paper-only pieces: ``colour_signals``
+(the 18 colour signals and their 64-frame windows), ``model`` (the SE / CE / CL /
+CL+F networks), ``losses`` (class weights, weighted CE, the combined loss) and
+``training`` (the classifier training recipe, LR range test and 1cycle).
+"""
+TITLE = "Kopeliovich et al. 2019: architectural tricks for a colour-signal CNN"

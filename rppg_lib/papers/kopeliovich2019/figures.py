@@ -1,0 +1,94 @@
+"""The figures of the Kopeliovich et al. 2019 chapter (Fig. 1, 5, 6 and the training curves).
+
+Each function draws one figure from the run's objects and returns it; labels say
+which data and profile produced it.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .experiment import HR_RANGE, SUBSETS, ModelRuns, predictions
+from .losses import class_weights
+from .model import bpm_to_class, class_centres_bpm
+
+__all__ = ["hr_histogram_and_weights", "lr_range_curve", "training_curves", "scatter_grid"]
+
+
+def hr_histogram_and_weights(train, label: str):
+    """Fig. 1: the training HR histogram and the class weights of Eq. 2."""
+    weights = class_weights(bpm_to_class(train.hr), 128, are_counts=False).numpy()
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    ax.hist(train.hr, bins=np.linspace(*HR_RANGE, 86), color="tab:blue", alpha=0.7, label="training windows")
+    ax.set_xlabel("reference HR (bpm)")
+    ax.set_ylabel("windows")
+    ax2 = ax.twinx()
+    ax2.plot(class_centres_bpm(), weights, color="tab:red", label="class weight (Eq. 2)")
+    ax2.set_ylabel("class weight", color="tab:red")
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=8)
+    ax.set_title(f"Fig. 1: HR distribution and class weights\n({label})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def lr_range_curve(curve, criterion: str, label: str, lr_epochs: int):
+    """Fig. 5: the LR range test (loss and MAE), with the chosen bounds dashed."""
+    max_lr, min_lr = curve.attrs["max_lr"], curve.attrs["min_lr"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    for ax, col in zip(axes, ("mae", "loss")):
+        ax.semilogx(curve.lr, curve[col], "o-", ms=3, label=col)
+        if col == criterion:
+            ax.semilogx(curve.lr, curve.smoothed, label="smoothed")
+        for x in (min_lr, max_lr):
+            ax.axvline(x, ls="--", color="k", lw=0.8)
+        ax.set_xlabel("learning rate")
+        ax.set_ylabel(f"training {col} after {lr_epochs} epoch(s)")
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Fig. 5: LR range test for CL+F ({label}); dashed: min / max LR", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(runs: ModelRuns, label: str):
+    """Training loss and validation MAE per epoch of every model (first seed)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    for name, fits in runs.models.items():
+        history = fits[0][1].history
+        axes[0].plot(history.epoch, history.train_loss, label=name)
+        axes[1].plot(history.epoch, history.val_mae, label=name)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("training loss")
+    axes[1].set_ylabel("validation MAE (bpm)")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+    axes[1].legend(fontsize=7)
+    fig.suptitle(f"Training curves, first seed ({label})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def scatter_grid(runs: ModelRuns, subsets: dict, label: str, device="cpu"):
+    """Fig. 6: predicted vs reference HR of the four models (rows) on each test subset (columns), first seed."""
+    fig, axes = plt.subplots(4, len(SUBSETS), figsize=(15, 10), sharex=True, sharey=True)
+    lo, hi = HR_RANGE
+    for i, (short, name) in enumerate(runs.headline.items()):
+        model = runs.models[name][0][0]
+        for j, sub in enumerate(SUBSETS):
+            w, ax = subsets[sub], axes[i, j]
+            if len(w):
+                ax.scatter(w.hr, predictions(model, w, device), s=4, alpha=0.5)
+            ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
+            for d in (-3, 3):
+                ax.plot([lo, hi], [lo + d, hi + d], "k-.", lw=0.6)
+            if i == 0:
+                ax.set_title(sub, fontsize=9)
+            if j == 0:
+                ax.set_ylabel(f"{short}\npredicted HR")
+            if i == 3:
+                ax.set_xlabel("reference HR")
+    axes[0, 0].set_xlim(lo, hi)
+    axes[0, 0].set_ylim(lo, hi)
+    fig.suptitle(f"Fig. 6: predicted vs reference HR on the test subsets, first seed ({label})", fontsize=10)
+    fig.tight_layout()
+    return fig

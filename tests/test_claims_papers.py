@@ -1,0 +1,87 @@
+"""The paper homes' claims decided on made-up runs, on both sides of their rules."""
+import numpy as np
+import pandas as pd
+
+from rppg_lib.papers.gideon2021 import claims as GC
+from rppg_lib.papers.kopeliovich2019 import claims as KC
+
+rng = np.random.default_rng(0)
+
+
+def _errs(mae, n=200, seeds=3):
+    return np.abs(rng.normal(0, mae * np.sqrt(np.pi / 2), size=(seeds, n)))
+
+
+def _verdicts(vs):
+    return {v.claim.id: v for v in vs}
+
+
+def _transfer(own=2.0, other=6.0, pair=3.0):
+    rows = {f"(CL+F){i}": {f"Cam{j}": own if i == j else other for j in (1, 2, 3)} for i in (1, 2, 3)}
+    for a, b in ((1, 2), (1, 3), (2, 3)):
+        rows[f"(CL+F){a},{b}"] = {f"Cam{j}": own if j in (a, b) else pair for j in (1, 2, 3)}
+    return pd.DataFrame(rows).T
+
+
+def test_kopeliovich_claims_follow_the_run():
+    good = {"SE": _errs(10), "CE": _errs(5), "CL": _errs(4), "CL+F": _errs(3)}
+    hits = rng.random(300) < 0.5
+    v = _verdicts(KC.decide(good, 10.3, covered_stationary=hits[:150], covered_mixed=hits[150:],
+                            transfer=_transfer(), real_data=False, paper_scale=False))
+    assert {k: v[k].verdict for k in ("classification-beats-se", "cl-beats-ce", "clf-best",
+                                      "single-camera-transfers-poorly", "two-cameras-help-unseen")} == \
+        dict.fromkeys(("classification-beats-se", "cl-beats-ce", "clf-best", "single-camera-transfers-poorly",
+                       "two-cameras-help-unseen"), "reproduced")
+    assert v["clf-matches-paper"].verdict == "not testable here" and "paper's data" in v["clf-matches-paper"].reason
+    # the other side: CE better than CL, CL+F worst, transfer fine
+    bad = {"SE": _errs(12), "CE": _errs(3), "CL": _errs(5), "CL+F": _errs(9)}
+    v = _verdicts(KC.decide(bad, 10.3, covered_stationary=hits[:150], covered_mixed=hits[150:],
+                            transfer=_transfer(other=2.2, pair=9.0), real_data=True, paper_scale=True))
+    assert v["cl-beats-ce"].verdict == "contradicted" and v["clf-best"].verdict == "contradicted"
+    assert v["single-camera-transfers-poorly"].verdict == "contradicted"
+    assert v["two-cameras-help-unseen"].verdict == "contradicted"
+    assert v["clf-matches-paper"].verdict == "contradicted"  # 9 bpm vs the paper's 4.9 +- 2
+
+
+def test_kopeliovich_claims_not_testable_when_nothing_learned():
+    flat = {m: _errs(10) for m in ("SE", "CE", "CL", "CL+F")}
+    vs = KC.decide(flat, 10.3, covered_stationary=[1, 0], covered_mixed=[0, 1], transfer=None, real_data=False,
+                   paper_scale=False)
+    assert all(v.verdict == "not testable here" for v in vs)
+    assert "reads the pulse" in vs[0].reason
+
+
+def _gideon_errors(sup=2.0, con=3.0, mean=10.0, n=40):
+    return {"Mean": _errs(mean, n, 1), "Median": _errs(mean * 1.1, n, 1), "Supervised": _errs(sup, n),
+            "Contrastive": _errs(con, n)}
+
+
+def test_gideon_claims_follow_the_run():
+    e = _gideon_errors()
+    ppg = {"snr": {"Supervised": rng.normal(0, 1, (3, 40)), "Contrastive": rng.normal(3, 1, (3, 40))},
+           "pc": {"Supervised": rng.normal(0.8, 0.05, (3, 40)), "Contrastive": rng.normal(0.3, 0.05, (3, 40))}}
+    fig5 = pd.DataFrame({"mcc": [2.0, 2.5], "pearson": [2.0, 9.0], "snr": [8.0, 9.0], "Mean": [10.0, 10.0]},
+                        index=[0, 16])
+    v = _verdicts(GC.decide(e, ppg, fig5=fig5, hr_change_median=2.7, synthetic=False,
+                            datasets={"a": _gideon_errors(), "b": _gideon_errors()}))
+    for cid in ("contrastive-on-par", "beat-baselines", "contrastive-higher-snr", "supervised-highest-pc",
+                "mcc-robust-to-desync", "snr-loss-weak", "median-hr-change", "contrastive-on-par-every-dataset"):
+        assert v[cid].verdict == "reproduced", (cid, v[cid].reason)
+    far = _verdicts(GC.decide(_gideon_errors(sup=1.0, con=8.0), ppg, hr_change_median=6.0, synthetic=False))
+    assert far["contrastive-on-par"].verdict == "contradicted"
+    assert far["median-hr-change"].verdict == "contradicted"
+    assert far["flashing-block-saliency"].verdict == "not testable here"
+
+
+def test_gideon_dataset_claims_name_the_data_sets_left_out():
+    ppg = {"snr": {"Supervised": np.zeros((1, 40)), "Contrastive": np.zeros((1, 40))},
+           "pc": {"Supervised": np.zeros((1, 40)), "Contrastive": np.zeros((1, 40))}}
+    sets = {"ubfc-like": _gideon_errors(), "cohface-like": _gideon_errors(sup=9.5, mean=10.0)}
+    v = _verdicts(GC.decide(_gideon_errors(), ppg, datasets=sets))
+    every = v["contrastive-on-par-every-dataset"]
+    assert every.verdict == "not testable here" and "cohface-like" in every.reason
+
+
+def test_gideon_hr_change_rule_comes_from_the_paper():
+    assert GC.MEDIAN_HR_CHANGE_BPM == 2.5
+    assert GC.HR_CHANGE_RULE.low == 1.5 and GC.HR_CHANGE_RULE.high == 3.5
