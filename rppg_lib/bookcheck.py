@@ -13,6 +13,16 @@
 ``stderr-output`` / ``traceback-output`` / ``warning-output``
     a stderr stream or a traceback on the page, or a Python warning
     ("SomethingWarning:") printed in any output.
+``long-printout``
+    printed (stdout) text of more than :data:`MAX_PRINT_LINES` lines in one output,
+    such as a log of per-method error messages; make it a table, or send it to
+    stderr (the runner keeps stderr off the page), or tag the cell ``show-output``.
+``nan-in-text``
+    a lowercase ``nan`` in the text a reader sees (prose, printed text, table cells):
+    a missing number formatted into a sentence. pandas' own ``NaN`` is not flagged.
+``machine-path``
+    an absolute path of the build machine (``/home/...``, ``/work/...``, ``C:\\...``)
+    in the visible text.
 ``empty-image``
     an ``<img>`` whose file is missing or empty, whose data URI is empty, whose
     PNG header says 0 px, or that is sized 0 by its attributes.
@@ -44,13 +54,19 @@ from urllib.parse import unquote, urlsplit
 __all__ = ["Defect", "check_book", "check_page", "bib_authors", "main"]
 
 KINDS = ("visible-code", "truncated-table", "stderr-output", "traceback-output", "warning-output",
-         "empty-image", "broken-link", "unknown-citation", "citation-without-entry")
+         "long-printout", "nan-in-text", "machine-path", "empty-image", "broken-link", "unknown-citation",
+         "citation-without-entry")
 
 _SKIP_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")  # http:, mailto:, data:, javascript:, //host
 _PANDAS_FOOTER = re.compile(r"\b\d+\s+rows\s*[×x]\s*\d+\s+columns\b")
 _WARNING = re.compile(r"\b[A-Z][A-Za-z]*Warning\b:")
 _TRACEBACK = "Traceback (most recent call last)"
+#: More printed lines than this in one stdout output is a ``long-printout``.
+MAX_PRINT_LINES = 8
+_NAN = re.compile(r"(?<![\w.])nan(?![\w(])")
+_MACHINE_PATH = re.compile(r"(?<![\w.~-])(?:/(?:home|Users|work|tmp|root|mnt|opt|srv|scratch|var)/[^\s\"'<>)\]]+"
+                           r"|\b[A-Z]:\\[^\s\"'<>]+)")
 _NAME = r"[A-Z][a-z][A-Za-z'’-]*"
 _YEAR = r"((?:19|20)\d{2})[a-z]?"
 # "Surname et al. (2017)", "Surname & Other 2021", "Surname and Other, 2021"
@@ -220,6 +236,11 @@ def check_page(page, root, bib: set[tuple[str, str]] | None = None, ids: _Ids | 
             add("traceback-output", _short(text))
         elif _WARNING.search(text):
             add("warning-output", _short(text[_WARNING.search(text).start():]))
+        elif "stream" in cls:
+            cell = out.find_parent("div", class_="cell")
+            lines = [ln for ln in out.get_text().splitlines() if ln.strip()]
+            if len(lines) > MAX_PRINT_LINES and not (cell is not None and "tag_show-output" in _classes(cell)):
+                add("long-printout", f"{len(lines)} printed lines, first: {_short(lines[0], 70)!r}")
     outputs = soup.find_all("div", class_="cell_output")
     for out in outputs:
         text = out.get_text(" ")
@@ -258,21 +279,37 @@ def check_page(page, root, bib: set[tuple[str, str]] | None = None, ids: _Ids | 
         elif parts.fragment and unquote(parts.fragment) not in ids(target):
             add("broken-link", f"{href!r}: no anchor #{parts.fragment} in {target.relative_to(root).as_posix()}")
 
+    # what the reader sees: no 'nan' in sentences, no machine paths
+    article = soup.find("article") or soup.find("div", attrs={"role": "main"}) or soup.body or soup
+
+    def not_seen(tag):
+        cls = _classes(tag)
+        if tag.name in ("script", "style") or "cell_input" in cls or "headerlink" in cls:
+            return True
+        in_output = tag.find_parent("div", class_="cell_output") is not None
+        # hand-written code (inline literals, code blocks) may legitimately show paths or np.nan
+        return not in_output and (tag.name == "code" or any(c.startswith("highlight-") for c in cls))
+
+    visible = " ".join(_text_outside(article, not_seen).split())
+    for m in _NAN.finditer(visible):
+        add("nan-in-text", "a missing number printed as 'nan': ..." + visible[max(0, m.start() - 60):m.end() + 20])
+        break
+    for m in sorted(set(_MACHINE_PATH.findall(visible)))[:5]:
+        add("machine-path", f"absolute path of the build machine: {_short(m, 80)!r}")
+
     # citations
     for span in soup.find_all("span", class_="bibtex-citation"):
         if span.find("a", href=True) is None:
             context = span.parent.get_text(" ") if span.parent is not None else ""
             add("unknown-citation", "citation key with no bibliography entry, near: " + _short(context, 80))
     if bib is not None:
-        main = soup.find("article") or soup.find("div", attrs={"role": "main"}) or soup.body or soup
-
         def skip(tag):
             cls = _classes(tag)
             return (tag.name in ("script", "style", "pre", "code")
                     or "bibtex-citation" in cls or "citation" in cls or "cell_input" in cls
                     or "headerlink" in cls)
 
-        text = " ".join(_text_outside(main, skip).split())
+        text = " ".join(_text_outside(article, skip).split())
         seen = set()
         for rx in (_PROSE_CITE, _PAREN_CITE):
             for m in rx.finditer(text):

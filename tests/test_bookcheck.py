@@ -72,7 +72,10 @@ CLEAN = _page(
     + _cell("x = 1", _stream("profile smoke\n")) + _cell("df", _html(TABLE))
     + _cell("print('shown on purpose')", _stream("shown\n"), tags=("show-input",))
     + _cell("plot()", '<img alt="fig" src="_images/fig.png" />')
-    + '<div class="highlight-bash notranslate"><div class="highlight"><pre>make book</pre></div></div>'
+    + _cell("df", _html(TABLE.replace("<td>1.2</td>", "<td>NaN</td>")))
+    + _cell("print(log)", _stream("\n".join(f"line {i}" for i in range(30))), tags=("hide-input", "show-output"))
+    + '<div class="highlight-bash notranslate"><div class="highlight"><pre>rppg run x -p data_root /home/me/ubfc '
+    '# x = np.nan</pre></div></div><p>Pass <code class="docutils literal notranslate">/work/data</code>.</p>'
     '</section>')
 
 
@@ -118,6 +121,13 @@ def test_clean_book_passes(book):
                                       '<pre>ZeroDivisionError</pre></div>')),
     ("traceback-output", _cell("f()", _stream("Traceback (most recent call last):\n  File x\n"))),
     ("warning-output", _cell("f()", _stream("/x/auto.py:21: TqdmWarning: IProgress not found.\n"))),
+    ("long-printout", _cell("run()", _stream("\n".join(f"01 pos: channel {i} has a non-positive mean"
+                                                        for i in range(16))))),
+    ("nan-in-text", _cell("notes", _html("<p>POS MAE nan bpm over 0 windows</p>"))),
+    ("nan-in-text", _cell("claims", _html("<table class='dataframe'><tr><td>r = nan</td></tr></table>"))),
+    ("nan-in-text", "<p>The error is nan.</p>"),
+    ("machine-path", _cell("print(root)", _stream("clips cached in /root/.cache/rppg_lib/sim\n"))),
+    ("machine-path", "<p>The recordings are in /home/alice/data/ubfc.</p>"),
     ("empty-image", '<img src="_images/missing.png" alt="a">'),
     ("empty-image", '<img src="_images/empty.png" alt="a">'),
     ("empty-image", '<img src="data:image/png;base64," alt="a">'),
