@@ -5,6 +5,10 @@
   only warns), and replaces the executed copy atomically only on success.
 - :func:`book_notebooks` reads the notebooks of the book from ``_toc.yml``
   (every ``book/executed/NAME`` entry is ``notebooks/NAME.ipynb``), in order.
+- :func:`prepare_for_page` turns the executed copy into a page that reads like
+  a paper: code inputs folded away (``hide-input``), the parameters cells
+  removed, stderr (warnings, progress bars, library messages) moved out of the
+  outputs into ``NAME.stderr.txt`` next to the executed copy.
 - :func:`build_book` runs them all, collects every failure before giving up,
   refuses to publish an executed notebook that holds an error output, then
   runs ``jupyter-book build . -W -n --keep-going --all``.
@@ -30,12 +34,20 @@ __all__ = [
     "run_notebook",
     "book_notebooks",
     "error_outputs",
+    "prepare_for_page",
     "build_book",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 EXECUTED_DIR = REPO_ROOT / "book" / "executed"
+
+
+#: Tags a notebook author sets to decide a cell's page display; the runner then adds no ``hide-input``.
+#: ``show-input`` is this project's own tag (not Jupyter Book's): keep the code visible.
+DISPLAY_TAGS = frozenset({"show-input", "hide-input", "hide-cell", "remove-input", "remove-cell"})
+#: Cells removed from the page: the declared defaults and papermill's injected values.
+PARAMETER_TAGS = frozenset({"parameters", "injected-parameters"})
 
 
 class NotebookError(RuntimeError):
@@ -83,6 +95,61 @@ def error_outputs(notebook_path) -> list[str]:
     return found
 
 
+def prepare_for_page(nb) -> list[dict]:
+    """Make an executed notebook (``nbformat`` node, changed in place) read like a paper.
+
+    - the ``parameters`` and papermill's ``injected-parameters`` cells get ``remove-cell``
+      (the chapter states its profile itself);
+    - every other code cell gets ``hide-input`` (a "Show code cell source" toggle) unless
+      it carries one of :data:`DISPLAY_TAGS`;
+    - stderr stream outputs (warnings, progress bars, library messages) are removed.
+
+    Returns the removed stderr outputs as ``{"cell", "execution_count", "text"}`` dicts.
+    """
+    removed = []
+    for index, cell in enumerate(nb.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        tags = list(cell.setdefault("metadata", {}).get("tags", []))
+        if PARAMETER_TAGS & set(tags):
+            if "remove-cell" not in tags:
+                tags.append("remove-cell")
+        elif not DISPLAY_TAGS & set(tags):
+            tags.append("hide-input")
+        cell["metadata"]["tags"] = tags
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = out.get("text", "")
+                removed.append({"cell": index, "execution_count": cell.get("execution_count"),
+                                "text": "".join(text) if isinstance(text, list) else text})
+            else:
+                kept.append(out)
+        cell["outputs"] = kept
+    return removed
+
+
+def _stderr_report(name: str, removed: list[dict]) -> str:
+    lines = [f"# stderr of the last run of notebooks/{name}.ipynb, moved out of the page by rppg_lib.runner",
+             f"# {len(removed)} output(s); cell = index in the executed notebook", ""]
+    for item in removed:
+        lines.append(f"--- cell {item['cell']} (execution count {item['execution_count']}) ---")
+        lines.append(item["text"].rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def _finish_for_page(tmp: Path, final: Path, name: str) -> None:
+    """Post-process the executed copy ``tmp`` for the book and write ``NAME.stderr.txt`` beside ``final``."""
+    nb = nbformat.read(str(tmp), as_version=4)
+    removed = prepare_for_page(nb)
+    side = final.with_name(f"{name}.stderr.txt")
+    nb.metadata.setdefault("rppg", {})["stderr"] = {"file": side.name, "outputs": len(removed)}
+    nbformat.write(nb, str(tmp))
+    side_tmp = side.with_name(f".{side.name}.tmp")
+    side_tmp.write_text(_stderr_report(name, removed))
+    os.replace(side_tmp, side)
+
+
 def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None = None,
                  out_dir=None, progress: bool | None = None) -> Path:
     """Execute a notebook with papermill and return the executed copy's path.
@@ -92,7 +159,13 @@ def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None =
     run succeeded and holds no error output; a failing run leaves the failed
     copy as ``NAME.failed.ipynb`` for inspection and raises
     :class:`NotebookError` naming the cell.
+
+    The published copy is post-processed by :func:`prepare_for_page` (the source
+    notebook is untouched); the stderr it removed goes to ``NAME.stderr.txt`` in the
+    same folder and the notebook's metadata ``rppg.stderr`` names that file. The
+    kernel starts with :func:`rppg_lib.display.setup` (pandas tables never truncated).
     """
+    from .display import KERNEL_EXEC_LINE
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -113,7 +186,8 @@ def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None =
     progress = sys.stderr.isatty() if progress is None else progress
     try:
         papermill.execute_notebook(str(nb_path), str(tmp), parameters=parameters, kernel_name="python3",
-                                   cwd=str(nb_path.parent), progress_bar=progress, log_output=False)
+                                   cwd=str(nb_path.parent), progress_bar=progress, log_output=False,
+                                   extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_EXEC_LINE}"])
     except PapermillExecutionError as exc:
         os.replace(tmp, failed)
         raise NotebookError(f"{nb_path.name} failed in cell {exc.cell_index} (execution count "
@@ -122,6 +196,7 @@ def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None =
     if errors:
         os.replace(tmp, failed)
         raise NotebookError(f"{nb_path.name} holds error outputs: {errors}; executed copy: {failed}")
+    _finish_for_page(tmp, final, nb_path.stem)
     os.replace(tmp, final)
     failed.unlink(missing_ok=True)
     return final
