@@ -19,9 +19,10 @@ $(STAMP): pyproject.toml
 book: $(STAMP)
 	$(VENV)/bin/rppg book --profile $(PROFILE)
 
-## make test: unit tests + notebooks on the smoke profile (nbval, lax) + a smoke build of the book,
+## make test: ruff, unit tests + notebooks on the smoke profile (nbval, lax) + a smoke build of the book,
 ## then the reader-facing check of its HTML (fails on any defect: see rppg_lib/bookcheck.py)
 test: $(STAMP)
+	$(VENV)/bin/ruff check rppg_lib tests benchmarks notebooks
 	$(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 	$(VENV)/bin/rppg book --profile smoke
 	$(PY) -m rppg_lib.bookcheck _build/html --bib book/references.bib

@@ -22,13 +22,11 @@ import os
 import platform
 
 import torch
+from _timing import median_time  # noqa: E402  (benchmarks/ is on sys.path)
 
 from rppg_lib.papers.kopeliovich2019.colour_signals import add_uniform_noise
 from rppg_lib.papers.kopeliovich2019.losses import class_weights, loss_for_head
 from rppg_lib.papers.kopeliovich2019.model import ColourSignalCNN
-from _timing import median_time  # noqa: E402  (benchmarks/ is on sys.path)
-
-
 
 
 def main(argv=None) -> None:

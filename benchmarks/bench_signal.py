@@ -25,8 +25,8 @@ from rppg_lib import signal as sig
 from rppg_lib.methods import METHODS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import skin_trace  # noqa: E402
 from _timing import median_time  # noqa: E402  (benchmarks/ is on sys.path)
+from conftest import skin_trace  # noqa: E402
 
 FS = 30.0
 

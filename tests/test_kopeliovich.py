@@ -6,14 +6,37 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rppg_lib.papers.kopeliovich2019.colour_signals import (Windows, add_uniform_noise, build_splits, make_windows, scale_window,
-                                     split_windows, video_windows)
-from rppg_lib.papers.kopeliovich2019.losses import class_weights, combined_loss, smoothed_one_hot, weighted_cross_entropy
-from rppg_lib.papers.kopeliovich2019.losses import gaussian_kernel_classes, loss_for_head
-from rppg_lib.papers.kopeliovich2019.model import ColourSignalCNN
-from rppg_lib.papers.kopeliovich2019.model import PAPER_PARAMETER_COUNTS, bpm_to_class, class_centres_bpm, predict_bpm
-from rppg_lib.papers.kopeliovich2019.training import (TrainingDivergedError, evaluate, lr_range_test, pick_lr_bounds,
-                                       train_classifier)
+from rppg_lib.papers.kopeliovich2019.colour_signals import (
+    Windows,
+    add_uniform_noise,
+    build_splits,
+    make_windows,
+    scale_window,
+    split_windows,
+    video_windows,
+)
+from rppg_lib.papers.kopeliovich2019.losses import (
+    class_weights,
+    combined_loss,
+    gaussian_kernel_classes,
+    loss_for_head,
+    smoothed_one_hot,
+    weighted_cross_entropy,
+)
+from rppg_lib.papers.kopeliovich2019.model import (
+    PAPER_PARAMETER_COUNTS,
+    ColourSignalCNN,
+    bpm_to_class,
+    class_centres_bpm,
+    predict_bpm,
+)
+from rppg_lib.papers.kopeliovich2019.training import (
+    TrainingDivergedError,
+    evaluate,
+    lr_range_test,
+    pick_lr_bounds,
+    train_classifier,
+)
 
 FS = 15.0
 

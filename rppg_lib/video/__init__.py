@@ -20,14 +20,44 @@ Errors: :class:`VideoDecodeError` (damaged file; names the file and frame),
 (wrong shapes or parameters).
 """
 from .cache import PREPROCESS_OUTPUTS, cache_key, cached, file_fingerprint, preprocess_video
-from .decode import (VideoChunk, VideoDecodeError, VideoInfo, frame_rate, iter_video_chunks,
-                     probe_video, read_video, write_video)
+from .decode import (
+                     VideoChunk,
+                     VideoDecodeError,
+                     VideoInfo,
+                     frame_rate,
+                     iter_video_chunks,
+                     probe_video,
+                     read_video,
+                     write_video,
+)
 from .demo import ASTRONAUT_FACE_BOX, DemoVideo, astronaut_face_video
-from .detect import (FRONTAL_CASCADE, SMOOTHINGS, FaceTrack, FaceTracker, NoFaceFoundError,
-                     detect_face, detect_faces, enlarge_boxes, smooth_boxes)
-from .roi import (CHEEK_REGION, ROI_SETS, SKIN_CB, SKIN_CR, face_crops, frame_means, grid_rois,
-                  roi_masks,
-                  roi_rects, roi_traces, skin_mask, st_map, st_map_blocks, st_map_normalise)
+from .detect import (
+                     FRONTAL_CASCADE,
+                     SMOOTHINGS,
+                     FaceTrack,
+                     FaceTracker,
+                     NoFaceFoundError,
+                     detect_face,
+                     detect_faces,
+                     enlarge_boxes,
+                     smooth_boxes,
+)
+from .roi import (
+                     CHEEK_REGION,
+                     ROI_SETS,
+                     SKIN_CB,
+                     SKIN_CR,
+                     face_crops,
+                     frame_means,
+                     grid_rois,
+                     roi_masks,
+                     roi_rects,
+                     roi_traces,
+                     skin_mask,
+                     st_map,
+                     st_map_blocks,
+                     st_map_normalise,
+)
 
 __all__ = [
     # decode

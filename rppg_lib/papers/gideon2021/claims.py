@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...claims import AtLeast, AtMost, Between, Claim, Precondition, decide as _decide
-from ...claims import matches_paper, measurement, paired_difference
+from ...claims import AtLeast, AtMost, Between, Claim, Precondition, matches_paper, measurement, paired_difference
+from ...claims import decide as _decide
 from ...results import reported
 
 KEY = "gideon2021"
@@ -165,7 +165,8 @@ def decide(errors: dict, ppg: dict, *, fig5=None, saliency=None, t7=None, hr_cha
                                    s["area_share"] / max(s["mass_in_box"], 1e-12)), "one model each")
         flash_pre.append(Precondition("the supervised flashing-block model learned the pulse",
                                       saliency.get("supervised_rmse", np.inf) <= 10.0,
-                                      f"test RMSE {saliency.get('supervised_rmse', float('nan')):.1f} bpm; needs <= 10"))
+                                      f"test RMSE {saliency.get('supervised_rmse', float('nan')):.1f} bpm; "
+                                      "needs <= 10"))
         flash_ev = {"saliency on block, contrastive": c["mass_in_box"], "saliency on block, supervised":
                     s["mass_in_box"], "block area share": c["area_share"]}
     out.append(_decide(FLASH, flash_iv, preconditions=flash_pre, evidence=flash_ev))

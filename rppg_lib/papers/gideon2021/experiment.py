@@ -31,11 +31,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ... import methods, signal as sig
+from ... import methods
+from ... import signal as sig
 from ...storage import cache_dir, cache_key, load_npz, save_npz_atomic
 
 __all__ = [
-    "ClipData", "mean_colour", "default_cache_dir", "prepare_simulated", "prepare_sessions", "pulsing_patch_data", "prepare_ubfc",
+    "ClipData", "mean_colour", "default_cache_dir", "prepare_simulated", "prepare_sessions", "pulsing_patch_data",
+    "prepare_ubfc",
     "split_indices", "split_by_subject", "cut_clips", "OffsetRecordings", "clip_table", "summarise",
     "baseline_table", "classical_table", "run_model", "table3_runs", "table3_with_paper", "PAPER_DATASET",
     "saliency_share", "hr_change_quantiles", "inference_seconds", "learning_summary",

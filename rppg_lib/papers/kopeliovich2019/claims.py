@@ -12,8 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...claims import AtLeast, AtMost, Between, Claim, Interval, Precondition, decide as _decide
-from ...claims import bootstrap_mean, matches_paper, measurement, paired_difference
+from ...claims import (
+    AtLeast,
+    AtMost,
+    Between,
+    Claim,
+    Interval,
+    Precondition,
+    bootstrap_mean,
+    matches_paper,
+    measurement,
+    paired_difference,
+)
+from ...claims import decide as _decide
 from ...results import reported
 
 KEY = "kopeliovich2019"

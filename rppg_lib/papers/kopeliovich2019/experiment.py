@@ -44,9 +44,9 @@ import torch
 from ... import methods as _methods
 from ... import results as _results
 from ... import signal as _signal
-from .colour_signals import WINDOW, Windows, build_splits
 from ...metrics import hr_metrics
 from ...storage import cache_dir, cache_key, cached_npz
+from .colour_signals import WINDOW, Windows, build_splits
 from .model import ColourSignalCNN
 from .training import evaluate, predict_outputs, train_classifier
 
@@ -542,7 +542,8 @@ def settings_table(cfg, videos: list[Video], n_train: int, real: bool) -> pd.Dat
              "epochs": int(_results.reported(KEY, "Section 5.2", "hyperparameters", "epochs")),
              "batch size": int(_results.reported(KEY, "Section 5.2", "hyperparameters", "batch size")),
              "seeds": 1}
-    ours = {"videos": len(videos), "subjects": len({v.subject for v in videos}), "training windows": n_train, "epochs": cfg.epochs, "batch size": cfg.batch_size,
+    ours = {"videos": len(videos), "subjects": len({v.subject for v in videos}), "training windows": n_train,
+            "epochs": cfg.epochs, "batch size": cfg.batch_size,
             "seeds": len(cfg.seeds)}
     if not real:
         ours["video length (s)"] = cfg.duration_s

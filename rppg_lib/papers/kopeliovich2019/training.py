@@ -35,11 +35,11 @@ import pandas as pd
 import torch
 from scipy.ndimage import gaussian_filter1d
 
+from ...metrics import hr_metrics
+from ...train.common import resolve_device, seed_everything
 from .colour_signals import add_uniform_noise
 from .losses import class_weights, loss_for_head
-from ...metrics import hr_metrics
 from .model import bpm_to_class, predict_bpm
-from ...train.common import resolve_device, seed_everything
 
 __all__ = [
     "TrainResult",
