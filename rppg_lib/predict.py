@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import signal as sig
-from .video import NoFaceFoundError, ROI_SETS, preprocess_video, probe_video
+from .video import ROI_SETS, NoFaceFoundError, preprocess_video, probe_video
 
 __all__ = ["VideoPrediction", "predict_video", "plot_prediction", "PREDICT_ROIS",
            "SNR_THRESHOLD_DB"]

@@ -165,9 +165,10 @@ def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None =
     same folder and the notebook's metadata ``rppg.stderr`` names that file. The
     kernel starts with :func:`rppg_lib.display.setup` (pandas tables never truncated).
     """
-    from .display import KERNEL_EXEC_LINE
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from .display import KERNEL_EXEC_LINE
 
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; use one of {list(PROFILES)}")

@@ -12,8 +12,8 @@ import shutil
 
 import numpy as np
 import pytest
-
 from fixtures_data import make_recording, mean_green
+
 from rppg_lib import data as d
 from rppg_lib import signal as sig
 from rppg_lib.record import Recording

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from fixtures_data import make_recording
+
 from rppg_lib.data import clip_windows, random_clip_windows, random_kfold, subject_kfold
 
 # 10 subjects with 1-4 recordings each

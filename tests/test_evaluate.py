@@ -1,8 +1,8 @@
 """The windowed evaluation protocol on a trace with a known, changing HR."""
 import numpy as np
 import pytest
-
 from conftest import skin_trace
+
 from rppg_lib import evaluate, methods
 
 

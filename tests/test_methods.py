@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import SKIN_DC, skin_trace
+
 from rppg_lib import methods
 from rppg_lib.methods import METHODS, apply_method
 from rppg_lib.signal import bandpass, estimate_hr, pearson

@@ -28,13 +28,21 @@ simulator uses it). See ``data/README.md`` for where to get each dataset.
 """
 from ._common import DatasetLayoutError
 from ._video import VideoDecodeError, read_video, write_video
-from .bias_eval import (bias_eval_author_results, bias_eval_ground_truth, list_bias_eval_clips,
-                        load_bias_eval_clip)
+from .bias_eval import bias_eval_author_results, bias_eval_ground_truth, list_bias_eval_clips, load_bias_eval_clip
 from .cohface import list_cohface, load_cohface, load_cohface_session, write_cohface_recording
-from .kopeliovich_osf import (list_kopeliovich_osf, load_kopeliovich_osf, load_kopeliovich_osf_video,
-                              write_kopeliovich_osf_recording)
-from .mahnob_hci import (ecg_r_peaks, list_mahnob_hci, load_mahnob_hci, load_mahnob_hci_session,
-                         write_mahnob_hci_recording)
+from .kopeliovich_osf import (
+                        list_kopeliovich_osf,
+                        load_kopeliovich_osf,
+                        load_kopeliovich_osf_video,
+                        write_kopeliovich_osf_recording,
+)
+from .mahnob_hci import (
+                        ecg_r_peaks,
+                        list_mahnob_hci,
+                        load_mahnob_hci,
+                        load_mahnob_hci_session,
+                        write_mahnob_hci_recording,
+)
 from .mmse_hr import list_mmse_hr, load_mmse_hr, load_mmse_hr_session, write_mmse_hr_recording
 from .mr_nirp_car import list_mr_nirp_car, load_mr_nirp_car, load_mr_nirp_car_session, write_mr_nirp_car_recording
 from .pure import list_pure, load_pure, load_pure_session, write_pure_recording

@@ -25,8 +25,16 @@ from typing import Iterator
 import numpy as np
 
 from ..record import Recording
-from ._common import (DatasetLayoutError, align_to_frames, hr_from_ppg, interp_finite, natural_key,
-                      optional_import, reference_grid, require_dir)
+from ._common import (
+    DatasetLayoutError,
+    align_to_frames,
+    hr_from_ppg,
+    interp_finite,
+    natural_key,
+    optional_import,
+    reference_grid,
+    require_dir,
+)
 from ._video import read_video, write_video
 
 __all__ = ["list_cohface", "load_cohface_session", "load_cohface", "write_cohface_recording"]

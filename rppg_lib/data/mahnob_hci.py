@@ -30,8 +30,15 @@ import scipy.signal
 
 from .. import signal as sig
 from ..record import Recording
-from ._common import (DatasetLayoutError, align_to_frames, hr_from_beats, interp_finite, natural_key,
-                      optional_import, require_dir)
+from ._common import (
+    DatasetLayoutError,
+    align_to_frames,
+    hr_from_beats,
+    interp_finite,
+    natural_key,
+    optional_import,
+    require_dir,
+)
 from ._video import read_video, write_video
 
 __all__ = ["list_mahnob_hci", "load_mahnob_hci_session", "load_mahnob_hci", "write_mahnob_hci_recording",

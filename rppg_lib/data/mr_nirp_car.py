@@ -31,8 +31,15 @@ import numpy as np
 import scipy.io
 
 from ..record import Recording
-from ._common import (DatasetLayoutError, align_to_frames, hr_from_ppg, interp_finite, natural_key,
-                      reference_grid, require_dir)
+from ._common import (
+    DatasetLayoutError,
+    align_to_frames,
+    hr_from_ppg,
+    interp_finite,
+    natural_key,
+    reference_grid,
+    require_dir,
+)
 from ._video import read_images, write_image
 
 __all__ = ["list_mr_nirp_car", "load_mr_nirp_car_session", "load_mr_nirp_car", "write_mr_nirp_car_recording"]
