@@ -310,6 +310,18 @@ def chrom(rgb, fs: float, window_s: float = 1.6, band_hz=PULSE_BAND_HZ) -> np.nd
     overlap-added, then band-passed again. ``S`` is in antiphase with the
     green channel's pulsatile variation for skin-like signatures (the paper's
     sign is kept).
+
+    Two properties favour the second harmonic of a pulse over its fundamental.
+    Band-passing each short window on its own weakens the low end of the band
+    (a 0.7 Hz high-pass cannot settle within 1.6 s), so a slow pulse loses
+    more of its fundamental than of its harmonic. And the alpha tuning assumes
+    face skin, whose pulse moves ``Xs`` and ``Ys`` in antiphase. A fingertip
+    lit through by a flash pulses in a nearly grey colour: its relative pulse
+    amplitude in red is close to 2/3 of that in green or above, where
+    ``Xs = 3 R_n - 2 G_n`` carries little of the pulse or carries it in phase
+    with ``Ys``, and ``Xf - alpha * Yf`` cancels much of the fundamental.
+    Read the heart rate with the harmonic check of
+    :func:`rppg_lib.signal.estimate_hr`.
     """
     x, batched, band, L, starts, taper = _hann_windows(rgb, fs, band_hz, window_s, "chrom")
     T = x.shape[1]
@@ -406,7 +418,9 @@ def pbv(rgb, fs: float, window_s: float = 1.6, signature=PBV_SIGNATURE,
     - ``S = W C_n``;
 
     then Hann overlap-add and a final band-pass, as for :func:`chrom`. Output
-    in phase with the pulse's variation of the colour traces.
+    in phase with the pulse's variation of the colour traces. As in
+    :func:`chrom`, band-passing each window on its own favours the second
+    harmonic of a slow pulse over its fundamental.
     """
     sig_vec = np.asarray(signature, dtype=float)
     if sig_vec.shape != (3,) or not np.all(np.isfinite(sig_vec)) or not np.any(sig_vec):

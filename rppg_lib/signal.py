@@ -45,6 +45,18 @@ DEFAULT_BAND_BPM: tuple[float, float] = (40.0, 250.0)
 #: Zero padding of spectra: the FFT length gives at least this resolution (bpm).
 _SPECTRAL_RESOLUTION_BPM = 0.2
 
+#: Harmonic check of :func:`estimate_hr`: the least power, relative to the
+#: highest peak at f, of a local maximum near f / 2 for f to be taken as the
+#: second harmonic (see :func:`estimate_hr`).
+HARMONIC_RATIO = 0.25
+
+#: ... how far from f / 2 that local maximum may lie, relative to f / 2 ...
+_HARMONIC_TOLERANCE = 0.1
+
+#: ... and how far it must rise above the noise floor (the median power in
+#: the band), so that noise alone rarely passes for a fundamental.
+_HARMONIC_FLOOR = 10.0
+
 
 # ----------------------------------------------------------------------------
 # validation
@@ -213,12 +225,38 @@ def _band_mask(freqs, band_bpm):
     return (f_bpm >= band_bpm[0]) & (f_bpm <= band_bpm[1])
 
 
-def _peak_bpm(freqs, psd, band_bpm):
-    """Spectral peak inside the band, refined by parabolic interpolation."""
+def _fundamental_bin(f_bpm, p, k, harmonic_ratio):
+    """Bin of the fundamental when the peak bin ``k`` is its second harmonic, else ``k``.
+
+    ``f_bpm`` (F,) are the band's frequencies, ``p`` (..., F) their power and
+    ``k`` (...,) the bins of the highest peaks. The rule is explained in
+    :func:`estimate_hr`.
+    """
+    half = f_bpm[k][..., None] / 2.0
+    near = np.abs(f_bpm - half) <= _HARMONIC_TOLERANCE * half  # (..., F)
+    j = np.argmax(np.where(near, p, -np.inf), axis=-1)
+    j_in = np.clip(j, 1, len(f_bpm) - 2)
+    take = lambda b: np.take_along_axis(p, b[..., None], axis=-1)[..., 0]  # noqa: E731
+    p_j = take(j)
+    local_max = (j == j_in) & (p_j >= take(j_in - 1)) & (p_j >= take(j_in + 1))
+    above_noise = p_j >= _HARMONIC_FLOOR * np.median(p, axis=-1)
+    is_harmonic = (near.any(axis=-1) & local_max & above_noise
+                   & (p_j >= harmonic_ratio * take(k)))
+    return np.where(is_harmonic, j, k)
+
+
+def _peak_bpm(freqs, psd, band_bpm, harmonic_ratio=None):
+    """Spectral peak inside the band, refined by parabolic interpolation.
+
+    With ``harmonic_ratio``, a peak found to be the second harmonic of a
+    weaker fundamental is replaced by that fundamental (:func:`estimate_hr`).
+    """
     mask = _band_mask(freqs, band_bpm)
     idx = np.flatnonzero(mask)
     p = psd[..., idx]
     k = np.argmax(p, axis=-1)
+    if harmonic_ratio:
+        k = _fundamental_bin(freqs[idx] * 60.0, p, k, harmonic_ratio)
     # Parabolic interpolation on the log-power around the peak bin.
     k_in = np.clip(k, 1, len(idx) - 2)
     take = lambda off: np.take_along_axis(p, (k_in + off)[..., None], axis=-1)[..., 0]  # noqa: E731
@@ -232,7 +270,8 @@ def _peak_bpm(freqs, psd, band_bpm):
     return (freqs[idx[0]] + (k + delta) * df) * 60.0
 
 
-def estimate_hr(signal, fs: float, band_bpm=DEFAULT_BAND_BPM, method: str = "psd"):
+def estimate_hr(signal, fs: float, band_bpm=DEFAULT_BAND_BPM, method: str = "psd",
+                harmonic_ratio: float | None = HARMONIC_RATIO):
     """Heart rate (bpm) of a pulse signal.
 
     Parameters
@@ -242,9 +281,27 @@ def estimate_hr(signal, fs: float, band_bpm=DEFAULT_BAND_BPM, method: str = "psd
     band_bpm : (low, high), the band searched for the heart rate
     method : ``"psd"`` (default): peak of the zero-padded Hann periodogram
         inside the band, refined by parabolic interpolation of the log power
-        (about 0.01 bpm accuracy on a clean sinusoid); ``"welch"``: the same
-        on a Welch PSD; ``"peaks"``: 60 / median inter-beat interval from
-        :func:`hr_from_peaks`.
+        (about 0.01 bpm accuracy on a clean sinusoid), with the harmonic check
+        below; ``"welch"``: the same on a Welch PSD; ``"peaks"``: 60 / median
+        inter-beat interval from :func:`hr_from_peaks`.
+    harmonic_ratio : the threshold of the harmonic check (spectral methods
+        only); ``None`` or 0 turns it off and returns the highest peak.
+
+    Harmonic check. A pulse at rate f0 puts power at 2 f0 as well, and the
+    second harmonic can outweigh the fundamental: a finger PPG with a marked
+    dicrotic notch has a strong one, and a method can weaken the low end of
+    the band or cancel much of the fundamental (CHROM's per-window band-pass
+    does the first, its alpha tuning the second on finger traces). A pulse at
+    f, on the other hand, puts no power at f / 2. So when the highest peak f
+    has a local maximum of the spectrum within 10 % of f / 2, inside the band,
+    holding at least ``harmonic_ratio`` of the peak's power and ten times the
+    median power of the band (the noise floor: in a noisy spectrum some local
+    maximum near f / 2 often reaches a quarter of the peak by chance), f is
+    taken to be the second harmonic and the heart rate is read at that local
+    maximum. The band stays wide: a high heart rate is kept whenever the
+    spectrum holds no comparable peak at half its rate (and always when half
+    of it lies below the band). The price is that a disturbance at half the
+    heart rate with that much power is taken for the pulse.
 
     Returns a float for a 1-D signal, an ``(N,)`` array for a batch.
     """
@@ -252,7 +309,7 @@ def estimate_hr(signal, fs: float, band_bpm=DEFAULT_BAND_BPM, method: str = "psd
     band = _check_band(band_bpm, fs)
     if method in ("psd", "periodogram", "welch"):
         freqs, psd = power_spectrum(x, fs, method="welch" if method == "welch" else "periodogram")
-        hr = _peak_bpm(freqs, psd, band)
+        hr = _peak_bpm(freqs, psd, band, harmonic_ratio)
     elif method == "peaks":
         flat = x.reshape(-1, x.shape[-1])
         hr = np.array([hr_from_peaks(row, fs, band)[0] for row in flat]).reshape(x.shape[:-1])
@@ -288,11 +345,13 @@ def hr_from_peaks(signal, fs: float, band_bpm=DEFAULT_BAND_BPM):
 
 
 def sliding_hr(signal, fs: float, window_s: float = 10.0, step_s: float = 1.0,
-               band_bpm=DEFAULT_BAND_BPM, method: str = "psd"):
+               band_bpm=DEFAULT_BAND_BPM, method: str = "psd",
+               harmonic_ratio: float | None = HARMONIC_RATIO):
     """HR over time from windows of ``window_s`` seconds every ``step_s`` seconds.
 
     Returns ``(t_centre_s, hr_bpm)``; all windows are estimated in one batched
-    call. The signal must be at least one window long.
+    call of :func:`estimate_hr` (``method`` and ``harmonic_ratio`` are passed
+    on). The signal must be at least one window long.
     """
     x = validate_signal(signal, fs, band_bpm)
     if x.ndim != 1:
@@ -303,7 +362,7 @@ def sliding_hr(signal, fs: float, window_s: float = 10.0, step_s: float = 1.0,
         raise ValueError(f"signal ({len(x) / fs:.1f} s) is shorter than one window ({window_s} s)")
     windows = np.lib.stride_tricks.sliding_window_view(x, win)[::step]
     centres = (np.arange(len(windows)) * step + win / 2.0) / fs
-    hr = estimate_hr(windows, fs, band_bpm, method=method)
+    hr = estimate_hr(windows, fs, band_bpm, method=method, harmonic_ratio=harmonic_ratio)
     return centres, np.atleast_1d(hr)
 
 
