@@ -11,7 +11,8 @@ Every home holds ``settings.py`` (a typed ``Settings`` dataclass and a
 (everything the chapter computes), ``claims.py`` (its claims, decided by
 :mod:`rppg_lib.claims`) and, for a paper, ``numbers.csv`` (the numbers the
 paper reports, with their table). Its ``__init__.py`` names the chapter in
-``TITLE``. The key is written once, as the folder's name: the chapter's
+``TITLE`` and says in ``DATA_ROOT`` which real dataset, in which layout, the
+chapter's ``data_root`` parameter accepts. The key is written once, as the folder's name: the chapter's
 notebook is ``notebooks/<key>.ipynb``, its table-of-contents entry
 ``book/executed/<key>``, its run and claims records carry the key.
 
@@ -62,6 +63,11 @@ class Home:
     @property
     def title(self) -> str:
         return getattr(importlib.import_module(self.package), "TITLE", self.key)
+
+    @property
+    def data_root(self) -> str | None:
+        """What the chapter's ``data_root`` parameter accepts (None: the chapter takes no real data)."""
+        return getattr(importlib.import_module(self.package), "DATA_ROOT", None)
 
     def module(self, name: str):
         """Import one module of the home, e.g. ``home("gideon2021").module("experiment")``."""

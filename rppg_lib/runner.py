@@ -3,7 +3,7 @@
 - :func:`run_notebook` executes one notebook into ``book/executed/`` after
   rejecting parameter names the notebook does not declare (papermill itself
   only warns), and replaces the executed copy atomically only on success.
-- :func:`book_notebooks` reads the notebooks of the book from ``_toc.yml``
+- :func:`book_notebooks` reads the notebooks of the book from ``_toc.yml``, chapters first
   (every ``book/executed/NAME`` entry is ``notebooks/NAME.ipynb``), in order.
 - :func:`prepare_for_page` turns the executed copy into a page that reads like
   a paper: code inputs folded away (``hide-input``), the parameters cells
@@ -150,6 +150,56 @@ def _finish_for_page(tmp: Path, final: Path, name: str) -> None:
     os.replace(side_tmp, side)
 
 
+class _PeakMemory:
+    """Samples the resident memory of this process's children (the notebook's kernel) in a thread;
+    ``peak_mib`` is the largest total seen."""
+
+    def __init__(self, interval_s: float = 0.5):
+        import threading
+
+        self.interval_s, self.peak_mib = interval_s, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak_mib = max(self.peak_mib, total / 2**20)
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def write_cost_record(name: str, profile: str, wall_time_s: float, peak_mib: float, results_dir=None) -> Path:
+    """``results/notebook_runs/<name>__<profile>.json``: what one executed notebook cost (wall time,
+    the kernel's peak resident memory), read by the book's "How to reproduce" page."""
+    import datetime as dt
+    import os as _os
+
+    from .results import current_revision, default_results_dir
+    from .storage import write_json_atomic
+
+    base = Path(results_dir) if results_dir is not None else default_results_dir()
+    return write_json_atomic(base / "notebook_runs" / f"{name}__{profile}.json", {
+        "notebook": name, "profile": profile, "wall_time_s": wall_time_s, "peak_memory_mib": peak_mib,
+        "cpu_count": _os.cpu_count(), "git_revision": current_revision(),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+
+
 def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None = None,
                  out_dir=None, progress: bool | None = None) -> Path:
     """Execute a notebook with papermill and return the executed copy's path.
@@ -185,10 +235,12 @@ def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None =
     tmp = out_dir / f".{nb_path.stem}.running.ipynb"
     failed = out_dir / f"{nb_path.stem}.failed.ipynb"
     progress = sys.stderr.isatty() if progress is None else progress
+    start = time.perf_counter()
     try:
-        papermill.execute_notebook(str(nb_path), str(tmp), parameters=parameters, kernel_name="python3",
-                                   cwd=str(nb_path.parent), progress_bar=progress, log_output=False,
-                                   extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_EXEC_LINE}"])
+        with _PeakMemory() as memory:
+            papermill.execute_notebook(str(nb_path), str(tmp), parameters=parameters, kernel_name="python3",
+                                       cwd=str(nb_path.parent), progress_bar=progress, log_output=False,
+                                       extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_EXEC_LINE}"])
     except PapermillExecutionError as exc:
         os.replace(tmp, failed)
         raise NotebookError(f"{nb_path.name} failed in cell {exc.cell_index} (execution count "
@@ -200,31 +252,20 @@ def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None =
     _finish_for_page(tmp, final, nb_path.stem)
     os.replace(tmp, final)
     failed.unlink(missing_ok=True)
+    if out_dir == EXECUTED_DIR:  # runs into other folders (tests, experiments) are not the book's cost
+        write_cost_record(nb_path.stem, profile, time.perf_counter() - start, memory.peak_mib,
+                          parameters.get("results_dir"))
     return final
 
 
 def book_notebooks(toc_path=None) -> list[str]:
-    """Names of the notebooks the book shows, in table-of-contents order."""
-    import yaml
+    """Names of the notebooks the book shows, in the order they run: the chapters (which have a
+    home) in table-of-contents order, then the pages that summarise them (claims, how to reproduce)."""
+    from .homes import homes, toc_entries
 
-    toc = yaml.safe_load(Path(toc_path or REPO_ROOT / "_toc.yml").read_text())
-    names: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key in ("root", "file"):
-                value = node.get(key)
-                if isinstance(value, str) and value.startswith("book/executed/"):
-                    names.append(Path(value).stem)
-            for value in node.values():
-                if isinstance(value, (list, dict)):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return names
+    names = [Path(e).stem for e in toc_entries(toc_path) if e.startswith("book/executed/")]
+    chapters = set(homes())
+    return [n for n in names if n in chapters] + [n for n in names if n not in chapters]
 
 
 def build_book(profile: str = "book", parameters: dict | None = None, notebooks: list[str] | None = None,

@@ -144,3 +144,22 @@ def test_cli_predict_reports_missing_file_and_runs_on_a_real_clip(capsys, tmp_pa
     out = capsys.readouterr().out
     assert code in (0, 3)  # 3 = ran, but no reliable pulse: said, not hidden
     assert "HR" in out and (tmp_path / "video10_forehead_rppg.png").is_file()
+
+
+def test_cost_records_feed_the_reproduce_page(tmp_path):
+    from rppg_lib import reproduce
+
+    runner.write_cost_record("gideon2021", "book", 600.0, 2048.0, results_dir=tmp_path)
+    runner.write_cost_record("kopeliovich2019", "book", 120.0, 1024.0, results_dir=tmp_path)
+    table = reproduce.cost_table(tmp_path)
+    assert list(table["notebook"]) == ["gideon2021", "kopeliovich2019"]  # the homes' order
+    assert list(table["wall time (min)"]) == [10.0, 2.0] and list(table["peak memory (GiB)"]) == [2.0, 1.0]
+    assert reproduce.cost_table(tmp_path / "none").empty
+    data = reproduce.data_root_table()
+    assert "UBFC-rPPG" in data.loc["gideon2021", "data_root"]
+    assert data.loc["simulated_data", "data_root"].startswith("none")
+
+
+def test_book_runs_chapters_before_the_pages_that_summarise_them():
+    names = runner.book_notebooks()
+    assert names.index("reproduce") > names.index("gideon2021") and names[-1] == "claims"

@@ -4,3 +4,6 @@
 Welltory), ``claims`` (the checks and their rules).
 """
 TITLE = "Classical methods on real recordings"
+#: What ``data_root`` accepts: a folder with the small open recordings in their upstream layout.
+DATA_ROOT = ("a folder holding `uw_oximetry/` and `welltory/` in their upstream layouts (by default the "
+             "data registry finds them: `$RPPG_DATA_MIRROR`, `../shared/data/real`, or a hash-checked download)")

@@ -8,3 +8,6 @@ losses (MCC, MVTL, IPR), augmentations and training loops are shared, in
 :mod:`rppg_lib.train`, because later papers reuse them.
 """
 TITLE = "Gideon & Stent 2021: contrastive learning of rPPG"
+#: What ``data_root`` accepts: the dataset, its loader and the layout it expects.
+DATA_ROOT = ("UBFC-rPPG (DATASET_2) in the layout it ships in, `subject<N>/vid.avi` + `ground_truth.txt`, "
+             "read by `rppg_lib.data.ubfc_rppg` (see `data/README.md`)")

@@ -8,3 +8,7 @@ CL+F networks), ``losses`` (class weights, weighted CE, the combined loss) and
 ``training`` (the classifier training recipe, LR range test and 1cycle).
 """
 TITLE = "Kopeliovich et al. 2019: architectural tricks for a colour-signal CNN"
+#: What ``data_root`` accepts: the dataset, its loader and the layout it expects.
+DATA_ROOT = ("the authors' colour signals (osf.io/fdrbh), read by `rppg_lib.data.kopeliovich_osf`: "
+             "`videos.csv` + `signals/<video_id>.csv` (18 colour signals and the HR per frame); the OSF "
+             "files must be converted to that layout (see `data/README.md`)")
