@@ -1,4 +1,4 @@
-"""Display settings of the book's notebooks: tables are shown whole.
+"""Display helpers of the book's notebooks: tables shown whole, and the run header box of a chapter.
 
 pandas truncates a DataFrame's HTML to 60 rows / 20 columns and each cell to
 50 characters by default, which hides columns of the papers' wider tables
@@ -11,7 +11,7 @@ gives the same tables.
 """
 from __future__ import annotations
 
-__all__ = ["PANDAS_OPTIONS", "setup", "KERNEL_EXEC_LINE"]
+__all__ = ["PANDAS_OPTIONS", "setup", "KERNEL_EXEC_LINE", "run_header"]
 
 #: pandas options set by :func:`setup` (``None`` = no limit).
 PANDAS_OPTIONS = {
@@ -32,3 +32,25 @@ def setup() -> None:
 
     for name, value in PANDAS_OPTIONS.items():
         pd.set_option(name, value)
+
+
+def run_header(profile: str, data_source: str, *, seeds=None, device: str = "cpu", settings: str = ""):
+    """The small box at the top of a chapter: which profile, data, seeds, device and git revision
+    produced the page (an IPython HTML object; a smoke run says it only proves the code path)."""
+    import html
+
+    from IPython.display import HTML
+
+    from .results import current_revision
+
+    rows = [("profile", profile + (" (proves the code path only; numbers are not results)" if profile == "smoke"
+                                   else "")),
+            ("data", data_source), ("seeds", ", ".join(map(str, seeds)) if seeds is not None else "–"),
+            ("device", str(device)), ("revision", current_revision() or "unknown")]
+    if settings:
+        rows.append(("settings", settings))
+    body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>"
+                   f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return HTML(f"<div class='rppg-run-header' style='border:1px solid #d0d7de;border-left:4px solid #0969da;"
+                f"border-radius:4px;padding:0.4em 0.8em;margin:0.5em 0;font-size:0.9em'>"
+                f"<table style='border:none;margin:0'>{body}</table></div>")

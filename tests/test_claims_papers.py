@@ -51,7 +51,7 @@ def test_kopeliovich_claims_not_testable_when_nothing_learned():
     assert "reads the pulse" in vs[0].reason
 
 
-def _gideon_errors(sup=2.0, con=3.0, mean=10.0, n=40):
+def _gideon_errors(sup=2.0, con=2.0, mean=10.0, n=40):
     return {"Mean": _errs(mean, n, 1), "Median": _errs(mean * 1.1, n, 1), "Supervised": _errs(sup, n),
             "Contrastive": _errs(con, n)}
 
