@@ -308,7 +308,7 @@ def decide(claim: Claim, interval: Interval | None, *, preconditions: Iterable[P
     if bad:
         return Verdict(claim, "not testable here", f"evidence is NaN: {', '.join(bad)}", interval, evidence)
     verdict = claim.rule.decide(interval)
-    reason = f"{claim.quantity} = {interval.text()}; the paper's side is {claim.rule.text()}"
+    reason = f"{claim.quantity} = {interval.text()}; the claim holds when it is {claim.rule.text()}"
     return Verdict(claim, verdict, reason, interval, evidence)
 
 

@@ -1,9 +1,11 @@
-"""Tests of rppg_lib.foundations.simulated_data.experiment (the Data chapter's experiments)."""
+"""The Data chapter: rppg_lib.foundations.simulated_data.experiment at tiny sizes and its claims on both sides."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from rppg_lib.foundations.simulated_data import claims as SC
 from rppg_lib.foundations.simulated_data import experiment as V
 from rppg_lib.synth import Scene
 
@@ -149,3 +151,236 @@ def test_render_many_in_order_and_same_as_in_process(tmp_path):
         np.testing.assert_allclose(a["skin"], b["skin"])
         np.testing.assert_allclose(a["ppg"], b["ppg"])
     assert not np.allclose(par[0]["ppg"], par[1]["ppg"])  # order kept: two different subjects
+
+
+# ---------------------------------------------------------------------------------------------
+# The chapter's claims (rppg_lib.foundations.simulated_data.claims) at tiny sizes
+# ---------------------------------------------------------------------------------------------
+
+
+def _gt(n=10, fft_err=0.2, dhr_median=2.5, spread=20.0):
+    rows = []
+    rng = np.random.default_rng(0)
+    for preset in ("ubfc-like", "pure-like", "cohface-like"):
+        for s in range(n):
+            level = 75 + spread * rng.standard_normal()
+            rows.append({"preset": preset, "subject": s, "fft_err": fft_err, "beat_err": 0.1,
+                         "dhr": list(dhr_median + rng.uniform(-0.5, 0.5, 5)),
+                         "hr_10s_windows": list(level + rng.normal(0, 2, 6))})
+    return pd.DataFrame(rows)
+
+
+def _methods(n=10, seconds=60.0, pos_err=4.0, green_err=19.0, chrom_snr=8.4, fitness_snr=None):
+    rows = []
+    rng = np.random.default_rng(1)
+    errs = {"pos": pos_err, "chrom": pos_err, "ica": 14.7, "green": green_err}
+    for s in range(n):
+        for roi in ("toolbox", "skin"):
+            for m, e in errs.items():
+                snr = chrom_snr if m == "chrom" else 5.0
+                rows.append({"set": "ubfc", "subject": s, "task": "steady", "seconds": seconds, "roi": roi,
+                             "method": m, "abs_err": e + rng.uniform(-0.3, 0.3),
+                             "snr_db": snr + rng.uniform(-0.3, 0.3)})
+        if fitness_snr is not None:
+            rows.append({"set": "fitness", "subject": s, "task": "x/fitness", "seconds": seconds, "roi": "skin",
+                         "method": "chrom", "abs_err": 5.0, "snr_db": fitness_snr + rng.uniform(-0.3, 0.3)})
+    return pd.DataFrame(rows)
+
+
+def _empty():
+    return pd.DataFrame()
+
+
+def _verdicts(**kw):
+    args = dict(ground_truth=_gt(), haar=pd.DataFrame({"detection rate": np.full(10, 0.99), "frames examined": 20}),
+                methods=_methods(), crf=_empty(), skin=_empty(), flash=_empty(), desync=_empty(), fitness_available=())
+    args.update(kw)
+    return {v.claim.id: v for v in SC.decide(**args)}
+
+
+def test_simulated_data_claims_are_unique_and_validation_kind():
+    ids = [c.id for c in SC.CLAIMS]
+    assert len(ids) == len(set(ids))
+    assert all(c.kind == "validation" and c.chapter == "simulated_data" and c.why for c in SC.CLAIMS)
+    assert set(_verdicts()) == set(ids)
+
+
+def test_v2_ground_truth_both_sides_and_too_few_subjects():
+    assert _verdicts()[SC.GT_SPECTRAL.id].verdict == "reproduced"
+    assert _verdicts(ground_truth=_gt(fft_err=3.0))[SC.GT_SPECTRAL.id].verdict == "contradicted"
+    v = _verdicts(ground_truth=_gt(n=SC.MIN_SUBJECTS - 1))[SC.GT_SPECTRAL.id]
+    assert v.verdict == "not testable here" and "subjects" in v.reason
+
+
+def test_median_hr_change_uses_the_gideon_rule_on_both_sides():
+    from rppg_lib.papers.gideon2021.claims import HR_CHANGE_RULE
+
+    assert SC.DHR_MEDIAN.rule is HR_CHANGE_RULE  # one threshold for both chapters
+    assert _verdicts()[SC.DHR_MEDIAN.id].verdict == "reproduced"
+    assert _verdicts(ground_truth=_gt(dhr_median=6.0))[SC.DHR_MEDIAN.id].verdict == "contradicted"
+
+
+def test_toolbox_claim_tolerance_is_the_stated_one():
+    claim = SC.TOOLBOX[("ubfc-like", "pos")]
+    tb = SC.reported("simulated_data", "unsupervised baselines", "POS", "UBFC-rPPG")
+    assert (claim.rule.low, claim.rule.high) == pytest.approx((tb * (1 - SC.TOOLBOX_TOLERANCE),
+                                                               tb * (1 + SC.TOOLBOX_TOLERANCE)))
+    assert f"{SC.TOOLBOX_TOLERANCE:.0%}" in claim.statement
+    assert _verdicts()[claim.id].verdict == "reproduced"
+    assert _verdicts(methods=_methods(pos_err=12.0))[claim.id].verdict == "contradicted"
+    v = _verdicts(methods=_methods(seconds=12.0))[claim.id]
+    assert v.verdict == "not testable here" and "60" in v.reason
+
+
+def test_green_worse_than_pos_is_a_paired_ordering():
+    cid = SC.GREEN_WORSE["ubfc-like"].id
+    assert _verdicts()[cid].verdict == "reproduced"
+    assert _verdicts(methods=_methods(green_err=1.0))[cid].verdict == "contradicted"
+
+
+def test_fitness_claim_is_computed_from_the_simulator_presets():
+    v = _verdicts()[SC.CHROM_FITNESS.id]
+    assert v.verdict == "not testable here" and "fitness-motion scenario" in v.reason
+    v = _verdicts(methods=_methods(fitness_snr=SC.CHROM_FITNESS_SNR_DB), fitness_available=[("x", "fitness")])
+    assert v[SC.CHROM_FITNESS.id].verdict == "reproduced"
+    v = _verdicts(methods=_methods(fitness_snr=SC.CHROM_FITNESS_SNR_DB + 10), fitness_available=[("x", "fitness")])
+    assert v[SC.CHROM_FITNESS.id].verdict == "contradicted"
+    presets = {"a": {"scenarios": {"steady": {}, "fitness": {}}}, "b": {"scenarios": {"exercise": {}}}}
+    assert V.fitness_scenarios(presets) == [("a", "fitness")]
+    assert all(s not in V.FITNESS_SCENARIO_NAMES for _, s in V.fitness_scenarios())  # none in today's simulator
+
+
+def _flash(n, locks):
+    return pd.DataFrame([{"roi": roi, "locks_on_block": locks, "finds_hr": True} for _ in range(n)
+                         for roi in ("frame", "skin")])
+
+
+def test_flash_claims_both_sides_and_too_few_clips():
+    assert _verdicts(flash=_flash(3, True))[SC.FLASH_GREEN.id].verdict == "reproduced"
+    assert _verdicts(flash=_flash(3, False))[SC.FLASH_GREEN.id].verdict == "contradicted"
+    assert _verdicts(flash=_flash(2, True))[SC.FLASH_GREEN.id].verdict == "not testable here"
+
+
+def _crf(snr_slope, subjects=2, levels=(0, 12, 18, 23, 28, 33)):
+    return pd.DataFrame([{"method": "pos", "subject": s, "crf": c, "snr_db": 10 + snr_slope * c + 0.01 * s,
+                          "abs_err": 0.5 + 0.2 * c, "bitrate_cut": 1 + 100 * c} for s in range(subjects)
+                         for c in levels])
+
+
+def test_crf_trend_claims_both_sides_and_preconditions():
+    v = _verdicts(crf=_crf(-0.3))
+    assert v[SC.CRF_SNR.id].verdict == "reproduced" and v[SC.CRF_MAE.id].verdict == "reproduced"
+    assert _verdicts(crf=_crf(+0.3))[SC.CRF_SNR.id].verdict == "contradicted"
+    assert _verdicts(crf=_crf(-0.3, levels=(0, 28, 45)))[SC.CRF_SNR.id].verdict == "not testable here"
+    # the mildest CRF with a cut above 1000x is 12 (1201x): POS error 2.9 bpm <= 5
+    assert v[SC.CRF_SURVIVES.id].verdict == "reproduced" and v[SC.CRF_SURVIVES.id].evidence["CRF"] == 12
+
+
+def test_clip_bootstrap_resamples_groups():
+    iv = SC.clip_bootstrap([np.full(5, 1.0), np.full(5, 3.0)], np.median)
+    assert iv.low == 1.0 and iv.high == 3.0
+    assert not SC.clip_bootstrap([np.array([np.nan])], np.median).finite
+
+
+# ---------------------------------------------------------------------------------------------
+# The chapter's tables (experiment) at tiny sizes
+# ---------------------------------------------------------------------------------------------
+def test_clip_specs_cover_every_set_and_fitness_only_when_available():
+    from rppg_lib import profiles
+
+    cfg = profiles.resolve("simulated_data", "smoke")
+    specs = V.clip_specs(cfg, 0, fitness=[])
+    sets = pd.Series([k[0] for k in specs]).value_counts().to_dict()
+    assert sets == {"ubfc": cfg.ubfc_subjects, "pure": cfg.pure_subjects * len(cfg.pure_tasks),
+                    "crf": cfg.crf_subjects * len(cfg.crf_values), "skin": 6 * cfg.skin_subjects,
+                    "flash": cfg.flash_subjects, "haar": cfg.haar_ubfc_subjects + cfg.haar_pure_subjects}
+    assert "width" not in specs[("haar", 0, "ubfc-like")]  # the Haar check runs at the native size
+    with_fit = V.clip_specs(cfg, 0, fitness=[("vipl-like", "exercise")])
+    fit = [s for k, s in with_fit.items() if k[0] == "fitness"]
+    assert len(fit) == cfg.skin_subjects and fit[0]["scenario"] == "exercise"
+
+
+def test_tables_from_tiny_clips(clip_and_cache):
+    clip, _ = clip_and_cache
+    clips = {("ubfc", 0, "steady"): clip, ("pure", 0, "steady"): clip, ("haar", 0, "ubfc-like"): clip,
+             ("crf", 0, 0): clip, ("flash", 0, "block"): dict(clip, flash_bpm=150.0)}
+    mt = V.method_table(clips)
+    assert len(mt) == 2 * 3 * len(V.NAMES) and mt["seconds"].iloc[0] == pytest.approx(TINY["duration_s"])
+    v4 = V.v4_table(mt)
+    assert v4.shape == (4, 6) and v4.loc["pos", "UBFC-rPPG MAE (Toolbox, real)"] == pytest.approx(4.0)
+    haar, v3 = V.haar_table(clips)
+    assert len(haar) == 1 and v3.loc["ubfc-like", "size"] == "160x120"
+    crf = V.crf_table(clips)
+    assert (crf["bitrate_cut"] == 1.0).all()
+    flash = V.flash_table(clips)
+    assert list(flash["roi"]) == ["frame", "skin"] and not flash["locks_on_block"].any()
+    assert "160x120" in V.data_source(clips, pd.DataFrame({"preset": ["ubfc-like"]}), n_real=4)
+
+
+def _note_inputs(ratio=1.0, hr_err_rise=0.0):
+    tb = V.toolbox_mae()
+    v4 = pd.DataFrame({"ubfc-like MAE (ours)": [ratio * tb.loc[V.LABELS[m], "UBFC-rPPG"] for m in V.NAMES],
+                       "UBFC-rPPG MAE (Toolbox, real)": [tb.loc[V.LABELS[m], "UBFC-rPPG"] for m in V.NAMES],
+                       "pure-like MAE (ours)": [tb.loc[V.LABELS[m], "PURE"] for m in V.NAMES],
+                       "PURE MAE (Toolbox, real)": [tb.loc[V.LABELS[m], "PURE"] for m in V.NAMES]},
+                      index=list(V.NAMES))
+    v6 = pd.DataFrame({("mae", "pos"): [1.0, 2.0], ("bitrate_cut", "pos"): [1.0, 2000.0]}, index=[0, 28])
+    v7 = pd.DataFrame({("snr_db", "pos"): [6.0, 5.8, 5.6, 5.4, 5.2, 1.0]}, index=range(1, 7))
+    desync = pd.DataFrame({"o_max": [0.0, 16.0], "pearson": [0.9, 0.1], "hr_err": [0.5, 0.5 + hr_err_rise],
+                           "overlap_s": [60.0, 50.0]})
+    gt = pd.DataFrame({"fft_err": [0.1, 0.2], "beat_err": [0.1, 0.1]})
+    return dict(gt=gt, v4=v4, v6=v6, v7=v7, per_task=pd.DataFrame(), desync_t=desync, clips={})
+
+
+def test_disagreement_notes_are_written_only_when_the_numbers_say_so():
+    calm = " ".join(V.disagreement_notes(**_note_inputs()))
+    assert "easier" not in calm and "Compression" not in calm and "Skin tone" not in calm
+    assert "Ground truth" not in calm and "grows with O_max" not in calm
+    assert "easier than real UBFC-rPPG" in " ".join(V.disagreement_notes(**_note_inputs(ratio=0.1)))
+    assert "grows with O_max" in " ".join(V.disagreement_notes(**_note_inputs(hr_err_rise=3.0)))
+
+
+def _skin(drop_at_vi):
+    drops = [0.5, 0.5, 0.5, 0.5, drop_at_vi]
+    snr = 10 - np.r_[0, np.cumsum(drops)]
+    return pd.DataFrame([{"method": "pos", "subject": s, "fitzpatrick": f, "snr_db": snr[f - 1] + 0.01 * s}
+                         for s in range(2) for f in range(1, 7)])
+
+
+def test_skin_type_claim_both_sides():
+    assert _verdicts(skin=_skin(3.0))[SC.SKIN_VI.id].verdict == "reproduced"
+    assert _verdicts(skin=_skin(0.1))[SC.SKIN_VI.id].verdict == "contradicted"
+    assert _verdicts(skin=_skin(3.0).query("subject == 0"))[SC.SKIN_VI.id].verdict == "not testable here"
+
+
+def _pure(green_rise, subjects=3):
+    tasks = ("steady", "talking", "small_rotation", "medium_rotation", "slow_translation", "fast_translation")
+    rows = []
+    for s in range(subjects):
+        for t in tasks:
+            hard = t in SC.HARD_TASKS
+            for m, rise in (("green", green_rise), ("pos", 1.0), ("chrom", 1.0), ("ica", 1.0)):
+                rows.append({"set": "pure", "roi": "toolbox", "subject": s, "task": t, "method": m, "seconds": 30.0,
+                             "abs_err": 2.0 + (rise + 0.1 * s if hard else 0.0), "snr_db": 0.0})
+    return pd.concat([_methods(), pd.DataFrame(rows)], ignore_index=True)
+
+
+def test_motion_claim_both_sides():
+    assert _verdicts(methods=_pure(6.0))[SC.MOTION_GREEN.id].verdict == "reproduced"
+    assert _verdicts(methods=_pure(0.0))[SC.MOTION_GREEN.id].verdict == "contradicted"
+    assert _verdicts(methods=_pure(6.0, subjects=1))[SC.MOTION_GREEN.id].verdict == "not testable here"
+
+
+def _desync(pearson_slope, hr_rise, subjects=10):
+    offs = (0.0, 2.0, 8.0, 16.0)
+    return pd.DataFrame([{"subject": s, "o_max": o, "pearson": 0.9 + pearson_slope * o + 0.001 * s,
+                          "hr_err": 0.5 + hr_rise * o / 16 + 0.01 * s, "overlap_s": 60.0}
+                         for s in range(subjects) for o in offs])
+
+
+def test_desync_claims_both_sides():
+    v = _verdicts(desync=_desync(-0.05, 0.2))
+    assert v[SC.DESYNC_PEARSON.id].verdict == "reproduced" and v[SC.DESYNC_HR.id].verdict == "reproduced"
+    v = _verdicts(desync=_desync(+0.005, 3.0))
+    assert v[SC.DESYNC_PEARSON.id].verdict == "contradicted" and v[SC.DESYNC_HR.id].verdict == "contradicted"
+    assert _verdicts(desync=_desync(-0.05, 0.2, subjects=4))[SC.DESYNC_HR.id].verdict == "not testable here"

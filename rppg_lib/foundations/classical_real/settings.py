@@ -1,5 +1,11 @@
-"""Configuration of notebooks/classical_real.ipynb (classical methods on real recordings)."""
+"""Settings of the classical-methods chapter (``notebooks/classical_real.ipynb``) per profile.
+
+``uw_max_minutes``: how much of the UW oximetry recording is used (None = all of it);
+``window_s`` / ``step_s``: length and step of the HR windows; ``welltory_subjects``: how many
+Welltory recordings are used (the chapter's "every subject" check needs all of them).
+"""
 from dataclasses import dataclass
+
 
 @dataclass(frozen=True)
 class Settings:

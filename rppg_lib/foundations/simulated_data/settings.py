@@ -1,12 +1,13 @@
-"""Configuration of notebooks/simulated_data.ipynb (the simulator and its validation).
+"""Settings of the Data chapter (``notebooks/simulated_data.ipynb``) per profile.
 
 Sizes: ``sim_size`` is the (width, height) every validation clip is rendered at,
 except the UBFC-like error clips of V4 (``ubfc_size``, ``ubfc_face_px``: the
 preset's own 640x480 and 170-px face outside smoke); face sizes scale with it
 (UBFC-like 170 px and PURE-like 105 px at 640x480 in the presets); ``sweep_face_px``
-is the UBFC-like face of the sweeps at ``sim_size``. ``pure_face_px`` keeps PURE's native face size inside a smaller frame
-(a crop of the field of view) where the profile allows, because the Haar cascade
-loses faces below ~50 px.
+is the UBFC-like face of the sweeps at ``sim_size``. ``pure_face_px`` keeps PURE's native
+face size inside a smaller frame (a crop of the field of view) where the profile allows, because the Haar cascade
+loses faces below ~50 px. The fewest subjects a claim needs is a threshold of the
+claims (:mod:`rppg_lib.foundations.simulated_data.claims`), not a setting.
 """
 from dataclasses import dataclass
 
@@ -45,7 +46,6 @@ class Settings:
     gt_seconds: float
     detect_every: int
     workers: int
-    min_subjects_for_claims: int
     gallery_scale: float
 
 
@@ -60,7 +60,7 @@ _PROFILES = {
         "haar_ubfc_subjects": 2, "haar_pure_subjects": 1, "haar_seconds": 1.0, "haar_every": 3,
         "gt_ubfc_subjects": 6, "gt_pure_subjects": 3, "gt_cohface_subjects": 6,
         "gt_cohface_scenarios": ["studio"], "gt_seconds": 60.0,
-        "detect_every": 30, "workers": 1, "min_subjects_for_claims": 10, "gallery_scale": 0.25,
+        "detect_every": 30, "workers": 1, "gallery_scale": 0.25,
     },
     "book": {
         "sim_size": (320, 240), "ubfc_size": (640, 480), "ubfc_face_px": 170.0, "sweep_face_px": 85.0,
@@ -72,7 +72,7 @@ _PROFILES = {
         "haar_ubfc_subjects": 10, "haar_pure_subjects": 3, "haar_seconds": 3.0, "haar_every": 3,
         "gt_ubfc_subjects": 42, "gt_pure_subjects": 10, "gt_cohface_subjects": 40,
         "gt_cohface_scenarios": ["studio", "natural"], "gt_seconds": 60.0,
-        "detect_every": 30, "workers": 2, "min_subjects_for_claims": 10, "gallery_scale": 0.5,
+        "detect_every": 30, "workers": 2, "gallery_scale": 0.5,
     },
     "paper": {
         "sim_size": (640, 480), "ubfc_size": (640, 480), "ubfc_face_px": 170.0, "sweep_face_px": 170.0,
@@ -84,7 +84,7 @@ _PROFILES = {
         "haar_ubfc_subjects": 42, "haar_pure_subjects": 10, "haar_seconds": 60.0, "haar_every": 1,
         "gt_ubfc_subjects": 42, "gt_pure_subjects": 10, "gt_cohface_subjects": 40,
         "gt_cohface_scenarios": ["studio", "natural"], "gt_seconds": 60.0,
-        "detect_every": 1, "workers": 2, "min_subjects_for_claims": 10, "gallery_scale": 1.0,
+        "detect_every": 1, "workers": 2, "gallery_scale": 1.0,
     },
 }
 
