@@ -540,8 +540,7 @@ def settings_table(cfg, videos: list[Video], n_train: int, real: bool) -> pd.Dat
              "subjects": int(_results.reported(KEY, "Section 3", "dataset", "subjects")),
              "training windows": train_windows,
              "epochs": int(_results.reported(KEY, "Section 5.2", "hyperparameters", "epochs")),
-             "batch size": int(_results.reported(KEY, "Section 5.2", "hyperparameters", "batch size")),
-             "seeds": 1}
+             "batch size": int(_results.reported(KEY, "Section 5.2", "hyperparameters", "batch size"))}
     ours = {"videos": len(videos), "subjects": len({v.subject for v in videos}), "training windows": n_train,
             "epochs": cfg.epochs, "batch size": cfg.batch_size,
             "seeds": len(cfg.seeds)}
@@ -551,7 +550,8 @@ def settings_table(cfg, videos: list[Video], n_train: int, real: bool) -> pd.Dat
                                   + (f" at {cfg.detect_width} px" if cfg.detect_width else ""))
     ours["LR range test"] = (f"{cfg.lr_min:g} to {cfg.lr_max:g}, {cfg.lr_points_per_decade} point(s) per decade, "
                              f"{cfg.lr_epochs} epoch(s) per LR")
-    return pd.DataFrame({"paper": pd.Series(paper, dtype=object), "this run": pd.Series(ours, dtype=object)})
+    table = pd.DataFrame({"paper": pd.Series(paper, dtype=object), "this run": pd.Series(ours, dtype=object)})
+    return table.reindex(list(ours)).fillna("–")
 
 
 @dataclass
