@@ -50,9 +50,9 @@ def _number(row) -> str:
 def _evidence(row) -> str:
     items = [f"<li><b>rule</b>: {html.escape(str(row['rule']))}</li>",
              f"<li><b>decided</b>: {html.escape(str(row['reason']))}</li>"]
-    if row.get("why"):
+    if isinstance(row.get("why"), str) and row["why"]:
         items.append(f"<li><b>threshold</b>: {html.escape(str(row['why']))}</li>")
-    if row.get("interval"):
+    if isinstance(row.get("interval"), str) and row["interval"]:
         items.append(f"<li><b>interval</b>: {html.escape(str(row['interval']))}</li>")
     for k, v in (row.get("evidence") or {}).items():
         text = f"{v:.3g}" if isinstance(v, float) else str(v)

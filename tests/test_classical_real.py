@@ -94,3 +94,14 @@ def test_load_uw_cuts_to_the_profile_and_names_its_source():
     uw, rgb, hr = X.load_uw(0.5)
     assert len(rgb) == len(hr) == int(np.sum(uw.timestamps < 30.0))
     assert f"subject {uw.subject}" in X.data_source(uw, ["01"])
+
+
+def test_unrunnable_summary_names_methods_per_subject(capsys):
+    from rppg_lib.foundations.classical_real import experiment as exp
+
+    text = exp.unrunnable_summary(["01 green: green: a colour channel has a non-positive mean",
+                                   "01 pos: pos: a colour channel has a non-positive mean",
+                                   "03 ica: ica: too short"])
+    assert "subject 01: green, pos; subject 03: ica" in text
+    assert "too short" in capsys.readouterr().err
+    assert exp.unrunnable_summary([]) == "Every method ran on every subject."

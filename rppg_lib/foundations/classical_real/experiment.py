@@ -78,6 +78,22 @@ def welltory_row(traces, fs: float, reference_hr: float, band=signal.DEFAULT_BAN
     return row, messages
 
 
+def unrunnable_summary(messages: list[str]) -> str:
+    """One sentence naming, per subject, the methods that could not run on its trace (``messages`` from
+    :func:`welltory_tables`, "SUBJECT METHOD: reason"); the full reasons go to the run's stderr."""
+    import sys
+
+    by_subject: dict[str, list[str]] = {}
+    for m in messages:
+        subject, rest = m.split(" ", 1)
+        by_subject.setdefault(subject, []).append(rest.split(":", 1)[0])
+        print(m, file=sys.stderr)
+    if not by_subject:
+        return "Every method ran on every subject."
+    return ("Methods that cannot run on a trace (a colour channel at or near zero) leave their cells empty: "
+            + "; ".join(f"subject {k}: {', '.join(v)}" for k, v in by_subject.items()) + ".")
+
+
 def welltory_tables(n_subjects: int | None = None, root=None, band=signal.DEFAULT_BAND_BPM) -> dict:
     """The first ``n_subjects`` Welltory recordings (None = all), saturated start trimmed.
 
