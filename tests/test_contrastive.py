@@ -12,7 +12,7 @@ from rppg_lib.augment import FrequencyResampler, draw_stretch_length, resample_t
 from rppg_lib.losses import mvtl, neg_mcc, neg_pearson, psd_mse, snr_loss
 from rppg_lib.losses.contrastive import irrelevant_power_ratio, max_cross_correlation, snr_db
 from rppg_lib.models import PhysNetUpsample, SaliencySampler
-from rppg_lib.train.contrastive import NonFiniteLossError, train_contrastive, train_supervised
+from rppg_lib.train.contrastive import TrainingDivergedError, train_contrastive, train_supervised
 
 FS = 30.0
 
@@ -308,7 +308,7 @@ def test_supervised_selects_on_validation_mcc_and_redraws_high_ipr_clips():
                            val_videos=video[:1], val_ppg=ppg[:1], **_TINY)
     assert res.selection == "val_mcc"
     assert res.best_metric == max(h["val_mcc"] for h in res.history)
-    assert res.redraws == 3 * 2 and res.kept_high_ipr == 2      # 3 redraws per epoch for recording 1
+    assert res.extra["redraws"] == 3 * 2 and res.extra["kept_high_ipr"] == 2     # 3 redraws per epoch for recording 1
 
 
 def test_contrastive_run_is_deterministic_and_selects_lowest_ipr(tmp_path):
@@ -342,7 +342,7 @@ def test_nan_loss_stops_names_batch_and_keeps_last_good_checkpoint(tmp_path):
     video, ppg = _tiny_data()
     torch.manual_seed(0)
     model = _NaNAfter(PhysNetUpsample(width=4), n=3)  # epoch 0: 2 batches; epoch 1 batch 0 ok; batch 1 NaN
-    with pytest.raises(NonFiniteLossError, match="epoch 1, batch 1") as err:
+    with pytest.raises(TrainingDivergedError, match="epoch 1, batch 1") as err:
         train_supervised(model, video, ppg, epochs=3, checkpoint_dir=tmp_path, **_TINY)
     assert err.value.epoch == 1 and err.value.batch == 1
     kept = torch.load(err.value.checkpoint, weights_only=False)
@@ -353,3 +353,26 @@ def test_nan_loss_stops_names_batch_and_keeps_last_good_checkpoint(tmp_path):
     model.calls = 0
     res = train_supervised(model, video, ppg, epochs=3, on_nan="stop", **_TINY)
     assert "epoch 1, batch 1" in res.stopped and len(res.history) == 1
+
+
+def test_training_loop_keeps_the_best_epoch_and_names_the_lr_on_nan(tmp_path):
+    import torch
+
+    from rppg_lib.train import TrainingDivergedError, TrainingLoop
+
+    net = torch.nn.Linear(1, 1)
+    loop = TrainingLoop({"net": net}, lambda p: torch.optim.SGD(p, lr=0.5), device="cpu", selection="val",
+                        higher_is_better=False, checkpoint_dir=tmp_path, progress=False)
+    for epoch, metric in enumerate([3.0, 1.0, 2.0]):
+        loop.start_epoch()
+        with torch.no_grad():
+            net.weight.fill_(float(epoch))
+        loop.account(2, loss=metric)
+        loop.end_epoch(epoch, loop.epoch_record(), metric)
+    res = loop.finish()
+    assert (res.best_epoch, res.best_metric) == (1, 1.0) and float(net.weight) == 1.0  # epoch 1's weights back
+    assert (tmp_path / "best.pt").is_file() and (tmp_path / "last.pt").is_file()
+    assert [h["loss"] for h in res.history] == [3.0, 1.0, 2.0]
+    with pytest.raises(TrainingDivergedError, match="epoch 4, batch 7 .*learning rate 0.5") as err:
+        loop.step(torch.tensor(float("nan"), requires_grad=True), 4, 7)
+    assert err.value.lr == 0.5 and float(net.weight) == 1.0

@@ -1,7 +1,8 @@
-"""Training utilities: seeding and device choice (:mod:`.common`), the
-classifier recipe of Kopeliovich et al. 2019 with the LR range test and 1cycle
-(:mod:`.classifier`), and the supervised / contrastive video loops of Gideon &
-Stent 2021 (:mod:`.contrastive`)."""
+"""Training: the one loop every trainer runs on (:mod:`.loop`: NaN guard, epoch records, selection
+of the kept epoch, checkpoints), seeding and device choice (:mod:`.common`), and the supervised and
+contrastive video trainers of Gideon & Stent 2021 that later papers reuse (:mod:`.contrastive`).
+Paper-only trainers live in the paper's home and run on the same loop."""
 from .common import resolve_device, seed_everything
+from .loop import TrainingDivergedError, TrainingLoop, TrainResult
 
-__all__ = ["resolve_device", "seed_everything"]
+__all__ = ["resolve_device", "seed_everything", "TrainingDivergedError", "TrainingLoop", "TrainResult"]

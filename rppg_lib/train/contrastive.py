@@ -29,17 +29,12 @@ Recordings may be longer than a clip; clips are drawn from them.
 
 Safety: a non-finite loss stops training at once, naming the epoch and batch,
 leaves the checkpoints on disk untouched (the last good ones) and puts the
-best weights so far back into the model; then :class:`NonFiniteLossError` is
+best weights so far back into the model; then :class:`~rppg_lib.train.loop.TrainingDivergedError` is
 raised (``on_nan="raise"``) or the result says why it stopped
 (``on_nan="stop"``). Checkpoints are written to a temporary file and renamed.
 On CPU a seed makes a run repeatable.
 """
 from __future__ import annotations
-
-import math
-import os
-import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -48,47 +43,16 @@ import torch.utils.data
 from .. import signal as sig
 from ..augment import FrequencyResampler, sample_clip
 from ..losses.contrastive import irrelevant_power_ratio, max_cross_correlation, mvtl, neg_mcc, neg_pearson, snr_loss
-from ..storage import save_torch_atomic
 from .common import resolve_device, seed_everything
+from .loop import TrainingDivergedError, TrainingLoop, TrainResult
 
 __all__ = [
     "train_supervised",
     "train_contrastive",
     "predict_ppg",
     "TrainResult",
-    "NonFiniteLossError",
+    "TrainingDivergedError",
 ]
-
-
-class NonFiniteLossError(RuntimeError):
-    """A training loss became NaN or infinite. Attributes: ``epoch``, ``batch``
-    (0-based), ``checkpoint`` (last good file kept, or None), ``history``."""
-
-    def __init__(self, message: str, epoch: int, batch: int, checkpoint, history):
-        super().__init__(message)
-        self.epoch, self.batch, self.checkpoint, self.history = epoch, batch, checkpoint, history
-
-
-@dataclass
-class TrainResult:
-    """What a training run did.
-
-    ``history``: one dict per finished epoch (losses, selection metric,
-    seconds, clips per second). ``selection``: the metric that picked the kept
-    epoch (``"val_mcc"`` higher is better; ``"train_loss"``, ``"train_ipr"``
-    lower is better). The model holds the weights of ``best_epoch`` on return.
-    """
-
-    history: list = field(default_factory=list)
-    selection: str = ""
-    best_epoch: int | None = None
-    best_metric: float | None = None
-    checkpoint: str | None = None
-    last_checkpoint: str | None = None
-    redraws: int = 0
-    kept_high_ipr: int = 0
-    stopped: str | None = None
-    seconds: float = 0.0
 
 
 # ----------------------------------------------------------------------------
@@ -192,10 +156,6 @@ class _ClipDrawer:
 # ----------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------
-def _snapshot(module):
-    return None if module is None else {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-
 def _clip_len(clip_seconds: float, fs: float) -> int:
     if not (fs > 0 and clip_seconds > 0):
         raise ValueError(f"fs and clip_seconds must be positive, got {fs} and {clip_seconds}")
@@ -256,104 +216,23 @@ def _validation_mcc(model, sampler, recs, clip_len, fs, band_bpm, device, batch_
     return float(torch.cat(scores).mean())
 
 
-class _Loop:
-    """Optimiser, epochs, progress, NaN guard, selection and checkpoints shared by both trainings."""
+def _loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan, selection, higher_is_better,
+          config) -> TrainingLoop:
+    """The shared loop with AdamW over the model and the sampler (the paper's optimiser)."""
+    return TrainingLoop({"model": model, "sampler": sampler},
+                        lambda params: torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay), device=device,
+                        selection=selection, higher_is_better=higher_is_better, checkpoint_dir=checkpoint_dir,
+                        progress=progress, on_nan=on_nan, config=config)
 
-    def __init__(self, model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
-                 selection, higher_is_better, config):
-        if on_nan not in ("raise", "stop"):
-            raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
-        self.device = resolve_device(device) if isinstance(device, str) else device
-        self.model = model.to(self.device)
-        self.sampler = None if sampler is None else sampler.to(self.device)
-        params = list(model.parameters()) + ([] if sampler is None else list(sampler.parameters()))
-        self.optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-        self.progress, self.on_nan, self.config = progress, on_nan, config
-        self.higher = higher_is_better
-        self.result = TrainResult(selection=selection)
-        self.best_state = (_snapshot(model), _snapshot(sampler))
-        self.ckpt_dir = None if checkpoint_dir is None else os.fspath(checkpoint_dir)
 
-    def _payload(self, epoch, metric):
-        return {"model": self.model.state_dict(),
-                "sampler": None if self.sampler is None else self.sampler.state_dict(),
-                "epoch": epoch, "selection": self.result.selection, "metric": metric,
-                "config": self.config}
-
-    def train_mode(self):
-        self.model.train()
-        if self.sampler is not None:
-            self.sampler.train()
-
-    def step(self, loss, reg, epoch, batch):
-        """Backward + update; returns the total loss as a float, or raises/stops on NaN."""
-        total = loss if reg is None else loss + reg["total"]
-        if not torch.isfinite(total.detach()).all():
-            self.restore()
-            kept = self.result.last_checkpoint or self.result.checkpoint
-            msg = (f"non-finite loss ({float(total.detach())}) at epoch {epoch}, batch {batch} (0-based); "
-                   f"training stopped, best weights so far restored"
-                   + (f", last good checkpoint kept at {kept}" if kept else ", no checkpoint written yet"))
-            self.result.stopped = msg
-            if self.on_nan == "raise":
-                raise NonFiniteLossError(msg, epoch, batch, kept, self.result.history)
-            return None
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        self.optimizer.step()
-        return float(total.detach())
-
-    def start_epoch(self):
-        """Reset the per-epoch sums and put the networks in training mode."""
-        self.train_mode()
-        self._t0 = time.perf_counter()
-        self._sums = {"loss": 0.0, "saliency_reg": 0.0, "total": 0.0}
-        self._n_clips = 0
-
-    def account(self, task, reg, total, n, bar):
-        """Add one batch of ``n`` clips to the epoch's sums and advance the progress bar."""
-        self._n_clips += n
-        self._sums["loss"] += float(task.detach()) * n
-        self._sums["saliency_reg"] += (0.0 if reg is None else float(reg["total"].detach())) * n
-        self._sums["total"] += total * n
-        bar.set_postfix(loss=f"{float(task.detach()):.4f}")
-        bar.update(1)
-
-    def epoch_record(self) -> dict:
-        """Mean losses of the epoch, its wall time and its throughput."""
-        record = {k: v / self._n_clips for k, v in self._sums.items()}
-        record["seconds"] = time.perf_counter() - self._t0
-        record["clips_per_s"] = self._n_clips / record["seconds"]
-        return record
-
-    def end_epoch(self, epoch, record, metric):
-        """Record the epoch, update the kept weights and write checkpoints."""
-        res = self.result
-        record["epoch"] = epoch
-        record[res.selection] = metric
-        res.history.append(record)
-        better = (math.isfinite(metric) and (res.best_metric is None or
-                  (metric > res.best_metric if self.higher else metric < res.best_metric)))
-        if better:
-            res.best_epoch, res.best_metric = epoch, metric
-            self.best_state = (_snapshot(self.model), _snapshot(self.sampler))
-        if self.ckpt_dir is not None:
-            if better:
-                res.checkpoint = os.path.join(self.ckpt_dir, "best.pt")
-                save_torch_atomic(self._payload(epoch, metric), res.checkpoint)
-            res.last_checkpoint = os.path.join(self.ckpt_dir, "last.pt")
-            save_torch_atomic(self._payload(epoch, metric), res.last_checkpoint)
-
-    def restore(self):
-        model_state, sampler_state = self.best_state
-        self.model.load_state_dict(model_state)
-        if self.sampler is not None and sampler_state is not None:
-            self.sampler.load_state_dict(sampler_state)
-
-    def bar(self, total, epoch, epochs):
-        from tqdm import tqdm  # plain text bars: no ipywidgets needed in notebooks
-
-        return tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", disable=not self.progress, leave=False)
+def _step(loop: TrainingLoop, task, reg, epoch: int, batch: int, n: int, bar) -> bool:
+    """One optimiser step on the task loss plus the saliency regularisation; False when training stopped."""
+    total = loop.step(task if reg is None else task + reg["total"], epoch, batch)
+    if total is None:
+        return False
+    loop.account(n, bar, loss=float(task.detach()), saliency_reg=0.0 if reg is None else float(reg["total"].detach()),
+                 total=total)
+    return True
 
 
 def _batches(n, batch_size, rng):
@@ -409,9 +288,10 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
                   batch_size=batch_size, clip_len=clip_len, max_hr_decrease=max_hr_decrease,
                   ipr_threshold=ipr_threshold, band_bpm=tuple(band_bpm), seed=seed,
                   saliency=sampler is not None)
-    loop = _Loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
+    loop = _loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
                  selection="val_mcc" if val is not None else "train_loss",
                  higher_is_better=val is not None, config=config)
+    model, sampler = loop.modules["model"], loop.modules.get("sampler")
     drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, ipr_threshold, max_redraws)
     dev = loop.device
 
@@ -425,7 +305,6 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
             return snr_loss(y, np.atleast_1d(hr), fs, band_bpm)
         return loss(y, target)
 
-    t_start = time.perf_counter()
     for epoch in range(epochs):
         loop.start_epoch()
         batches = _batches(len(recs), batch_size, rng)
@@ -434,25 +313,20 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
                 clips, target = drawer.batch(idx)
                 x = clips.to(dev).float()
                 target = target.to(dev, dtype=x.dtype)
-                y, reg = _forward(loop.model, loop.sampler, x)
-                task = compute_loss(y, target)
-                total = loop.step(task, reg, epoch, b)
-                if total is None:
+                y, reg = _forward(model, sampler, x)
+                if not _step(loop, compute_loss(y, target), reg, epoch, b, len(idx), bar):
                     break
-                loop.account(task, reg, total, len(idx), bar)
         if loop.result.stopped:
             break
         record = loop.epoch_record()
         if val is not None:
-            metric = _validation_mcc(loop.model, loop.sampler, val, clip_len, fs, band_bpm, dev, batch_size)
+            metric = _validation_mcc(model, sampler, val, clip_len, fs, band_bpm, dev, batch_size)
         else:
             metric = record["loss"]
         loop.end_epoch(epoch, record, metric)
 
-    loop.restore()
-    res = loop.result
-    res.redraws, res.kept_high_ipr = drawer.redraws, drawer.kept_high_ipr
-    res.seconds = time.perf_counter() - t_start
+    res = loop.finish()
+    res.extra.update(redraws=drawer.redraws, kept_high_ipr=drawer.kept_high_ipr)
     return res
 
 
@@ -490,12 +364,12 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
                   freq_range=tuple(freq_range), n_views=n_views, view_len=view_len,
                   view_scaling=view_scaling, band_bpm=tuple(band_bpm), seed=seed,
                   saliency=sampler is not None)
-    loop = _Loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
+    loop = _loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
                  selection="train_ipr", higher_is_better=False, config=config)
+    model, sampler = loop.modules["model"], loop.modules.get("sampler")
     drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, None, 0)
     dev = loop.device
 
-    t_start = time.perf_counter()
     for epoch in range(epochs):
         loop.start_epoch()
         ipr_values = []
@@ -505,20 +379,18 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
                 clips, _ = drawer.batch(idx)
                 x = clips.to(dev).float()
                 reg = None
-                if loop.sampler is not None:
-                    x, sal = loop.sampler(x)
-                    reg = loop.sampler.regularisation(sal)
+                if sampler is not None:
+                    x, sal = sampler(x)
+                    reg = sampler.regularisation(sal)
                 x_n, _ = resampler(x, generator=gen)
-                y_a = loop.model(x)
-                y_n = loop.model(x_n)
+                y_a = model(x)
+                y_n = model(x_n)
                 y_p = resampler.positive(y_n, x.shape[2])
                 task = mvtl(y_a, y_p, y_n, fs, n_views=n_views, view_len=view_len, band_bpm=band_bpm,
                             view_scaling=view_scaling, generator=gen)
-                total = loop.step(task, reg, epoch, b)
-                if total is None:
+                if not _step(loop, task, reg, epoch, b, len(idx), bar):
                     break
                 ipr_values.append(irrelevant_power_ratio(y_a.detach().double(), fs, band_bpm).cpu().numpy())
-                loop.account(task, reg, total, len(idx), bar)
         if loop.result.stopped:
             break
         record = loop.epoch_record()
@@ -526,7 +398,4 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
         metric = float(np.nanmean(all_ipr)) if np.isfinite(all_ipr).any() else float("nan")
         loop.end_epoch(epoch, record, metric)
 
-    loop.restore()
-    res = loop.result
-    res.seconds = time.perf_counter() - t_start
-    return res
+    return loop.finish()

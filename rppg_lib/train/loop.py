@@ -1,0 +1,210 @@
+"""The one training loop every trainer of the library runs on.
+
+A trainer (the supervised and contrastive video trainers of
+:mod:`rppg_lib.train.contrastive`, the colour-signal classifier of
+Kopeliovich et al. 2019) keeps what is specific to it (how batches are drawn,
+the loss, the selection metric) and hands the rest to a :class:`TrainingLoop`:
+
+- :meth:`TrainingLoop.step`: backward and optimiser step (and the schedule's
+  step), with a guard that stops on a NaN or infinite loss, restores the best
+  weights so far and names the epoch, the batch and the learning rate
+  (:class:`TrainingDivergedError`, or ``result.stopped`` with ``on_nan="stop"``);
+- :meth:`TrainingLoop.start_epoch` / :meth:`account` / :meth:`epoch_record`:
+  per-epoch mean losses, wall time and throughput;
+- :meth:`TrainingLoop.end_epoch`: the epoch's record, the kept weights (best
+  selection metric, higher or lower is better), ``best.pt`` and ``last.pt``
+  checkpoints written atomically;
+- :class:`TrainResult`: what a run did, the same for every trainer.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from ..storage import save_torch_atomic
+from .common import resolve_device
+
+__all__ = ["TrainingDivergedError", "TrainResult", "TrainingLoop", "snapshot"]
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN or infinite; the networks hold the best weights so far.
+
+    Attributes: ``epoch`` and ``batch`` (0-based) where it happened, ``lr`` (the
+    learning rate of that step), ``history`` (the epochs completed),
+    ``checkpoint`` (the last good file, or None) and ``best_state`` (the kept
+    weights of each network, or None).
+    """
+
+    def __init__(self, message: str, *, epoch: int, batch: int, lr: float, history, checkpoint=None,
+                 best_state=None):
+        super().__init__(message)
+        self.epoch, self.batch, self.lr = epoch, batch, lr
+        self.history, self.checkpoint, self.best_state = history, checkpoint, best_state
+
+
+@dataclass
+class TrainResult:
+    """What a training run did.
+
+    history : one dict per finished epoch (mean losses, the selection metric, seconds, throughput).
+    selection : the metric that picked the kept epoch; best_epoch, best_metric : that epoch (0-based)
+        and its value; best_state : the kept weights per network name.
+    checkpoint, last_checkpoint : files written (None without a checkpoint folder).
+    stopped : why training stopped early (None when it ran every epoch).
+    extra : what a trainer adds (e.g. clip redraws, class weights, the learning rate used).
+    """
+
+    history: list = field(default_factory=list)
+    selection: str = ""
+    best_epoch: int | None = None
+    best_metric: float | None = None
+    best_state: dict | None = None
+    checkpoint: str | None = None
+    last_checkpoint: str | None = None
+    stopped: str | None = None
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def history_frame(self):
+        """``history`` as a pandas DataFrame (one row per epoch)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.history)
+
+
+def snapshot(module) -> dict | None:
+    """A detached copy of ``module``'s state (None for no module)."""
+    return None if module is None else {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+class TrainingLoop:
+    """Optimiser steps, NaN guard, epoch records, selection of the kept epoch and checkpoints.
+
+    modules : network name -> ``nn.Module`` (None entries are skipped), moved to ``device``.
+    make_optimizer : ``parameters -> torch.optim.Optimizer`` over every module's parameters.
+    make_scheduler : optional ``optimizer -> LR scheduler``, stepped after every optimiser step.
+    selection, higher_is_better : the metric :meth:`end_epoch` receives and its direction.
+    on_nan : ``"raise"`` (:class:`TrainingDivergedError`) or ``"stop"`` (``result.stopped``).
+    throughput_unit : names the throughput column (``"<unit>_per_s"``).
+    """
+
+    def __init__(self, modules: dict, make_optimizer, *, device="auto", make_scheduler=None,
+                 selection: str, higher_is_better: bool, checkpoint_dir=None, progress: bool = True,
+                 on_nan: str = "raise", config: dict | None = None, throughput_unit: str = "clips"):
+        if on_nan not in ("raise", "stop"):
+            raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+        self.device = resolve_device(device) if isinstance(device, str) else device
+        self.modules = {k: m.to(self.device) for k, m in modules.items() if m is not None}
+        params = [p for m in self.modules.values() for p in m.parameters()]
+        self.optimizer = make_optimizer(params)
+        self.scheduler = None if make_scheduler is None else make_scheduler(self.optimizer)
+        self.progress, self.on_nan, self.config = progress, on_nan, config or {}
+        self.higher, self.unit = higher_is_better, throughput_unit
+        self.result = TrainResult(selection=selection)
+        self.result.best_state = {k: snapshot(m) for k, m in self.modules.items()}
+        self.ckpt_dir = None if checkpoint_dir is None else os.fspath(checkpoint_dir)
+        self._t_start = time.perf_counter()
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step."""
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def train_mode(self) -> None:
+        for m in self.modules.values():
+            m.train()
+
+    def step(self, loss: torch.Tensor, epoch: int, batch: int) -> float | None:
+        """Backward and update on ``loss``; its value as a float, or None when it was not finite
+        and ``on_nan="stop"`` (with ``"raise"``: :class:`TrainingDivergedError`)."""
+        if not torch.isfinite(loss.detach()).all():
+            self.restore()
+            kept = self.result.last_checkpoint or self.result.checkpoint
+            msg = (f"non-finite loss ({float(loss.detach())}) at epoch {epoch}, batch {batch} (0-based), "
+                   f"learning rate {self.lr:g}; training stopped, best weights so far restored"
+                   + (f", last good checkpoint kept at {kept}" if kept else ", no checkpoint written yet")
+                   + ". Lower the learning rate or check the data.")
+            self.result.stopped = msg
+            if self.on_nan == "raise":
+                raise TrainingDivergedError(msg, epoch=epoch, batch=batch, lr=self.lr,
+                                            history=self.result.history, checkpoint=kept,
+                                            best_state=self.result.best_state)
+            return None
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return float(loss.detach())
+
+    def start_epoch(self) -> None:
+        """Reset the epoch's sums and put the networks in training mode."""
+        self.train_mode()
+        self._t0 = time.perf_counter()
+        self._sums: dict[str, float] = {}
+        self._n = 0
+
+    def account(self, n: int, bar=None, **losses: float) -> None:
+        """Add one batch of ``n`` items with its losses (floats) to the epoch's means."""
+        self._n += n
+        for k, v in losses.items():
+            self._sums[k] = self._sums.get(k, 0.0) + float(v) * n
+        if bar is not None:
+            bar.set_postfix({k: f"{float(v):.4g}" for k, v in losses.items()})
+            bar.update(1)
+
+    def epoch_record(self) -> dict:
+        """The epoch's mean losses, wall time, throughput and the learning rate it ended at."""
+        record = {k: v / max(self._n, 1) for k, v in self._sums.items()}
+        record["seconds"] = time.perf_counter() - self._t0
+        record[f"{self.unit}_per_s"] = self._n / record["seconds"] if record["seconds"] > 0 else float("nan")
+        record["lr"] = self.lr
+        return record
+
+    def _payload(self, epoch: int, metric: float) -> dict:
+        return {**{k: m.state_dict() for k, m in self.modules.items()}, "epoch": epoch,
+                "selection": self.result.selection, "metric": metric, "config": self.config}
+
+    def end_epoch(self, epoch: int, record: dict, metric: float) -> bool:
+        """Record the epoch, keep its weights when its metric is the best so far, write checkpoints.
+        Returns whether the epoch is the new best."""
+        res = self.result
+        record["epoch"] = epoch
+        record[res.selection] = metric
+        res.history.append(record)
+        better = math.isfinite(metric) and (res.best_metric is None or
+                                            (metric > res.best_metric if self.higher else metric < res.best_metric))
+        if better:
+            res.best_epoch, res.best_metric = epoch, metric
+            res.best_state = {k: snapshot(m) for k, m in self.modules.items()}
+        if self.ckpt_dir is not None:
+            if better:
+                res.checkpoint = os.path.join(self.ckpt_dir, "best.pt")
+                save_torch_atomic(self._payload(epoch, metric), res.checkpoint)
+            res.last_checkpoint = os.path.join(self.ckpt_dir, "last.pt")
+            save_torch_atomic(self._payload(epoch, metric), res.last_checkpoint)
+        return better
+
+    def restore(self) -> None:
+        """Load the kept weights back into the networks."""
+        for k, m in self.modules.items():
+            state = (self.result.best_state or {}).get(k)
+            if state is not None:
+                m.load_state_dict(state)
+
+    def finish(self) -> TrainResult:
+        """Restore the kept weights and return the result with the total wall time."""
+        self.restore()
+        self.result.seconds = time.perf_counter() - self._t_start
+        return self.result
+
+    def bar(self, total: int, epoch: int, epochs: int):
+        """A plain-text progress bar over one epoch's batches (off when ``progress`` is False)."""
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", disable=not self.progress, leave=False)
