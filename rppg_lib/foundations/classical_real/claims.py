@@ -17,8 +17,7 @@ import numpy as np
 
 from ...claims import AtMost, Claim, Precondition, bootstrap_mean, measurement
 from ...claims import decide as _decide
-
-KEY = "classical_real"
+from . import KEY
 
 #: UW oximetry: a method "agrees" with the oximeter when its mean |HR error| over windows is at most this (bpm).
 #: The compendium's tolerance for a signal core on clean finger traces (no paper states one).

@@ -4,6 +4,8 @@
 protocol, ground-truth statistics), ``claims`` (the validation checks and their
 rules), ``numbers.csv`` (literature numbers the checks compare with).
 """
+#: The chapter's key: the name of this folder, of its notebook and of its records.
+KEY = __name__.rsplit(".", 1)[-1]
 TITLE = "Simulated face videos and their validation"
 #: What ``data_root`` accepts: nothing, this chapter validates the simulator (its real clips come
 #: from the data registry).

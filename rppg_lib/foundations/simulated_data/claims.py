@@ -33,8 +33,7 @@ from ...claims import (
 from ...claims import decide as _decide
 from ...papers.gideon2021.claims import HR_CHANGE_RULE, MEDIAN_HR_CHANGE_BPM, MEDIAN_HR_CHANGE_TOLERANCE_BPM
 from ...results import reported
-
-KEY = "simulated_data"
+from . import KEY
 
 
 def _lit(table: str, row: str, column: str) -> float:

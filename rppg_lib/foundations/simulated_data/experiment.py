@@ -50,6 +50,7 @@ import numpy as np
 from ... import methods as _methods
 from ... import signal as sig
 from ...storage import cache_dir, cached_npz
+from . import KEY
 
 __all__ = ["TOOLBOX_BAND_HZ", "TOOLBOX_BOX_SCALE", "WIDE_BAND_HZ", "NAMES", "LABELS", "FITNESS_SCENARIO_NAMES",
            "default_cache_dir", "clip_key", "clip_traces", "toolbox_hr", "method_rows", "ground_truth_stats",
@@ -80,7 +81,7 @@ _CHUNK = 64
 
 def default_cache_dir() -> Path:
     """The ``simulated_data`` cache (:func:`rppg_lib.storage.cache_dir`)."""
-    return cache_dir("simulated_data")
+    return cache_dir(KEY)
 
 
 def _jsonable(v):
@@ -474,7 +475,7 @@ def toolbox_mae():
     from this chapter's ``numbers.csv``."""
     from ...results import reported
 
-    tb = reported("simulated_data", "unsupervised baselines")
+    tb = reported(KEY, "unsupervised baselines")
     return tb.pivot(index="row", columns="column", values="value")
 
 

@@ -14,8 +14,8 @@ import numpy as np
 from ...claims import AtLeast, AtMost, Between, Claim, Precondition, matches_paper, measurement, paired_difference
 from ...claims import decide as _decide
 from ...results import reported
+from . import KEY
 
-KEY = "gideon2021"
 #: The supervised control learned: its MAE below this fraction of the mean baseline's.
 LEARNED_FRACTION = 0.8
 #: Fewest test clips for a verdict.

@@ -34,6 +34,7 @@ import torch
 from ... import methods
 from ... import signal as sig
 from ...storage import cache_dir, cache_key, load_npz, save_npz_atomic
+from . import KEY
 
 __all__ = [
     "ClipData", "mean_colour", "default_cache_dir", "prepare_simulated", "prepare_sessions", "pulsing_patch_data",
@@ -79,7 +80,7 @@ def mean_colour(videos) -> np.ndarray:
 
 def default_cache_dir() -> Path:
     """The ``gideon2021`` cache (:func:`rppg_lib.storage.cache_dir`)."""
-    return cache_dir("gideon2021")
+    return cache_dir(KEY)
 
 
 def _key(params: dict) -> str:

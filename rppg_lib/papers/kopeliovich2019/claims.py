@@ -26,8 +26,7 @@ from ...claims import (
 )
 from ...claims import decide as _decide
 from ...results import reported
-
-KEY = "kopeliovich2019"
+from . import KEY
 
 
 def _mae(model: str) -> float:

@@ -46,6 +46,7 @@ from ... import results as _results
 from ... import signal as _signal
 from ...metrics import hr_metrics
 from ...storage import cache_dir, cache_key, cached_npz
+from . import KEY
 from .colour_signals import WINDOW, Windows, build_splits
 from .model import ColourSignalCNN
 from .training import evaluate, predict_outputs, train_classifier
@@ -59,7 +60,6 @@ __all__ = [
     "pulse_visibility",
 ]
 
-KEY = "kopeliovich2019"
 CAMERAS = ("cam1", "cam2", "cam3")
 SCENARIOS = ("stationary", "mixed")
 #: Test subsets of Table 2, in the paper's column order.
@@ -75,7 +75,7 @@ _SCENARIO_LABEL = {"stationary": "Stationary", "mixed": "Mixed Motion"}
 
 def default_cache_dir() -> Path:
     """The ``kopeliovich2019`` cache (:func:`rppg_lib.storage.cache_dir`)."""
-    return cache_dir("kopeliovich2019")
+    return cache_dir(KEY)
 
 
 @dataclass(frozen=True)
@@ -488,7 +488,7 @@ def inference_latency(model, n_windows: int = 1, repeats: int = 50) -> float:
 # ----------------------------------------------------------------------------
 def paper_table(table: str) -> pd.DataFrame:
     """One table of the paper's reported numbers (``numbers.csv``) pivoted to its layout (rows x columns)."""
-    df = _results.reported("kopeliovich2019")
+    df = _results.reported(KEY)
     df = df[df["table"] == table]
     if df.empty:
         raise KeyError(f"no numbers for {table!r} in numbers.csv")
