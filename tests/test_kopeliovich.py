@@ -332,3 +332,28 @@ def test_pulse_visibility_separates_pulse_from_noise():
     assert vis.loc["pulse", "mae_150"] < 1.0 and vis.loc["pulse", "mae_64"] < 3.0
     assert vis.loc["noise", "mae_150"] > 5.0
     assert vis.loc["pulse", "snr_150"] > vis.loc["noise", "snr_150"] + 5
+
+
+def test_pick_lr_bounds_raises_when_the_minimum_is_at_an_edge():
+    """The book run's LR test returned max LR 10, the top of its range: an edge is not a minimum."""
+    from rppg_lib.train.classifier import NoLRMinimumError
+
+    lrs = np.logspace(-7, 1, 9)
+    falling = pd.DataFrame({"lr": lrs, "smoothed": np.linspace(5.0, 1.0, 9)})
+    rising = pd.DataFrame({"lr": lrs, "smoothed": np.linspace(1.0, 5.0, 9)})
+    for curve, where in ((falling, "highest"), (rising, "lowest")):
+        with pytest.raises(NoLRMinimumError, match=where) as info:
+            pick_lr_bounds(curve)
+        assert info.value.curve is curve
+    valley = pd.DataFrame({"lr": lrs, "smoothed": (np.arange(9) - 5.0) ** 2})
+    assert pick_lr_bounds(valley) == (pytest.approx(lrs[5]), pytest.approx(lrs[5] / 100))
+
+
+def test_lr_range_test_raises_without_a_minimum_inside_the_range(one_thread):
+    from rppg_lib.train.classifier import NoLRMinimumError
+
+    train = _toy_windows(2, np.linspace(50, 110, 6))
+    with pytest.raises(NoLRMinimumError, match="no minimum inside") as info:  # rates too small to train
+        lr_range_test(lambda: ColourSignalCNN("ce"), train, lr_min=1e-9, lr_max=1e-7, points_per_decade=1,
+                      epochs_per_lr=2, batch_size=16, device="cpu", progress=False)
+    assert len(info.value.curve) == 3 and {"lr", "loss", "smoothed"} <= set(info.value.curve.columns)

@@ -44,6 +44,7 @@ from .common import resolve_device, seed_everything
 __all__ = [
     "TrainResult",
     "TrainingDivergedError",
+    "NoLRMinimumError",
     "lr_range_test",
     "pick_lr_bounds",
     "train_classifier",
@@ -198,10 +199,40 @@ def evaluate(model, data, batch_size: int = 4096, device=None, rule: str = "argm
 # ----------------------------------------------------------------------------
 # LR range test
 # ----------------------------------------------------------------------------
+class NoLRMinimumError(ValueError):
+    """The LR range test's smoothed curve has no minimum inside the tested range.
+
+    ``curve`` holds the full curve (``lr``, ``loss``, ``mae``, ``smoothed``) so
+    it can still be shown. A minimum at the first or last learning rate is not
+    a finding: the best rate may lie outside the range, or (at the top) a
+    test with a handful of optimiser steps per rate just rewards the largest
+    step (the book run's "max LR 10" was this).
+    """
+
+    def __init__(self, message, curve):
+        super().__init__(message)
+        self.curve = curve
+
+
 def pick_lr_bounds(curve: pd.DataFrame, factor: float = 100.0) -> tuple[float, float]:
-    """``(max_lr, min_lr)``: the LR at the minimum of ``curve["smoothed"]``, and it divided by ``factor``."""
-    i = int(np.argmin(curve["smoothed"].to_numpy()))
-    max_lr = float(curve["lr"].iloc[i])
+    """``(max_lr, min_lr)``: the LR at the minimum of ``curve["smoothed"]``, and it divided by ``factor``.
+
+    Raises :class:`NoLRMinimumError` when that minimum is the first or the last
+    learning rate of the curve (no minimum inside the range), instead of
+    returning the edge. Ties count as the first occurrence.
+    """
+    vals = curve["smoothed"].to_numpy(dtype=float)
+    if vals.size < 3 or not np.isfinite(vals).any():
+        raise NoLRMinimumError(f"an LR range test needs at least 3 finite points, got {vals.size}", curve)
+    i = int(np.nanargmin(vals))
+    lrs = curve["lr"].to_numpy(dtype=float)
+    if i in (0, vals.size - 1):
+        where = "lowest" if i == 0 else "highest"
+        raise NoLRMinimumError(
+            f"the smoothed LR-test curve is lowest at the {where} learning rate tested ({lrs[i]:.3g}; range "
+            f"{lrs[0]:.3g} to {lrs[-1]:.3g}): no minimum inside the range. Widen the range or train more "
+            "steps per learning rate (a few steps per rate favour the largest rate).", curve)
+    max_lr = float(lrs[i])
     return max_lr, max_lr / factor
 
 
@@ -221,7 +252,9 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
     training data when None; NaN when diverged) and ``smoothed`` (Gaussian
     smoothing, ``smooth_sigma`` points, of the ``criterion`` column, "loss"
     or "mae"). ``df.attrs`` holds ``max_lr`` and ``min_lr`` from
-    :func:`pick_lr_bounds`.
+    :func:`pick_lr_bounds`, which raises :class:`NoLRMinimumError` (carrying
+    the curve as ``.curve``) when the smoothed curve is lowest at either end of
+    the range.
     """
     if not 0 < lr_min < lr_max:
         raise ValueError(f"need 0 < lr_min < lr_max, got {lr_min}, {lr_max}")
@@ -263,8 +296,8 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
         raise RuntimeError("every learning rate of the range test diverged")
     vals = np.where(finite, vals, vals[finite].max())
     df["smoothed"] = gaussian_filter1d(vals, smooth_sigma, mode="nearest") if smooth_sigma > 0 else vals
-    df.attrs["max_lr"], df.attrs["min_lr"] = pick_lr_bounds(df)
     df.attrs["criterion"] = criterion
+    df.attrs["max_lr"], df.attrs["min_lr"] = pick_lr_bounds(df)  # raises NoLRMinimumError at an edge
     return df
 
 
