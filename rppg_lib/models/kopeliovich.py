@@ -147,6 +147,8 @@ class ColourSignalCNN(nn.Module):
     dropout : dropout rate after hidden FC layers, 0.5.
     filter_channels, filter_kernel : CL+F Conv1d channels and kernel (16, 3);
         the last filter layer has 1 channel.
+    filter_dropout : CL+F only, dropout between the second FC and the filter
+        (None = ``dropout``).
     """
 
     def __init__(
@@ -163,6 +165,7 @@ class ColourSignalCNN(nn.Module):
         dropout: float = 0.5,
         filter_channels: int = 16,
         filter_kernel: int = 3,
+        filter_dropout: float | None = None,
     ):
         super().__init__()
         if head not in HEADS:
@@ -194,8 +197,8 @@ class ColourSignalCNN(nn.Module):
 
         fc = [nn.Flatten(), nn.Linear(self.n_features, hidden), nn.ReLU(), nn.BatchNorm1d(hidden), nn.Dropout(dropout),
               nn.Linear(hidden, n_out), nn.ReLU(), nn.BatchNorm1d(n_out)]
-        if head == "clf":
-            fc.append(nn.Dropout(dropout))  # the second FC is a hidden layer in CL+F
+        if head == "clf":  # the second FC is a hidden layer in CL+F
+            fc.append(nn.Dropout(dropout if filter_dropout is None else filter_dropout))
         self.classifier = nn.Sequential(*fc)
 
         if head == "clf":

@@ -124,12 +124,13 @@ def _batches(n: int, batch_size: int, generator: torch.Generator):
             yield idx
 
 
-def _loss(model, out, hr, labels, weights, alpha, mse_on):
+def _loss(model, out, hr, labels, weights, alpha, mse_on, ce_reduction="weighted_mean"):
     return loss_for_head(model.head, out, hr, weights, alpha, labels=labels,
-                         hr_min=model.hr_min, hr_max=model.hr_max, mse_on=mse_on)
+                         hr_min=model.hr_min, hr_max=model.hr_max, mse_on=mse_on, ce_reduction=ce_reduction)
 
 
-def _run_epoch(model, opt, sched, x, hr, labels, weights, *, batch_size, alpha, mse_on, noise, generator, epoch):
+def _run_epoch(model, opt, sched, x, hr, labels, weights, *, batch_size, alpha, mse_on, noise, generator, epoch,
+               ce_reduction="weighted_mean"):
     """One training epoch -> (mean loss, LR of the last step).
 
     Raises TrainingDivergedError (without model state) on a non-finite loss.
@@ -143,7 +144,7 @@ def _run_epoch(model, opt, sched, x, hr, labels, weights, *, batch_size, alpha, 
             xb = add_uniform_noise(xb, noise[0], noise[1], generator=generator)
         lb = None if labels is None else labels[dev_idx]
         out = model(xb)
-        loss = _loss(model, out, hr[dev_idx], lb, weights, alpha, mse_on) if torch.isfinite(out).all() \
+        loss = _loss(model, out, hr[dev_idx], lb, weights, alpha, mse_on, ce_reduction) if torch.isfinite(out).all() \
             else torch.tensor(float("nan"))
         lr = opt.param_groups[0]["lr"]
         if not torch.isfinite(loss):
@@ -174,7 +175,7 @@ def predict_outputs(model, x, batch_size: int = 4096, device=None) -> torch.Tens
 
 
 def evaluate(model, data, batch_size: int = 4096, device=None, rule: str = "argmax", alpha: float = 25.0,
-             weights=None, mse_on: str = "logits") -> dict:
+             weights=None, mse_on: str = "logits", ce_reduction: str = "weighted_mean") -> dict:
     """Metrics of ``model`` on ``data`` (Section 5.1).
 
     Returns :func:`rppg_lib.metrics.hr_metrics` of the predicted HR (bpm) vs
@@ -190,7 +191,7 @@ def evaluate(model, data, batch_size: int = 4096, device=None, rule: str = "argm
     res = hr_metrics(pred, hr.numpy().astype(float))
     labels = _labels(model, hr)
     w = None if weights is None else torch.as_tensor(weights, dtype=torch.float32)
-    res["loss"] = float(_loss(model, out, hr, labels, w, alpha, mse_on))
+    res["loss"] = float(_loss(model, out, hr, labels, w, alpha, mse_on, ce_reduction))
     if labels is not None:
         res["coverage_4cls"] = float((out.argmax(dim=1) - labels).abs().le(4).float().mean())
     return res
@@ -240,7 +241,7 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
                   points_per_decade: int = 4, epochs_per_lr: int = 5, batch_size: int = 1024,
                   val_data=None, criterion: str = "loss", smooth_sigma: float = 1.0, alpha: float = 25.0,
                   noise=(5e-3, 5e-2), mse_on: str = "logits", device="auto", seed: int = 0,
-                  progress: bool = True) -> pd.DataFrame:
+                  progress: bool = True, ce_reduction: str = "weighted_mean") -> pd.DataFrame:
     """Learning-rate range test of Section 5.2 (Smith's LR range test, Fig. 5).
 
     For each of the log-spaced LRs in [lr_min, lr_max] a fresh model from
@@ -282,7 +283,7 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
         try:
             for e in range(1, epochs_per_lr + 1):
                 loss, _ = _run_epoch(model, opt, None, xd, hd, ld, weights, batch_size=batch_size, alpha=alpha,
-                                  mse_on=mse_on, noise=noise, generator=gen, epoch=e)
+                                  mse_on=mse_on, noise=noise, generator=gen, epoch=e, ce_reduction=ce_reduction)
             out = predict_outputs(model, xv, device=dev)
             mae = float("nan") if not torch.isfinite(out).all() else \
                 hr_metrics(predict_bpm(out, model.hr_min, model.hr_max), hrv.numpy())["mae"]
@@ -307,7 +308,7 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
 def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
                      min_lr: float | None = None, device="auto", seed: int = 0, progress: bool = True,
                      checkpoint_path=None, alpha: float = 25.0, noise=(5e-3, 5e-2),
-                     mse_on: str = "logits") -> TrainResult:
+                     mse_on: str = "logits", ce_reduction: str = "weighted_mean") -> TrainResult:
     """Train ``model`` with the paper's recipe and keep the best validation epoch.
 
     Parameters
@@ -372,14 +373,16 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
         t0 = time.perf_counter()
         try:
             train_loss, last_lr = _run_epoch(model, opt, sched, x, hr, labels_d, weights_d, batch_size=batch_size,
-                                    alpha=alpha, mse_on=mse_on, noise=noise, generator=gen, epoch=epoch)
+                                    alpha=alpha, mse_on=mse_on, noise=noise, generator=gen, epoch=epoch,
+                                    ce_reduction=ce_reduction)
         except TrainingDivergedError as err:
             model.load_state_dict(last_good)
             history = pd.DataFrame(rows)
             raise TrainingDivergedError(
                 f"{err}; model restored to the state after epoch {epoch - 1}. Lower max_lr "
                 f"(now {max_lr:.3g}) or check the data.", err.epoch, err.batch, history, best_state) from None
-        metrics = evaluate(model, (xv, hrv), device=dev, alpha=alpha, weights=weights, mse_on=mse_on)
+        metrics = evaluate(model, (xv, hrv), device=dev, alpha=alpha, weights=weights, mse_on=mse_on,
+                           ce_reduction=ce_reduction)
         last_good = snapshot()
         rows.append({"epoch": epoch, "lr": last_lr, "train_loss": train_loss,
                      "val_loss": metrics["loss"], "val_mae": metrics["mae"], "val_within3": metrics["within3"],
