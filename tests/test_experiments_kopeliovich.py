@@ -246,3 +246,11 @@ def test_run_ladder_tiny(tmp_path, monkeypatch):
     assert (ladder.loc[ladder.model == "POS", "mae"] < 2.0).all() and np.isfinite(ladder.mae).all()
     ax = K.plot_ladder(ladder)
     assert len(ax.get_xticklabels()) == 2
+
+
+def test_diverging_training_stops_with_epoch_and_learning_rate(dataset):
+    from rppg_lib.train.classifier import TrainingDivergedError
+
+    train = dataset.splits["train"].subset(np.arange(0, 414, 8))
+    with pytest.raises(TrainingDivergedError, match=r"epoch \d+, batch \d+ \(lr [0-9.e+]+\)"):
+        K.train_model("ce", train, dataset.splits["val"], epochs=3, batch_size=16, max_lr=1e12)

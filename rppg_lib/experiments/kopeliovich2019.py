@@ -334,19 +334,24 @@ def sample_counts(ds: Dataset) -> pd.DataFrame:
 # ----------------------------------------------------------------------------
 def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_size: int = 1024,
                 max_lr: float = 5.8e-3, min_lr=None, mse_on: str = "logits", device="cpu", seed: int = 0,
-                noise=(5e-3, 5e-2), ce_reduction: str = "weighted_mean"):
+                noise=(5e-3, 5e-2), ce_reduction: str = "weighted_mean", retry_on_divergence: bool = False,
+                filter_dropout=None):
     """Train one of the paper's models; returns ``(model, TrainResult, seconds)``.
 
-    If the loss diverges, training restarts once from scratch with ``max_lr / 10``
-    (``result.max_lr_used`` says which LR produced the model).
+    A diverging loss (NaN or infinite) stops training with
+    :class:`~rppg_lib.train.classifier.TrainingDivergedError`, whose message names
+    the epoch, the batch and the learning rate. With ``retry_on_divergence`` it
+    restarts once from scratch at ``max_lr / 10`` instead (``result.max_lr_used``
+    says which LR produced the model). ``filter_dropout``: see
+    :class:`~rppg_lib.models.kopeliovich.ColourSignalCNN` (CL+F only).
     """
     from ..train.classifier import TrainingDivergedError
 
     t0 = time.perf_counter()
     lr = float(max_lr)
-    for attempt in range(2):
+    for attempt in range(2 if retry_on_divergence else 1):
         torch.manual_seed(seed)
-        model = ColourSignalCNN(head, hr_min=HR_RANGE[0], hr_max=HR_RANGE[1])
+        model = ColourSignalCNN(head, hr_min=HR_RANGE[0], hr_max=HR_RANGE[1], filter_dropout=filter_dropout)
         try:
             res = train_classifier(model, train, val, epochs=epochs, batch_size=batch_size, max_lr=lr,
                                    min_lr=None if min_lr is None else min_lr * lr / max_lr, device=device,
@@ -354,7 +359,7 @@ def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_s
                                    ce_reduction=ce_reduction)
             break
         except TrainingDivergedError:
-            if attempt == 1:
+            if attempt == 1 or not retry_on_divergence:
                 raise
             lr /= 10.0
     res.max_lr_used = lr
