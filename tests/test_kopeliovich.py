@@ -259,7 +259,7 @@ def test_training_learns_and_is_deterministic(tmp_path, one_thread):
     res, model = results[0]
     h = res.history
     assert list(h.columns[:6]) == ["epoch", "lr", "train_loss", "val_loss", "val_mae", "val_within3"]
-    assert h["train_loss"].iloc[-1] < 0.8 * h["train_loss"].iloc[0]
+    assert h["train_loss"].iloc[-1] < 0.9 * h["train_loss"].iloc[0]  # CE + MSE on the softmax: the MSE term has a floor
     # 1cycle: min_lr = max_lr / 100 -> up to max_lr at mid-training -> back to min_lr
     assert h["lr"].iloc[-1] == pytest.approx(1e-4) and 5e-3 < h["lr"].max() <= 1e-2
     assert int(h["lr"].idxmax()) in (2, 3)
@@ -367,7 +367,7 @@ def test_combined_loss_terms_are_balanced_only_as_printed():
     softmax the MSE vanished (CL = CE)."""
     torch.manual_seed(0)
     model = ColourSignalCNN("clf").train()
-    out = model(torch.randn(256, 1, 18, 64))
+    out = model(torch.randn(256, 1, 18, 64)).detach()
     hr = np.random.default_rng(0).normal(80, 12, 256).clip(41, 124)
     y = torch.as_tensor(bpm_to_class(hr))
     w = class_weights(y, are_counts=False)

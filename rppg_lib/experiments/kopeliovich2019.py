@@ -333,8 +333,8 @@ def sample_counts(ds: Dataset) -> pd.DataFrame:
 # models
 # ----------------------------------------------------------------------------
 def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_size: int = 1024,
-                max_lr: float = 5.8e-3, min_lr=None, mse_on: str = "logits", device="cpu", seed: int = 0,
-                noise=(5e-3, 5e-2), ce_reduction: str = "weighted_mean", retry_on_divergence: bool = False,
+                max_lr: float = 5.8e-3, min_lr=None, mse_on: str = "softmax", device="cpu", seed: int = 0,
+                noise=(5e-3, 5e-2), ce_reduction: str = "paper", retry_on_divergence: bool = False,
                 filter_dropout=None):
     """Train one of the paper's models; returns ``(model, TrainResult, seconds)``.
 
@@ -388,7 +388,8 @@ def predictions(model, w: Windows, device="cpu") -> np.ndarray:
 
 
 def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
-                    mse_on: str = "logits", device="cpu", seed: int = 0, head: str = "clf"):
+                    mse_on: str = "softmax", device="cpu", seed: int = 0, head: str = "clf",
+                    ce_reduction: str = "paper"):
     """Table 3: CL+F trained on one camera or two (two-camera training sets halved at random).
 
     Returns ``(mae table rows (CL+F)_i / (CL+F)_i,j x Cam1..3 + Full test set, train sizes, seconds)``.
@@ -409,7 +410,7 @@ def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr:
             sizes[name] = len(train)
             continue
         model, res, s = train_model(head, train, val, epochs=epochs, batch_size=batch_size, max_lr=max_lr,
-                                    mse_on=mse_on, device=device, seed=seed)
+                                    mse_on=mse_on, device=device, seed=seed, ce_reduction=ce_reduction)
         secs += s
         m = subset_metrics(model, {k: subsets[k] for k in keep}, device)
         rows[name] = m["mae"].to_dict()

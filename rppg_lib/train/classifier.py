@@ -16,6 +16,11 @@ Data: a :class:`rppg_lib.colour_signals.Windows` or a pair ``(x, hr_bpm)`` with
 ``x`` of shape (N, 1, 18, 64). The loss follows ``model.head`` (SE, weighted
 CE, or CL for "cl" / "clf"); class weights come from the training labels.
 
+Loss defaults: ``ce_reduction="paper"`` (Eq. 3 as printed: mean of ``w_y CE``
+with weights summing to 1) and ``mse_on="softmax"``, the only pairing under
+which Eq. 5's alpha = 25 makes the CE and MSE terms the same size, as the paper
+says it was chosen to (see :func:`rppg_lib.losses.kopeliovich.combined_loss`).
+
 Interpretations: the LR-test curve is the mean training loss of the last of
 the ``epochs_per_lr`` epochs (Fig. 5 plots "classification loss"; the text
 says MAE, which is recorded too, ``criterion="mae"``); diverged points count
@@ -175,7 +180,7 @@ def predict_outputs(model, x, batch_size: int = 4096, device=None) -> torch.Tens
 
 
 def evaluate(model, data, batch_size: int = 4096, device=None, rule: str = "argmax", alpha: float = 25.0,
-             weights=None, mse_on: str = "logits", ce_reduction: str = "weighted_mean") -> dict:
+             weights=None, mse_on: str = "softmax", ce_reduction: str = "paper") -> dict:
     """Metrics of ``model`` on ``data`` (Section 5.1).
 
     Returns :func:`rppg_lib.metrics.hr_metrics` of the predicted HR (bpm) vs
@@ -240,8 +245,8 @@ def pick_lr_bounds(curve: pd.DataFrame, factor: float = 100.0) -> tuple[float, f
 def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float = 10.0,
                   points_per_decade: int = 4, epochs_per_lr: int = 5, batch_size: int = 1024,
                   val_data=None, criterion: str = "loss", smooth_sigma: float = 1.0, alpha: float = 25.0,
-                  noise=(5e-3, 5e-2), mse_on: str = "logits", device="auto", seed: int = 0,
-                  progress: bool = True, ce_reduction: str = "weighted_mean") -> pd.DataFrame:
+                  noise=(5e-3, 5e-2), mse_on: str = "softmax", device="auto", seed: int = 0,
+                  progress: bool = True, ce_reduction: str = "paper") -> pd.DataFrame:
     """Learning-rate range test of Section 5.2 (Smith's LR range test, Fig. 5).
 
     For each of the log-spaced LRs in [lr_min, lr_max] a fresh model from
@@ -308,7 +313,7 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
 def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
                      min_lr: float | None = None, device="auto", seed: int = 0, progress: bool = True,
                      checkpoint_path=None, alpha: float = 25.0, noise=(5e-3, 5e-2),
-                     mse_on: str = "logits", ce_reduction: str = "weighted_mean") -> TrainResult:
+                     mse_on: str = "softmax", ce_reduction: str = "paper") -> TrainResult:
     """Train ``model`` with the paper's recipe and keep the best validation epoch.
 
     Parameters
