@@ -21,14 +21,20 @@ Library code behind ``notebooks/kopeliovich2019.ipynb``:
   the pulse in the colour signals at all?).
 - :func:`paper_table` / :func:`side_by_side`: the paper's numbers (from
   ``rppg_lib/paper_numbers/kopeliovich2019.csv``) next to ours.
+- :func:`reference_hr`: the HR of each window read from its ground-truth PPG
+  with the classical baseline's estimator (issue 10's one reference);
+  :func:`learning_record`: ``metrics["learning"]`` (constant, POS and each model
+  per seed, full test set); :data:`LADDER` / :func:`run_ladder` /
+  :func:`plot_ladder`: the same recipe trained on data from easy to the preset.
 
 Session seeds: the paper's cameras were used *alternately*, so each (camera,
 scenario, subject, take) video is a separate simulated session with seed
 ``seed * 10000 + 1000 * take + 100 * camera + 10 * scenario + subject``; the
 simulator would otherwise give the three cameras of a subject the same pulse
 and motion.
-The reference HR of a simulated video is the simulator's instantaneous HR at
-each frame (the paper's came from a pulse oximeter), averaged per window.
+The label of a simulated window (what the networks train on) is the
+simulator's instantaneous HR averaged over the window (the paper's came from a
+pulse oximeter); the reference that scores every method is :func:`reference_hr`.
 """
 from __future__ import annotations
 
