@@ -66,7 +66,7 @@ def test_build_dataset_counts_and_parts(dataset):
 def test_simulated_video_is_cached_by_settings(tmp_path, monkeypatch):
     calls = []
 
-    def fake_render(spec, duration_s, resolution_scale, detect_every, detect_width):
+    def fake_render(spec, duration_s, resolution_scale, detect_every, detect_width, overrides=None):
         calls.append((spec, duration_s, detect_every))
         n = int(duration_s * FS)
         return {"traces": pulse_traces(70.0, n), "hr": np.full(n, 70.0), "boxes": np.zeros((n, 4)), "fps": FS,
@@ -182,3 +182,76 @@ def test_train_model_and_metrics_shapes(dataset):
     pred = K.predictions(model, dataset.splits["test"])
     assert pred.shape == (120,) and ((pred >= 40) & (pred <= 125)).all()
     assert K.inference_latency(model, 1, repeats=3) > 0
+
+
+def _ppg_video(camera, scenario, hr, seed, n_frames=1050, label_offset=0.0):
+    """A video whose PPG beats at ``hr`` while its per-frame label is off by ``label_offset``."""
+    v = make_video(camera, scenario, hr=hr, n_frames=n_frames, seed=seed)
+    t = np.arange(n_frames) / FS
+    v.ppg = np.sin(2 * np.pi * hr / 60 * t) + 0.2 * np.sin(4 * np.pi * hr / 60 * t)
+    v.hr = v.hr + label_offset
+    return v
+
+
+def test_reference_hr_is_read_from_the_ppg_with_the_classical_estimator():
+    """Issue 10: the reference is the HR an estimator reads from the window's own PPG, not the label mean."""
+    videos = [_ppg_video("cam1", "stationary", 66.0, 0, label_offset=4.0),
+              _ppg_video("cam2", "stationary", 90.0, 1, label_offset=-4.0)]
+    videos.append(make_video("cam3", "stationary", hr=80.0, n_frames=1050, seed=2))  # no PPG: keeps its label
+    ds = K.build_dataset(videos)
+    test = ds.splits["test"]
+    ref = K.reference_hr(ds, test)
+    vid = test.video.astype(str)
+    assert np.abs(ref[vid == videos[0].video_id] - 66.0).max() < 1.0
+    assert np.abs(ref[vid == videos[1].video_id] - 90.0).max() < 1.0
+    np.testing.assert_array_equal(ref[vid == videos[2].video_id], 80.0)
+    pos = K.classical_predictions(ds, test)
+    assert np.mean(np.abs(pos - ref)) < 2.0 < np.mean(np.abs(pos - test.hr))  # POS agrees with the PPG
+
+
+def test_learning_record_has_the_keys_the_checks_read():
+    videos = [_ppg_video(c, "stationary", hr, i) for i, (c, hr) in enumerate(zip(K.CAMERAS, (60.0, 80.0, 100.0)))]
+    ds = K.build_dataset(videos)
+    models = {name: [K.train_model(h, ds.splits["train"], ds.splits["val"], epochs=1, batch_size=32, seed=s)[0]
+                     for s in (0, 1)] for h, name in K.MODEL_NAMES.items()}
+    rec = K.learning_record(ds, models)
+    assert set(rec["models"]) == {"SE", "CE", "CL", "CL+F"}
+    assert all(len(v) == 2 and all(np.isfinite(v)) for v in rec["models"].values())
+    assert rec["constant_mae"] == pytest.approx(40 / 3, abs=1.0)  # |80 - 60|, 0, |80 - 100|
+    assert rec["pos_mae"] < 2.0 and set(rec["label_mean"]) == {"constant_mae", "pos_mae", "models"}
+
+
+def test_run_ladder_tiny(tmp_path, monkeypatch):
+    """The ladder renders each rung's videos with its overrides and scores every model per seed."""
+    seen = []
+
+    def fake_render(spec, duration_s, resolution_scale, detect_every, detect_width, overrides=None):
+        seen.append((spec.camera, spec.scenario, dict(overrides or {})))
+        n = int(duration_s * FS)
+        hr = 60.0 + 10 * spec.subject
+        t = np.arange(n) / FS
+        return {"traces": pulse_traces(hr, n, spec.seed), "hr": np.full(n, hr), "boxes": np.zeros((n, 4)),
+                "ppg": np.sin(2 * np.pi * hr / 60 * t), "fps": FS, "frame_shape": np.array([480, 640]),
+                "detection_rate": 1.0, "render_s": 0.0, "extract_s": 0.0}
+
+    monkeypatch.setattr(K, "_render", fake_render)
+    rungs = (("easy", {"camera": "cam2", "scenario": "stationary", "codec": None}), ("as is", {}))
+    grid = [("cam1", "mixed", 0), ("cam3", "stationary", 2)]
+    ladder = K.run_ladder(grid, rungs=rungs, heads=("se", "clf"), seeds=(0, 1), epochs=1, batch_size=32,
+                          video_kwargs={"duration_s": 70.0, "cache_dir": tmp_path})
+    assert seen[:2] == [("cam2", "stationary", {"codec": None}), ("cam2", "stationary", {"codec": None})]
+    assert seen[2:] == [("cam1", "mixed", {}), ("cam3", "stationary", {})]
+    assert len(ladder) == 2 * (2 + 2 * 2)
+    assert set(ladder.model) == {"POS", "constant", "SE", "CL+F"}
+    assert list(dict.fromkeys(ladder.rung)) == ["easy", "as is"]
+    assert (ladder.loc[ladder.model == "POS", "mae"] < 2.0).all() and np.isfinite(ladder.mae).all()
+    ax = K.plot_ladder(ladder)
+    assert len(ax.get_xticklabels()) == 2
+
+
+def test_diverging_training_stops_with_epoch_and_learning_rate(dataset):
+    from rppg_lib.papers.kopeliovich2019.training import TrainingDivergedError
+
+    train = dataset.splits["train"].subset(np.arange(0, 414, 8))
+    with pytest.raises(TrainingDivergedError, match=r"epoch \d+, batch \d+ \(lr [0-9.e+]+\)"):
+        K.train_model("ce", train, dataset.splits["val"], epochs=3, batch_size=16, max_lr=1e12)

@@ -21,14 +21,20 @@ Library code behind ``notebooks/kopeliovich2019.ipynb``:
   the pulse in the colour signals at all?).
 - :func:`paper_table` / :func:`side_by_side`: the paper's numbers (from
   the home's ``numbers.csv``) next to ours.
+- :func:`reference_hr`: the HR of each window read from its ground-truth PPG
+  with the classical baseline's estimator (issue 10's one reference);
+  :func:`learning_record`: ``metrics["learning"]`` (constant, POS and each model
+  per seed, full test set); :data:`LADDER` / :func:`run_ladder` /
+  :func:`plot_ladder`: the same recipe trained on data from easy to the preset.
 
 Session seeds: the paper's cameras were used *alternately*, so each (camera,
 scenario, subject, take) video is a separate simulated session with seed
 ``seed * 10000 + 1000 * take + 100 * camera + 10 * scenario + subject``; the
 simulator would otherwise give the three cameras of a subject the same pulse
 and motion.
-The reference HR of a simulated video is the simulator's instantaneous HR at
-each frame (the paper's came from a pulse oximeter), averaged per window.
+The label of a simulated window (what the networks train on) is the
+simulator's instantaneous HR averaged over the window (the paper's came from a
+pulse oximeter); the reference that scores every method is :func:`reference_hr`.
 """
 from __future__ import annotations
 
@@ -57,7 +63,8 @@ __all__ = [
     "simulated_video", "simulated_videos", "osf_videos", "build_dataset", "sample_counts",
     "train_model", "subset_metrics", "camera_transfer", "classical_baseline", "constant_baseline",
     "paper_table", "paper_sample_counts", "side_by_side", "inference_latency", "predictions",
-    "pulse_visibility",
+    "pulse_visibility", "reference_hr", "classical_predictions", "learning_record", "LADDER",
+    "ladder_videos", "run_ladder", "plot_ladder",
 ]
 
 CAMERAS = ("cam1", "cam2", "cam3")
@@ -68,7 +75,8 @@ SUBSETS = ("Stationary", "Mixed Motion", "Cam1", "Cam2", "Cam3", "Full test set"
 MODEL_NAMES = {"se": "SE", "ce": "CE", "cl": "CL", "clf": "CL+F"}
 HR_RANGE = (40.0, 125.0)
 #: Bump when the cached colour signals would change for the same settings.
-CACHE_VERSION = 1
+#: 2: the cache also holds the ground-truth PPG at the frame times (for the reference HR).
+CACHE_VERSION = 2
 
 _SCENARIO_LABEL = {"stationary": "Stationary", "mixed": "Mixed Motion"}
 
@@ -96,7 +104,10 @@ class VideoSpec:
 
 @dataclass
 class Video:
-    """Colour signals of one video: traces ``(T, 6, 3)``, HR per frame, face-detection facts."""
+    """Colour signals of one video: traces ``(T, 6, 3)``, HR per frame, face-detection facts.
+
+    ``ppg``: the ground-truth PPG at the frame times (simulated videos), or None.
+    """
 
     video_id: str
     camera: str
@@ -106,6 +117,7 @@ class Video:
     traces: np.ndarray
     hr: np.ndarray
     meta: dict
+    ppg: np.ndarray | None = None
 
 
 def session_seed(seed: int, camera: str, scenario: str, subject: int, take: int = 0) -> int:
@@ -150,21 +162,24 @@ def _cache_file(cache_dir, spec: VideoSpec, settings: dict) -> Path:
 
 
 def _render(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_every: int,
-            detect_width) -> dict:
-    """Render one video and extract the six ROI traces (the expensive part)."""
+            detect_width, overrides=None) -> dict:
+    """Render one video and extract the six ROI traces (the expensive part).
+
+    ``overrides``: extra :func:`rppg_lib.synth.simulate` parameters (the data ladder's rungs).
+    """
     from ... import synth
     from ...synth.presets import resolve as resolve_preset
     from ...video import detect_faces, roi_traces
 
-    overrides = {"camera": spec.camera, "scenario": spec.scenario, "subject": spec.subject,
-                 "duration_s": float(duration_s)}
+    sim = {"camera": spec.camera, "scenario": spec.scenario, "subject": spec.subject,
+           "duration_s": float(duration_s), **dict(overrides or {})}
     if resolution_scale != 1.0:
-        p = resolve_preset("kopeliovich", {"camera": spec.camera, "scenario": spec.scenario})
-        overrides.update(width=int(round(p["width"] * resolution_scale / 2)) * 2,
-                         height=int(round(p["height"] * resolution_scale / 2)) * 2,
-                         face_px=float(p["face_px"]) * resolution_scale)
+        p = resolve_preset("kopeliovich", {"camera": sim["camera"], "scenario": sim["scenario"]})
+        sim.update(width=int(round(p["width"] * resolution_scale / 2)) * 2,
+                   height=int(round(p["height"] * resolution_scale / 2)) * 2,
+                   face_px=float(p["face_px"]) * resolution_scale)
     t0 = time.perf_counter()
-    rec = synth.simulate("kopeliovich", spec.seed, **overrides)
+    rec = synth.simulate("kopeliovich", spec.seed, **sim)
     t1 = time.perf_counter()
     track = detect_faces(rec.frames, every=detect_every, smoothing="mean20", detect_width=detect_width,
                          on_missing="nan")
@@ -172,31 +187,35 @@ def _render(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_
     traces = roi_traces(rec.frames, boxes, rois="six_regions")
     t2 = time.perf_counter()
     return {"traces": traces.astype(np.float64), "hr": np.asarray(rec.hr, float), "boxes": boxes,
+            "ppg": np.asarray(rec.ppg, float),
             "fps": float(rec.fps), "frame_shape": np.asarray(rec.frames.shape[1:3]),
             "detection_rate": float(track.detection_rate), "render_s": t1 - t0, "extract_s": t2 - t1}
 
 
 def simulated_video(spec: VideoSpec, duration_s: float = 70.0, resolution_scale: float = 1.0,
-                    detect_every: int = 1, detect_width=None, cache_dir=None) -> Video:
+                    detect_every: int = 1, detect_width=None, cache_dir=None, overrides=None) -> Video:
     """Colour signals of one simulated video, from the cache when present.
 
     ``resolution_scale`` < 1 renders the camera at a fraction of its preset
     size (face box scaled alike), ``detect_every`` / ``detect_width`` thin and
     downscale the Haar detection (the paper: every frame, full resolution).
-    The cache key holds every one of these settings.
+    ``overrides``: extra simulator parameters (e.g. ``{"codec": None}``, a rung
+    of :func:`run_ladder`). The cache key holds every one of these settings.
     """
     settings = {"duration_s": float(duration_s), "resolution_scale": float(resolution_scale),
                 "detect_every": int(detect_every), "detect_width": detect_width, "smoothing": "mean20",
                 "rois": "six_regions"}
+    if overrides:
+        settings["overrides"] = dict(sorted(dict(overrides).items()))
     cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
     path = _cache_file(cache_dir, spec, settings)
-    data, cached = cached_npz(path, lambda: _render(spec, duration_s, resolution_scale, detect_every, detect_width),
-                              compressed=True)
+    data, cached = cached_npz(path, lambda: _render(spec, duration_s, resolution_scale, detect_every, detect_width,
+                                                    overrides), compressed=True)
     meta = {"cached": cached, "cache_file": str(path), "detection_rate": float(data["detection_rate"]),
             "render_s": float(data["render_s"]), "extract_s": float(data["extract_s"]),
             "frame_shape": tuple(int(v) for v in data["frame_shape"]), "boxes": data["boxes"], **settings}
     return Video(spec.video_id, spec.camera, spec.scenario, f"subject{spec.subject}", float(data["fps"]),
-                 data["traces"], data["hr"], meta)
+                 data["traces"], data["hr"], meta, data["ppg"] if "ppg" in data else None)
 
 
 def _simulated_video_kw(args):
@@ -240,7 +259,8 @@ def osf_videos(root) -> list[Video]:
     for rec in load_kopeliovich_osf(root):
         out.append(Video(str(rec.session), _norm_camera(rec.camera), _norm_scenario(rec.scenario), rec.subject,
                          float(rec.fps), np.asarray(rec.traces, float), np.asarray(rec.hr, float),
-                         {"cached": True, "detection_rate": np.nan, "render_s": 0.0, "extract_s": 0.0}))
+                         {"cached": True, "detection_rate": np.nan, "render_s": 0.0, "extract_s": 0.0},
+                         None if getattr(rec, "ppg", None) is None else np.asarray(rec.ppg, float)))
     if not out:
         raise ValueError(f"no videos in {root}")
     return out
@@ -311,27 +331,33 @@ def sample_counts(ds: Dataset) -> pd.DataFrame:
 # models
 # ----------------------------------------------------------------------------
 def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_size: int = 1024,
-                max_lr: float = 5.8e-3, min_lr=None, mse_on: str = "logits", device="cpu", seed: int = 0,
-                noise=(5e-3, 5e-2)):
+                max_lr: float = 5.8e-3, min_lr=None, mse_on: str = "softmax", device="cpu", seed: int = 0,
+                noise=(5e-3, 5e-2), ce_reduction: str = "paper", retry_on_divergence: bool = False,
+                filter_dropout=None):
     """Train one of the paper's models; returns ``(model, TrainResult, seconds)``.
 
-    If the loss diverges, training restarts once from scratch with ``max_lr / 10``
-    (``result.max_lr_used`` says which LR produced the model).
+    A diverging loss (NaN or infinite) stops training with
+    :class:`~rppg_lib.papers.kopeliovich2019.training.TrainingDivergedError`, whose message names
+    the epoch, the batch and the learning rate. With ``retry_on_divergence`` it
+    restarts once from scratch at ``max_lr / 10`` instead (``result.max_lr_used``
+    says which LR produced the model). ``filter_dropout``: see
+    :class:`~rppg_lib.papers.kopeliovich2019.model.ColourSignalCNN` (CL+F only).
     """
     from .training import TrainingDivergedError
 
     t0 = time.perf_counter()
     lr = float(max_lr)
-    for attempt in range(2):
+    for attempt in range(2 if retry_on_divergence else 1):
         torch.manual_seed(seed)
-        model = ColourSignalCNN(head, hr_min=HR_RANGE[0], hr_max=HR_RANGE[1])
+        model = ColourSignalCNN(head, hr_min=HR_RANGE[0], hr_max=HR_RANGE[1], filter_dropout=filter_dropout)
         try:
             res = train_classifier(model, train, val, epochs=epochs, batch_size=batch_size, max_lr=lr,
                                    min_lr=None if min_lr is None else min_lr * lr / max_lr, device=device,
-                                   seed=seed, progress=False, noise=noise, mse_on=mse_on)
+                                   seed=seed, progress=False, noise=noise, mse_on=mse_on,
+                                   ce_reduction=ce_reduction)
             break
         except TrainingDivergedError:
-            if attempt == 1:
+            if attempt == 1 or not retry_on_divergence:
                 raise
             lr /= 10.0
     res.max_lr_used = lr
@@ -360,7 +386,8 @@ def predictions(model, w: Windows, device="cpu") -> np.ndarray:
 
 
 def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
-                    mse_on: str = "logits", device="cpu", seed: int = 0, head: str = "clf"):
+                    mse_on: str = "softmax", device="cpu", seed: int = 0, head: str = "clf",
+                    ce_reduction: str = "paper"):
     """Table 3: CL+F trained on one camera or two (two-camera training sets halved at random).
 
     Returns ``(mae table rows (CL+F)_i / (CL+F)_i,j x Cam1..3 + Full test set, train sizes, seconds)``.
@@ -381,7 +408,7 @@ def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr:
             sizes[name] = len(train)
             continue
         model, res, s = train_model(head, train, val, epochs=epochs, batch_size=batch_size, max_lr=max_lr,
-                                    mse_on=mse_on, device=device, seed=seed)
+                                    mse_on=mse_on, device=device, seed=seed, ce_reduction=ce_reduction)
         secs += s
         m = subset_metrics(model, {k: subsets[k] for k in keep}, device)
         rows[name] = m["mae"].to_dict()
@@ -635,15 +662,6 @@ def coverage_hits(runs: ModelRuns, name: str, w: Windows, device="cpu") -> np.nd
     return np.concatenate(out) if out else np.zeros(0, bool)
 
 
-def learning_record(runs: ModelRuns, test: Windows, constant_mae: float, pos_mae: float, device="cpu") -> dict:
-    """``metrics["learning"]`` of the run record: the constant answer's and POS's full-test MAE and each
-    Table 2 model's full-test MAE per seed."""
-    preds = window_predictions(runs, test, device)
-    return {"constant_mae": float(constant_mae), "pos_mae": float(pos_mae),
-            "models": {short: [float(np.mean(np.abs(p - test.hr))) for p in preds[name]]
-                       for short, name in runs.headline.items()}}
-
-
 def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float, visibility_mae_150: float,
                  margin: float) -> str:
     """The chapter's closing paragraph, generated from the run's numbers."""
@@ -662,3 +680,160 @@ def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float
                        f"{visibility_mae_150:.1f} bpm), so the pulse is barely present in these colour signals.")
     return text + ("POS finds the pulse on longer windows, so the networks are under-trained or the windows too "
                    "short at this noise level; the claims are verdicts on these models, not on the architectures.")
+
+
+# ----------------------------------------------------------------------------
+# reference HR, learning summary and the data ladder (issue 10)
+# ----------------------------------------------------------------------------
+def reference_hr(ds: Dataset, w: Windows, band_bpm=HR_RANGE) -> np.ndarray:
+    """The reference HR of each window: the HR the classical baseline's estimator reads from the
+    ground-truth PPG of the same frames.
+
+    Same estimator as :func:`classical_baseline` (peak of the zero-padded Hann
+    periodogram inside ``band_bpm``, :func:`rppg_lib.signal.estimate_hr`), so
+    every method is scored against a value an estimator can reach on 64
+    frames (the papers' and the rPPG-Toolbox convention). Windows of videos
+    without a PPG (the OSF colour signals ship HR only) keep their label
+    (``w.hr``, the mean of the per-frame HR).
+    """
+    out = np.asarray(w.hr, dtype=float).copy()
+    for i, (vid, s) in enumerate(zip(w.video.astype(str), w.start)):
+        v = ds.videos[vid]
+        if v.ppg is not None:
+            seg = np.asarray(v.ppg[s:s + w.x.shape[-1]], dtype=float)
+            if np.all(np.isfinite(seg)) and np.ptp(seg) > 0:
+                out[i] = _signal.estimate_hr(seg, v.fps, band_bpm)
+    return out
+
+
+def classical_predictions(ds: Dataset, w: Windows, method: str = "POS", roi: int = 5,
+                          band_bpm=HR_RANGE) -> np.ndarray:
+    """HR of ``method`` (POS) on the raw RGB of ROI ``roi`` of every window (as :func:`classical_baseline`)."""
+    fn = _classical(method)
+    est = np.empty(len(w))
+    for i, (vid, s) in enumerate(zip(w.video.astype(str), w.start)):
+        v = ds.videos[vid]
+        est[i] = _signal.estimate_hr(fn(v.traces[s:s + w.x.shape[-1], roi, :], v.fps), v.fps, band_bpm)
+    return est
+
+
+def learning_record(ds: Dataset, models: dict, device="cpu", split: str = "test") -> dict:
+    """``metrics["learning"]`` of the run record: MAE (bpm) on the full ``split`` set against
+    :func:`reference_hr`.
+
+    ``models``: model name ("SE", "CE", "CL", "CL+F") -> list of trained models, one per seed.
+    Returns ``{"constant_mae", "pos_mae", "models": {name: [MAE per seed]}, "label_mean": {...}}``;
+    ``label_mean`` holds the same numbers against the window's mean label HR (second column).
+    """
+    w = ds.splits[split]
+    ref = reference_hr(ds, w)
+    const = np.full(len(w), float(np.mean(ds.splits["train"].hr)))
+    pos = classical_predictions(ds, w)
+    preds = {name: [predictions(m, w, device) for m in ms] for name, ms in models.items()}
+
+    def mae(p, r):
+        return float(np.mean(np.abs(np.asarray(p) - r)))
+
+    def block(r):
+        return {"constant_mae": mae(const, r), "pos_mae": mae(pos, r),
+                "models": {name: [mae(p, r) for p in ps] for name, ps in preds.items()}}
+
+    out = block(ref)
+    out["label_mean"] = block(np.asarray(w.hr, float))
+    out["reference"] = "HR of the ground-truth PPG of each window (periodogram peak, 40-125 bpm)"
+    return out
+
+
+#: The data ladder: from data where the pulse is easy to see to the preset as it is. Each rung
+#: renders the chapter's own (camera, scenario, subject) grid with these simulator overrides, so
+#: every rung has the same number of windows and only the data get harder.
+LADDER = (
+    ("1 lossless, pulse 2 %, cam2, still", {"camera": "cam2", "scenario": "stationary", "codec": None,
+                                            "pulse_amplitude": 0.02, "full_well_e": 0.0}),
+    ("2 lossless, subject's pulse, cam2, still", {"camera": "cam2", "scenario": "stationary", "codec": None,
+                                                  "full_well_e": 0.0}),
+    ("3 + sensor noise and codec (cam2), still", {"camera": "cam2", "scenario": "stationary"}),
+    ("4 + three cameras, still", {"scenario": "stationary"}),
+    ("5 the preset as it is", {}),
+)
+
+
+def ladder_videos(videos, seed: int, overrides: dict, **kwargs) -> list[Video]:
+    """The videos of one rung: the chapter's ``(camera, scenario, subject)`` grid rendered with ``overrides``.
+
+    ``camera`` / ``scenario`` in ``overrides`` replace the rendered camera / scenario while each video keeps
+    its session seed and its own id (so a rung has the same windows and split as the preset).
+    ``kwargs`` go to :func:`simulated_videos` (``duration_s``, ``workers``, ``cache_dir``, ...).
+    """
+    specs = video_specs(videos, seed)
+    workers = int(kwargs.pop("workers", 1))
+    sim = dict(overrides)
+    rendered = []
+    for spec in specs:
+        cam, scen = sim.get("camera", spec.camera), sim.get("scenario", spec.scenario)
+        rendered.append(VideoSpec(cam, scen, spec.subject, spec.seed, spec.take))
+    extra = {k: v for k, v in sim.items() if k not in ("camera", "scenario")}
+    out = simulated_videos(rendered, workers=workers, overrides=extra or None, **kwargs)
+    return [Video(s.video_id, s.camera, s.scenario, v.subject, v.fps, v.traces, v.hr, v.meta, v.ppg)
+            for s, v in zip(specs, out)]
+
+
+def run_ladder(videos, *, rungs=LADDER, heads=("se", "ce", "cl", "clf"), seeds=(0,), epochs: int,
+               batch_size: int, max_lr: float = 5.8e-3, mse_on: str = "softmax",
+               ce_reduction: str = "paper", data_seed: int = 0, device="cpu", video_kwargs=None,
+               progress=None) -> pd.DataFrame:
+    """Train the same recipe on every rung of the data ladder and score it against :func:`reference_hr`.
+
+    ``videos``: the chapter's ``(camera, scenario, subject)`` grid; ``rungs``: ``(name, overrides)``
+    pairs (:data:`LADDER`); ``video_kwargs``: settings of :func:`simulated_videos`. Returns one row
+    per rung x model x seed with ``mae`` (vs the PPG-derived reference), ``mae_label`` (vs the window's
+    mean label) and ``seconds``; the rows ``POS`` and ``constant`` (mean training HR) have seed -1.
+    """
+    rows = []
+    for name, overrides in rungs:
+        vids = ladder_videos(videos, data_seed, overrides, **dict(video_kwargs or {}))
+        ds = build_dataset(vids)
+        test = ds.splits["test"]
+        ref, lab = reference_hr(ds, test), np.asarray(test.hr, float)
+        const = np.full(len(test), float(np.mean(ds.splits["train"].hr)))
+        for label, pred in (("POS", classical_predictions(ds, test)), ("constant", const)):
+            rows.append({"rung": name, "model": label, "seed": -1, "mae": float(np.mean(np.abs(pred - ref))),
+                         "mae_label": float(np.mean(np.abs(pred - lab))), "seconds": 0.0, "n_test": len(test)})
+        for head in heads:
+            for seed in seeds:
+                model, _, secs = train_model(head, ds.splits["train"], ds.splits["val"], epochs=epochs,
+                                             batch_size=batch_size, max_lr=max_lr, mse_on=mse_on,
+                                             ce_reduction=ce_reduction, device=device, seed=seed)
+                pred = predictions(model, test, device)
+                rows.append({"rung": name, "model": MODEL_NAMES[head], "seed": int(seed),
+                             "mae": float(np.mean(np.abs(pred - ref))),
+                             "mae_label": float(np.mean(np.abs(pred - lab))), "seconds": secs,
+                             "n_test": len(test)})
+                if progress is not None:
+                    progress(rows[-1])
+    return pd.DataFrame(rows)
+
+
+def plot_ladder(ladder: pd.DataFrame, ax=None, column: str = "mae"):
+    """Test MAE per rung of the data ladder: each model's seeds (dots) and mean (line), POS and the constant."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.6))
+    rungs = list(dict.fromkeys(ladder["rung"]))
+    x = np.arange(len(rungs))
+    styles = {"POS": dict(color="k", ls="--", marker="s"), "constant": dict(color="0.5", ls=":", marker="")}
+    for name, part in ladder.groupby("model", sort=False):
+        pos = part["rung"].map({r: i for i, r in enumerate(rungs)}).to_numpy()
+        mean = part.groupby("rung", sort=False)[column].mean().reindex(rungs)
+        kw = styles.get(name, dict(marker="o"))
+        line, = ax.plot(x, mean.to_numpy(), label=name, **kw)
+        if name not in styles:
+            ax.plot(pos, part[column], ".", color=line.get_color(), alpha=0.6)
+    ax.set_xticks(x)
+    ax.set_xticklabels([r.split(" ", 1)[-1] if r[:1].isdigit() else r for r in rungs], rotation=15,
+                       ha="right", fontsize=8)
+    ax.set_ylabel("test MAE (bpm)" + (" vs PPG-derived HR" if column == "mae" else " vs label mean"))
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, ncol=3)
+    return ax

@@ -45,6 +45,7 @@ __all__ = [
     "squared_error_loss",
     "loss_for_head",
     "bpm_to_class",
+    "CE_REDUCTIONS",
 ]
 
 
@@ -142,30 +143,55 @@ def _check_logits(logits: torch.Tensor, labels: torch.Tensor) -> None:
         raise ValueError("logits contain NaN or infinite values")
 
 
-def weighted_cross_entropy(logits: torch.Tensor, labels, class_weights: torch.Tensor | None = None) -> torch.Tensor:
-    """Weighted cross entropy of Eq. 3, averaged as ``sum w_y CE / sum w_y``.
+#: Batch reductions of the weighted CE: ``"weighted_mean"`` = ``sum w_y CE / sum w_y`` (PyTorch's
+#: weighted mean, the weights' scale cancels) and ``"paper"`` = ``mean(w_y CE)`` with the weights of
+#: Eq. 2 summing to 1, Eq. 3 as printed.
+CE_REDUCTIONS = ("weighted_mean", "paper")
 
-    ``class_weights=None`` gives the unweighted mean.
+
+def weighted_cross_entropy(logits: torch.Tensor, labels, class_weights: torch.Tensor | None = None,
+                           reduction: str = "weighted_mean") -> torch.Tensor:
+    """Weighted cross entropy of Eq. 3.
+
+    ``reduction="weighted_mean"``: ``sum w_y CE / sum w_y``; ``"paper"``: the
+    batch mean of ``w_y CE`` (Eq. 3 literally, with ``w`` of Eq. 2 summing to
+    1, so the term is about ``CE / n_populated_classes``). The two differ only
+    by a scale per batch for CE alone, but the scale sets the balance against
+    the MSE term of Eq. 5 (see :func:`combined_loss`).
+    ``class_weights=None`` gives the unweighted mean either way.
     """
+    if reduction not in CE_REDUCTIONS:
+        raise ValueError(f"reduction must be one of {CE_REDUCTIONS}, got {reduction!r}")
     y = _as_label_tensor(labels, logits.shape[-1]).to(logits.device)
     _check_logits(logits, y)
     w = None if class_weights is None else torch.as_tensor(class_weights, dtype=logits.dtype, device=logits.device)
     if w is not None and w.numel() != logits.shape[1]:
         raise ValueError(f"class_weights has {w.numel()} entries for {logits.shape[1]} classes")
+    if w is not None and reduction == "paper":
+        return (w[y] * F.cross_entropy(logits, y, reduction="none")).mean()
     return F.cross_entropy(logits, y, weight=w)
 
 
 def combined_loss(logits: torch.Tensor, labels, class_weights: torch.Tensor | None = None, alpha: float = 25.0,
                   *, window_bpm: float = 13.0, sigma_bpm: float = 13 / 6, hr_min: float = 40.0,
-                  hr_max: float = 125.0, mse_on: str = "logits") -> torch.Tensor:
+                  hr_max: float = 125.0, mse_on: str = "logits", ce_reduction: str = "weighted_mean") -> torch.Tensor:
     """Combined loss CL of Eq. 5: weighted CE + ``alpha`` * MSE(Y^, Y~).
 
     The MSE is the mean over the N classes and over the batch of
     (Y^_i - Y~_i)^2, with Y~ from :func:`smoothed_one_hot`. ``mse_on``:
     ``"logits"`` (default, the literal Eq. 5: the raw network output) or
     ``"softmax"`` (the output normalised to probabilities first).
+    ``ce_reduction``: see :func:`weighted_cross_entropy`.
+
+    Balance (the paper: alpha = 25 was chosen "to equalize the contribution of
+    terms"): at initialisation, with weights of Eq. 2, the CE term is 0.050 with
+    ``ce_reduction="paper"`` and 5.6 with ``"weighted_mean"``; 25 x MSE is 0.029
+    on the softmax and 25 on the raw outputs (BatchNorm makes them unit
+    variance). Only ``"paper"`` + ``"softmax"`` puts the two terms at the same
+    size; ``"weighted_mean"`` + ``"logits"`` lets the MSE dominate 4.5 : 1 and
+    ``"weighted_mean"`` + ``"softmax"`` makes CL equal to CE (1 : 190).
     """
-    ce = weighted_cross_entropy(logits, labels, class_weights)
+    ce = weighted_cross_entropy(logits, labels, class_weights, reduction=ce_reduction)
     if alpha == 0:
         return ce
     n_classes = logits.shape[1]
@@ -191,7 +217,7 @@ def squared_error_loss(pred_bpm: torch.Tensor, hr_bpm: torch.Tensor) -> torch.Te
 
 def loss_for_head(head: str, output: torch.Tensor, hr_bpm=None, weights: torch.Tensor | None = None,
                   alpha: float = 25.0, *, labels=None, hr_min: float = 40.0, hr_max: float = 125.0,
-                  mse_on: str = "logits") -> torch.Tensor:
+                  mse_on: str = "logits", ce_reduction: str = "weighted_mean") -> torch.Tensor:
     """The paper's loss of each model (Section 5.3).
 
     ``"se"``: SE (Eq. 1) against ``hr_bpm``; ``"ce"``: weighted CE (Eq. 3);
@@ -208,7 +234,8 @@ def loss_for_head(head: str, output: torch.Tensor, hr_bpm=None, weights: torch.T
         hr = hr_bpm.detach().cpu().numpy() if torch.is_tensor(hr_bpm) else np.asarray(hr_bpm)
         labels = torch.as_tensor(bpm_to_class(hr, output.shape[1], hr_min, hr_max))
     if head == "ce":
-        return weighted_cross_entropy(output, labels, weights)
+        return weighted_cross_entropy(output, labels, weights, reduction=ce_reduction)
     if head in ("cl", "clf"):
-        return combined_loss(output, labels, weights, alpha, hr_min=hr_min, hr_max=hr_max, mse_on=mse_on)
+        return combined_loss(output, labels, weights, alpha, hr_min=hr_min, hr_max=hr_max, mse_on=mse_on,
+                             ce_reduction=ce_reduction)
     raise ValueError(f"unknown head {head!r}")

@@ -16,6 +16,11 @@ Data: a :class:`rppg_lib.papers.kopeliovich2019.colour_signals.Windows` or a pai
 ``x`` of shape (N, 1, 18, 64). The loss follows ``model.head`` (SE, weighted
 CE, or CL for "cl" / "clf"); class weights come from the training labels.
 
+Loss defaults: ``ce_reduction="paper"`` (Eq. 3 as printed: mean of ``w_y CE``
+with weights summing to 1) and ``mse_on="softmax"``, the only pairing under
+which Eq. 5's alpha = 25 makes the CE and MSE terms the same size, as the paper
+says it was chosen to (see :func:`rppg_lib.papers.kopeliovich2019.losses.combined_loss`).
+
 Interpretations: the LR-test curve is the mean training loss of the last of
 the ``epochs_per_lr`` epochs (Fig. 5 plots "classification loss"; the text
 says MAE, which is recorded too, ``criterion="mae"``); diverged points count
@@ -44,6 +49,7 @@ from .model import bpm_to_class, predict_bpm
 __all__ = [
     "TrainResult",
     "TrainingDivergedError",
+    "NoLRMinimumError",
     "lr_range_test",
     "pick_lr_bounds",
     "train_classifier",
@@ -123,12 +129,13 @@ def _batches(n: int, batch_size: int, generator: torch.Generator):
             yield idx
 
 
-def _loss(model, out, hr, labels, weights, alpha, mse_on):
+def _loss(model, out, hr, labels, weights, alpha, mse_on, ce_reduction="weighted_mean"):
     return loss_for_head(model.head, out, hr, weights, alpha, labels=labels,
-                         hr_min=model.hr_min, hr_max=model.hr_max, mse_on=mse_on)
+                         hr_min=model.hr_min, hr_max=model.hr_max, mse_on=mse_on, ce_reduction=ce_reduction)
 
 
-def _run_epoch(model, opt, sched, x, hr, labels, weights, *, batch_size, alpha, mse_on, noise, generator, epoch):
+def _run_epoch(model, opt, sched, x, hr, labels, weights, *, batch_size, alpha, mse_on, noise, generator, epoch,
+               ce_reduction="weighted_mean"):
     """One training epoch -> (mean loss, LR of the last step).
 
     Raises TrainingDivergedError (without model state) on a non-finite loss.
@@ -142,7 +149,7 @@ def _run_epoch(model, opt, sched, x, hr, labels, weights, *, batch_size, alpha, 
             xb = add_uniform_noise(xb, noise[0], noise[1], generator=generator)
         lb = None if labels is None else labels[dev_idx]
         out = model(xb)
-        loss = _loss(model, out, hr[dev_idx], lb, weights, alpha, mse_on) if torch.isfinite(out).all() \
+        loss = _loss(model, out, hr[dev_idx], lb, weights, alpha, mse_on, ce_reduction) if torch.isfinite(out).all() \
             else torch.tensor(float("nan"))
         lr = opt.param_groups[0]["lr"]
         if not torch.isfinite(loss):
@@ -173,7 +180,7 @@ def predict_outputs(model, x, batch_size: int = 4096, device=None) -> torch.Tens
 
 
 def evaluate(model, data, batch_size: int = 4096, device=None, rule: str = "argmax", alpha: float = 25.0,
-             weights=None, mse_on: str = "logits") -> dict:
+             weights=None, mse_on: str = "softmax", ce_reduction: str = "paper") -> dict:
     """Metrics of ``model`` on ``data`` (Section 5.1).
 
     Returns :func:`rppg_lib.metrics.hr_metrics` of the predicted HR (bpm) vs
@@ -189,7 +196,7 @@ def evaluate(model, data, batch_size: int = 4096, device=None, rule: str = "argm
     res = hr_metrics(pred, hr.numpy().astype(float))
     labels = _labels(model, hr)
     w = None if weights is None else torch.as_tensor(weights, dtype=torch.float32)
-    res["loss"] = float(_loss(model, out, hr, labels, w, alpha, mse_on))
+    res["loss"] = float(_loss(model, out, hr, labels, w, alpha, mse_on, ce_reduction))
     if labels is not None:
         res["coverage_4cls"] = float((out.argmax(dim=1) - labels).abs().le(4).float().mean())
     return res
@@ -198,18 +205,48 @@ def evaluate(model, data, batch_size: int = 4096, device=None, rule: str = "argm
 # ----------------------------------------------------------------------------
 # LR range test
 # ----------------------------------------------------------------------------
+class NoLRMinimumError(ValueError):
+    """The LR range test's smoothed curve has no minimum inside the tested range.
+
+    ``curve`` holds the full curve (``lr``, ``loss``, ``mae``, ``smoothed``) so
+    it can still be shown. A minimum at the first or last learning rate is not
+    a finding: the best rate may lie outside the range, or (at the top) a
+    test with a handful of optimiser steps per rate just rewards the largest
+    step (the book run's "max LR 10" was this).
+    """
+
+    def __init__(self, message, curve):
+        super().__init__(message)
+        self.curve = curve
+
+
 def pick_lr_bounds(curve: pd.DataFrame, factor: float = 100.0) -> tuple[float, float]:
-    """``(max_lr, min_lr)``: the LR at the minimum of ``curve["smoothed"]``, and it divided by ``factor``."""
-    i = int(np.argmin(curve["smoothed"].to_numpy()))
-    max_lr = float(curve["lr"].iloc[i])
+    """``(max_lr, min_lr)``: the LR at the minimum of ``curve["smoothed"]``, and it divided by ``factor``.
+
+    Raises :class:`NoLRMinimumError` when that minimum is the first or the last
+    learning rate of the curve (no minimum inside the range), instead of
+    returning the edge. Ties count as the first occurrence.
+    """
+    vals = curve["smoothed"].to_numpy(dtype=float)
+    if vals.size < 3 or not np.isfinite(vals).any():
+        raise NoLRMinimumError(f"an LR range test needs at least 3 finite points, got {vals.size}", curve)
+    i = int(np.nanargmin(vals))
+    lrs = curve["lr"].to_numpy(dtype=float)
+    if i in (0, vals.size - 1):
+        where = "lowest" if i == 0 else "highest"
+        raise NoLRMinimumError(
+            f"the smoothed LR-test curve is lowest at the {where} learning rate tested ({lrs[i]:.3g}; range "
+            f"{lrs[0]:.3g} to {lrs[-1]:.3g}): no minimum inside the range. Widen the range or train more "
+            "steps per learning rate (a few steps per rate favour the largest rate).", curve)
+    max_lr = float(lrs[i])
     return max_lr, max_lr / factor
 
 
 def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float = 10.0,
                   points_per_decade: int = 4, epochs_per_lr: int = 5, batch_size: int = 1024,
                   val_data=None, criterion: str = "loss", smooth_sigma: float = 1.0, alpha: float = 25.0,
-                  noise=(5e-3, 5e-2), mse_on: str = "logits", device="auto", seed: int = 0,
-                  progress: bool = True) -> pd.DataFrame:
+                  noise=(5e-3, 5e-2), mse_on: str = "softmax", device="auto", seed: int = 0,
+                  progress: bool = True, ce_reduction: str = "paper") -> pd.DataFrame:
     """Learning-rate range test of Section 5.2 (Smith's LR range test, Fig. 5).
 
     For each of the log-spaced LRs in [lr_min, lr_max] a fresh model from
@@ -221,7 +258,9 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
     training data when None; NaN when diverged) and ``smoothed`` (Gaussian
     smoothing, ``smooth_sigma`` points, of the ``criterion`` column, "loss"
     or "mae"). ``df.attrs`` holds ``max_lr`` and ``min_lr`` from
-    :func:`pick_lr_bounds`.
+    :func:`pick_lr_bounds`, which raises :class:`NoLRMinimumError` (carrying
+    the curve as ``.curve``) when the smoothed curve is lowest at either end of
+    the range.
     """
     if not 0 < lr_min < lr_max:
         raise ValueError(f"need 0 < lr_min < lr_max, got {lr_min}, {lr_max}")
@@ -249,7 +288,7 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
         try:
             for e in range(1, epochs_per_lr + 1):
                 loss, _ = _run_epoch(model, opt, None, xd, hd, ld, weights, batch_size=batch_size, alpha=alpha,
-                                  mse_on=mse_on, noise=noise, generator=gen, epoch=e)
+                                  mse_on=mse_on, noise=noise, generator=gen, epoch=e, ce_reduction=ce_reduction)
             out = predict_outputs(model, xv, device=dev)
             mae = float("nan") if not torch.isfinite(out).all() else \
                 hr_metrics(predict_bpm(out, model.hr_min, model.hr_max), hrv.numpy())["mae"]
@@ -263,8 +302,8 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
         raise RuntimeError("every learning rate of the range test diverged")
     vals = np.where(finite, vals, vals[finite].max())
     df["smoothed"] = gaussian_filter1d(vals, smooth_sigma, mode="nearest") if smooth_sigma > 0 else vals
-    df.attrs["max_lr"], df.attrs["min_lr"] = pick_lr_bounds(df)
     df.attrs["criterion"] = criterion
+    df.attrs["max_lr"], df.attrs["min_lr"] = pick_lr_bounds(df)  # raises NoLRMinimumError at an edge
     return df
 
 
@@ -274,7 +313,7 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
 def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
                      min_lr: float | None = None, device="auto", seed: int = 0, progress: bool = True,
                      checkpoint_path=None, alpha: float = 25.0, noise=(5e-3, 5e-2),
-                     mse_on: str = "logits") -> TrainResult:
+                     mse_on: str = "softmax", ce_reduction: str = "paper") -> TrainResult:
     """Train ``model`` with the paper's recipe and keep the best validation epoch.
 
     Parameters
@@ -339,14 +378,16 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
         t0 = time.perf_counter()
         try:
             train_loss, last_lr = _run_epoch(model, opt, sched, x, hr, labels_d, weights_d, batch_size=batch_size,
-                                    alpha=alpha, mse_on=mse_on, noise=noise, generator=gen, epoch=epoch)
+                                    alpha=alpha, mse_on=mse_on, noise=noise, generator=gen, epoch=epoch,
+                                    ce_reduction=ce_reduction)
         except TrainingDivergedError as err:
             model.load_state_dict(last_good)
             history = pd.DataFrame(rows)
             raise TrainingDivergedError(
                 f"{err}; model restored to the state after epoch {epoch - 1}. Lower max_lr "
                 f"(now {max_lr:.3g}) or check the data.", err.epoch, err.batch, history, best_state) from None
-        metrics = evaluate(model, (xv, hrv), device=dev, alpha=alpha, weights=weights, mse_on=mse_on)
+        metrics = evaluate(model, (xv, hrv), device=dev, alpha=alpha, weights=weights, mse_on=mse_on,
+                           ce_reduction=ce_reduction)
         last_good = snapshot()
         rows.append({"epoch": epoch, "lr": last_lr, "train_loss": train_loss,
                      "val_loss": metrics["loss"], "val_mae": metrics["mae"], "val_within3": metrics["within3"],
