@@ -345,6 +345,7 @@ def test_nan_loss_stops_names_batch_and_keeps_last_good_checkpoint(tmp_path):
     with pytest.raises(NonFiniteLossError, match="epoch 1, batch 1") as err:
         train_supervised(model, video, ppg, epochs=3, checkpoint_dir=tmp_path, **_TINY)
     assert err.value.epoch == 1 and err.value.batch == 1
+    assert "learning rate 0.001" in str(err.value)  # the message names the LR
     kept = torch.load(err.value.checkpoint, weights_only=False)
     assert kept["epoch"] == 0 and all(torch.isfinite(v).all() for v in kept["model"].values())
     # the in-memory model is back to the last good (here: epoch 0) weights

@@ -307,7 +307,9 @@ class _Loop:
         if not torch.isfinite(total.detach()).all():
             self.restore()
             kept = self.result.last_checkpoint or self.result.checkpoint
-            msg = (f"non-finite loss ({float(total.detach())}) at epoch {epoch}, batch {batch} (0-based); "
+            lr = self.optimizer.param_groups[0]["lr"]
+            msg = (f"non-finite loss ({float(total.detach())}) at epoch {epoch}, batch {batch} (0-based), "
+                   f"learning rate {lr:g}; "
                    f"training stopped, best weights so far restored"
                    + (f", last good checkpoint kept at {kept}" if kept else ", no checkpoint written yet"))
             self.result.stopped = msg
