@@ -1,6 +1,7 @@
 """Gideon & Stent (2021): losses, PhysNetUpsample, saliency sampler, augmentations, training."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -354,3 +355,29 @@ def test_nan_loss_stops_names_batch_and_keeps_last_good_checkpoint(tmp_path):
     model.calls = 0
     res = train_supervised(model, video, ppg, epochs=3, on_nan="stop", **_TINY)
     assert "epoch 1, batch 1" in res.stopped and len(res.history) == 1
+
+
+def test_psd_distance_survives_a_slow_drift_with_the_hann_window():
+    """Issue 10: head motion puts a slow drift (here 10x the pulse) into an untrained network's
+    output. Through a rectangular window its power leaks into the band's lowest bins and hides
+    an 80 vs 110 bpm difference (the distance drops ~15x: contrastive training stalled on the
+    book's ubfc-like data); the Hann window keeps the distance, and mvtl uses it by default."""
+    fs = 15.0
+    t = torch.arange(75, dtype=torch.float64) / fs  # one 5 s view at 15 fps
+    drift = 10 * torch.sin(2 * math.pi * 0.15 * t + 0.7)
+    a80, a110 = torch.sin(2 * math.pi * 80 / 60 * t), torch.sin(2 * math.pi * 110 / 60 * t)
+    for window, kept in (("hann", 0.8), (None, None)):
+        clean = psd_mse(a80, a110, fs, window=window).item()
+        drifting = psd_mse(drift + a80, drift + a110, fs, window=window).item()
+        if kept is not None:
+            assert drifting >= kept * clean
+        else:
+            assert drifting < 0.2 * clean  # the public code's estimator: the leak this guards against
+    anchor = (drift + a80).repeat(2, 2)[:, :150]
+    neg = (drift + a110).repeat(2, 2)[:, :150]
+    # anchor == positive, so the loss is minus the anchor-negative distance: larger with Hann
+    hann = -mvtl(anchor, anchor, neg, fs, n_views=2, view_len=75).item()
+    rect = -mvtl(anchor, anchor, neg, fs, n_views=2, view_len=75, window=None).item()
+    assert hann > 2 * rect > 0
+    with pytest.raises(ValueError, match="window"):
+        psd_mse(a80, a110, fs, window="blackman")

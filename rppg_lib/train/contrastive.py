@@ -480,7 +480,7 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
 def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr: float = 1e-5,
                       weight_decay: float = 0.01, batch_size: int = 4, clip_seconds: float = 10.0,
                       max_hr_decrease: float = 1.0 / 3.0, freq_range=(1.25, 1.5), n_views: int = 4,
-                      view_seconds: float = 5.0, view_scaling: str = "paper",
+                      view_seconds: float = 5.0, view_scaling: str = "paper", psd_window: str | None = "hann",
                       band_bpm=sig.DEFAULT_BAND_BPM, sampler=None, seed: int = 0, device="auto",
                       checkpoint_dir=None, progress: bool = True, on_nan: str = "raise") -> TrainResult:
     """Self-supervised (contrastive) training without labels (Sec. 3.5, Fig. 2).
@@ -489,7 +489,9 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
     ``r_f ~ U(freq_range)``, negative ``x_n = resample(x_a, r_f)``, outputs
     ``y_a``, ``y_n``, positive ``y_p = resample(y_n, back to T)``; loss
     :func:`mvtl` with ``n_views`` views of ``view_seconds`` (``view_scaling``
-    ``"paper"`` divides by V^2, ``"public_code"`` does not). Any PPG in the
+    ``"paper"`` divides by V^2, ``"public_code"`` does not; ``psd_window``
+    tapers each view before its PSD, ``"hann"`` by default, None = the public
+    code's rectangular window, see :func:`~rppg_lib.losses.contrastive.mvtl`). Any PPG in the
     data is ignored. The paper folds the validation recordings into training
     here: pass them in ``videos``. The epoch with the lowest mean IPR of the
     anchor outputs on the training clips is kept (``selection="train_ipr"``).
@@ -506,7 +508,7 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
     config = dict(kind="contrastive", fs=fs, epochs=epochs, lr=lr, weight_decay=weight_decay,
                   batch_size=batch_size, clip_len=clip_len, max_hr_decrease=max_hr_decrease,
                   freq_range=tuple(freq_range), n_views=n_views, view_len=view_len,
-                  view_scaling=view_scaling, band_bpm=tuple(band_bpm), seed=seed,
+                  view_scaling=view_scaling, psd_window=psd_window, band_bpm=tuple(band_bpm), seed=seed,
                   saliency=sampler is not None)
     loop = _Loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
                  selection="train_ipr", higher_is_better=False, config=config)
@@ -531,7 +533,7 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
                 y_n = loop.model(x_n)
                 y_p = resampler.positive(y_n, x.shape[2])
                 task = mvtl(y_a, y_p, y_n, fs, n_views=n_views, view_len=view_len, band_bpm=band_bpm,
-                            view_scaling=view_scaling, generator=gen)
+                            view_scaling=view_scaling, generator=gen, window=psd_window)
                 total = loop.step(task, reg, epoch, b)
                 if total is None:
                     break
