@@ -23,6 +23,8 @@ def test_clip_table_hr_and_ppg_statistics():
     assert tab.ppg_pc[0] > 0.99 and abs(tab.ppg_pc[1]) < 0.1  # Pearson collapses with a lag
     assert tab.ppg_mcc[1] > 0.8  # MCC does not
     assert tab.ppg_snr[0] > 10
+    # MCC's lag: 0 for the aligned clip, a quarter period (1/6 s at 90 bpm) early for the other
+    assert tab.ppg_lag_s[0] == 0 and tab.ppg_lag_s[1] == pytest.approx(-1 / 6, abs=1 / FS)
 
 
 def test_summarise_known_errors():
@@ -253,3 +255,22 @@ def test_claims_across_data_sets_leave_out_the_ones_that_did_not_learn():
     par = next(c for c in gx.build_claims(_t3(2.0, 3.0), None, None, None, hr, True, "sim", datasets=few)
                if "on par with supervised training on every" in c["claim"])
     assert par["status"] == "not testable here"
+
+
+def test_simulated_label_is_the_blood_volume_pulse_in_phase_with_the_video(tmp_path):
+    """Issue 10 (the supervised PPG correlated at -0.36 with its label): the label is not shifted
+    against the video. It is the blood-volume pulse (systolic peak up) and the skin darkens as it
+    rises, so the colour signal (POS) is the label inverted at lag 0, not at some other lag. A
+    negative PC of a trained model is then the model's own lag, which MCC does not penalise."""
+    from rppg_lib import methods
+
+    data = gx.prepare_simulated("ubfc-like", 2, seed=0, duration_s=20.0, fps=15.0, width=96, height=72,
+                                face_px=40.0, crop=16, boxes="truth", cache_dir=tmp_path, pulse_amplitude=0.02,
+                                illum_steps_per_min=0.0)
+    for rgb, ppg in zip(data.rgb, data.ppg):
+        pos = methods.METHODS["pos"](rgb, data.fps)
+        lags = range(-3, 4)
+        corr = [np.corrcoef(pos[max(k, 0):len(pos) + min(k, 0)], ppg[max(-k, 0):len(ppg) + min(-k, 0)])[0, 1]
+                for k in lags]
+        assert corr[3] < -0.7 and int(np.argmin(corr)) == 3  # strongest (inverted) at lag 0
+        assert gx.ppg_lag(-pos, ppg, data.fps)[0] == 0
