@@ -274,3 +274,24 @@ def test_simulated_label_is_the_blood_volume_pulse_in_phase_with_the_video(tmp_p
                 for k in lags]
         assert corr[3] < -0.7 and int(np.argmin(corr)) == 3  # strongest (inverted) at lag 0
         assert gx.ppg_lag(-pos, ppg, data.fps)[0] == 0
+
+
+def test_learning_ladder_plot_and_metrics_at_tiny_size(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rungs = (gx.LADDER[0], ("preset", {}))
+    data = dict(duration_s=11.0, fps=15.0, width=48, height=48, face_px=32.0, crop=16, boxes="truth",
+                cache_dir=tmp_path)
+    lad = gx.learning_ladder("ubfc-like", 4, n_val=1, n_test=1, rungs=rungs, seeds=(0,), epochs_supervised=1,
+                             epochs_contrastive=1, data=data, width=4)
+    assert list(dict.fromkeys(lad.rung)) == ["clean", "preset"]
+    assert sorted(lad.method.unique()) == ["Contrastive", "Mean", "POS", "Supervised"]
+    assert len(lad) == 2 * 4 and lad.rmse.notna().all() and (lad.n_clips == 1).all()
+    assert len(list(tmp_path.glob("sim_*.npz"))) == 2  # one cached data set per rung
+    ax = gx.plot_ladder(lad, title="tiny")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["clean", "preset"]
+    per_run = pd.DataFrame({"method": ["Mean", "Median", "Supervised", "Supervised", "Contrastive"],
+                            "rmse": [10.0, 11.0, 1.0, 2.0, 3.0]})
+    assert gx.learning_metrics({"ubfc-like": per_run}) == {
+        "ubfc-like": {"mean_baseline_rmse": 10.0, "supervised": [1.0, 2.0], "contrastive": [3.0]}}

@@ -17,6 +17,9 @@ The notebook is a narrative; the work is here:
 - Table 3 on one data set in one call: :func:`table3_runs` (baselines, POS,
   CHROM, supervised, contrastive) and :func:`table3_with_paper` (ours next to the
   paper's column of that data set);
+- learning ladder (issue 10): :func:`learning_ladder` trains the same recipe on data from
+  easy to the preset (:data:`LADDER`), :func:`plot_ladder` draws it and
+  :func:`learning_metrics` gives the run record's ``metrics["learning"]``;
 - analysis: :func:`summarise`, :func:`saliency_share` (Fig. 4),
   :func:`hr_change_quantiles` (Fig. 6), :func:`build_claims`.
 """
@@ -42,6 +45,7 @@ __all__ = [
     "split_indices", "split_by_subject", "cut_clips", "OffsetRecordings", "clip_table", "summarise",
     "baseline_table", "classical_table", "run_model", "table3_runs", "table3_with_paper", "PAPER_DATASET",
     "saliency_share", "hr_change_quantiles", "build_claims", "inference_seconds",
+    "LADDER", "learning_ladder", "plot_ladder", "learning_metrics",
 ]
 
 BAND = sig.DEFAULT_BAND_BPM  # 40-250 bpm, the paper's Assumption A1
@@ -434,6 +438,104 @@ def table3_runs(data: ClipData, split, *, seeds=(0,), epochs_supervised: int = 1
                     f"{r['clips_per_s']:.1f} training clips/s, best epoch {r['best_epoch']}, "
                     f"{r['train_seconds']:.0f} s")
     return pd.DataFrame(rows), runs
+
+
+_STILL = {"micro_motion_px": 0.0, "sway_px": 0.0, "bcg_px": 0.0, "roll_deg": 0.0, "motion_level": 0.0}
+_STEADY_LIGHT = {"illum_steps_per_min": 0.0, "illum_drift": 0.0, "illum_colour_drift": 0.0}
+
+#: Rungs of the learning ladder, easy to hard: (name, simulator overrides on top of the preset).
+#: "clean": no head motion (natural or task), steady light, no sensor noise, no codec; then the
+#: sensor noise, then the head motion (natural and the preset's task motion) come back; "preset"
+#: adds the light changes and the codec of the preset (none for ubfc-like and pure-like).
+LADDER = (
+    ("clean", {**_STILL, **_STEADY_LIGHT, "full_well_e": 0.0, "codec": None}),
+    ("+ sensor noise", {**_STILL, **_STEADY_LIGHT, "codec": None}),
+    ("+ head motion", {**_STEADY_LIGHT, "codec": None}),
+    ("preset", {}),
+)
+
+
+def learning_ladder(preset: str, n_subjects: int, *, n_val: int, n_test: int, scenarios=None,
+                    rungs=LADDER, seeds=(0,), seed: int = 0, epochs_supervised: int = 10,
+                    epochs_contrastive: int = 10, data=None, log=None, **train) -> pd.DataFrame:
+    """The same recipe on every rung of a data ladder (issue 10): where a model learns the easy
+    rungs but not the preset, the cause is in the data (a nuisance) or the budget, not the code.
+
+    Per rung (``rungs``: (name, simulator overrides) pairs, default :data:`LADDER`) the data are
+    rendered by :func:`prepare_sessions` (``data``: its other keyword arguments, e.g. ``duration_s``,
+    ``fps``, ``width``, ``height``, ``face_px``, ``crop``, ``boxes``, ``pulse_amplitude``,
+    ``cache_dir``; cached on disk), split by subject with ``seed``, and evaluated on the test
+    recordings' 10 s clips: the mean-HR baseline, POS on the crops' mean colour, and supervised and
+    contrastive models once per seed (``train`` goes to :func:`run_model`).
+
+    Returns one row per (rung, method, seed): ``rung``, ``method`` ("Mean", "POS", "Supervised",
+    "Contrastive"), ``seed`` (None for the baselines), ``rmse``, ``mae``, ``mean_rmse`` (the
+    rung's mean baseline, for the "learned" test), ``n_clips``, ``seconds``.
+    """
+    data = dict(data or {})
+    rows = []
+    for name, overrides in rungs:
+        t0 = time.perf_counter()
+        d = prepare_sessions(preset, n_subjects, scenarios, seed=seed, **data, **overrides)
+        split = split_by_subject(d.subjects, n_val, n_test, seed)
+        clips, refs, _ = cut_clips(d.videos[split[2]], d.ppg[split[2]], int(round(10 * d.fps)))
+        mean = summarise(baseline_table(refs, d.fps, "mean"))
+        pos = summarise(classical_table(mean_colour(clips), refs, d.fps, "pos"))
+        base = {"rung": name, "mean_rmse": mean["rmse"], "n_clips": mean["n_clips"]}
+        rows.append({**base, "method": "Mean", "seed": None, "rmse": mean["rmse"], "mae": mean["mae"],
+                     "seconds": time.perf_counter() - t0})
+        rows.append({**base, "method": "POS", "seed": None, "rmse": pos["rmse"], "mae": pos["mae"], "seconds": 0.0})
+        for method, kind, epochs in (("Supervised", "supervised", epochs_supervised),
+                                     ("Contrastive", "contrastive", epochs_contrastive)):
+            for s in seeds:
+                r = run_model(d, split, kind=kind, epochs=epochs, seed=seed + s, **train)
+                rows.append({**base, "method": method, "seed": seed + s, "rmse": r["summary"]["rmse"],
+                             "mae": r["summary"]["mae"], "seconds": r["train_seconds"]})
+                if log is not None:
+                    log(f"ladder {preset} [{name}] {method} seed {seed + s}: RMSE {r['summary']['rmse']:.1f} "
+                        f"(mean baseline {mean['rmse']:.1f}, POS {pos['rmse']:.1f}) bpm, {r['train_seconds']:.0f} s")
+    return pd.DataFrame(rows)
+
+
+def plot_ladder(ladder: pd.DataFrame, ax=None, title: str = ""):
+    """Test RMSE per rung (x, easy to hard) of every model (one dot per seed, line through the
+    means), of POS, and of the mean-HR baseline (dashed) with half of it (dotted: the "learned" bar)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    rungs = list(dict.fromkeys(ladder.rung))
+    x = np.arange(len(rungs))
+    means = ladder.groupby("rung", sort=False).mean_rmse.first().reindex(rungs).to_numpy()
+    ax.plot(x, means, "k--", lw=1, label="mean-HR baseline")
+    ax.plot(x, 0.5 * means, "k:", lw=1, label="half the baseline")
+    for method, marker in (("POS", "s"), ("Supervised", "o"), ("Contrastive", "^")):
+        d = ladder[ladder.method == method]
+        if d.empty:
+            continue
+        pos = d.rung.map({r: i for i, r in enumerate(rungs)}).to_numpy()
+        dots = ax.scatter(pos, d.rmse, marker=marker, s=18, alpha=0.6, label=method)
+        m = d.groupby("rung", sort=False).rmse.mean().reindex(rungs)
+        ax.plot(x, m.to_numpy(), color=dots.get_facecolor()[0][:3], lw=1)
+    ax.set_xticks(x)
+    ax.set_xticklabels(rungs, fontsize=8)
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_ylabel("test RMSE (bpm)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    return ax
+
+
+def learning_metrics(per_run: dict) -> dict:
+    """``metrics["learning"]`` of the run record: data-set label -> ``{"mean_baseline_rmse",
+    "supervised": [test RMSE per seed], "contrastive": [...]}`` from per-run tables such as
+    :func:`table3_runs` gives (methods "Mean", "Supervised", "Contrastive")."""
+    out = {}
+    for label, runs in per_run.items():
+        pick = lambda m: [float(v) for v in runs.loc[runs.method == m, "rmse"]]  # noqa: E731
+        out[label] = {"mean_baseline_rmse": float(runs.loc[runs.method == "Mean", "rmse"].iloc[0]),
+                      "supervised": pick("Supervised"), "contrastive": pick("Contrastive")}
+    return out
 
 
 def table3_with_paper(per_run: dict, paper: pd.DataFrame, datasets: dict | None = None) -> pd.DataFrame:
