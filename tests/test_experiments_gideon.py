@@ -284,10 +284,10 @@ def test_learning_ladder_plot_and_metrics_at_tiny_size(tmp_path):
     data = dict(duration_s=11.0, fps=15.0, width=48, height=48, face_px=32.0, crop=16, boxes="truth",
                 cache_dir=tmp_path)
     lad = gx.learning_ladder("ubfc-like", 4, n_val=1, n_test=1, rungs=rungs, seeds=(0,), epochs_supervised=1,
-                             epochs_contrastive=1, data=data, width=4)
+                             epochs_contrastive=1, windows=("hann", None), data=data, width=4)
     assert list(dict.fromkeys(lad.rung)) == ["clean", "preset"]
-    assert sorted(lad.method.unique()) == ["Contrastive", "Mean", "POS", "Supervised"]
-    assert len(lad) == 2 * 4 and lad.rmse.notna().all() and (lad.n_clips == 1).all()
+    assert sorted(lad.method.unique()) == ["Contrastive", "Contrastive (no window)", "Mean", "POS", "Supervised"]
+    assert len(lad) == 2 * 5 and lad.rmse.notna().all() and (lad.n_clips == 1).all()
     assert len(list(tmp_path.glob("sim_*.npz"))) == 2  # one cached data set per rung
     ax = gx.plot_ladder(lad, title="tiny")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["clean", "preset"]

@@ -350,12 +350,13 @@ def classical_table(rgb_clips, ref_clips, fs: float, method: str) -> pd.DataFram
 def run_model(data: ClipData, split, *, kind: str, width: int = 16, epochs: int = 20, lr: float = 1e-3,
               batch_size: int = 4, saliency: bool = False, w_s: float = 1.0, w_t: float = 1.0,
               loss: str = "mcc", max_offset_s: float = 0.0, seed: int = 0, clip_s: float = 10.0,
-              grid_size=None, threads: int = 1, device: str = "cpu") -> dict:
+              grid_size=None, threads: int = 1, device: str = "cpu", psd_window: str | None = "hann") -> dict:
     """Train one configuration and evaluate it on the test recordings' 10 s clips.
 
     ``kind``: ``"supervised"`` (train recordings, validation MCC picks the epoch)
     or ``"contrastive"`` (train + validation recordings without labels, lowest
-    training IPR picks the epoch, as in the paper). Returns a dict with the
+    training IPR picks the epoch, as in the paper; ``psd_window`` is MVTL's PSD taper, "hann" or
+    None for the public code's rectangular window). Returns a dict with the
     clip table, its summary, training speed and the trained modules.
     """
     from ..models import PhysNetUpsample, SaliencySampler
@@ -386,7 +387,7 @@ def run_model(data: ClipData, split, *, kind: str, width: int = 16, epochs: int 
                                       val_videos=data.videos[val], val_ppg=data.ppg[val], **common)
     elif kind == "contrastive":
         both = np.concatenate([train, val])
-        result = train_contrastive(model, data.videos[both], **common)
+        result = train_contrastive(model, data.videos[both], psd_window=psd_window, **common)
     else:
         raise ValueError(f"kind must be 'supervised' or 'contrastive', got {kind!r}")
     train_s = time.perf_counter() - t0
@@ -457,7 +458,8 @@ LADDER = (
 
 def learning_ladder(preset: str, n_subjects: int, *, n_val: int, n_test: int, scenarios=None,
                     rungs=LADDER, seeds=(0,), seed: int = 0, epochs_supervised: int = 10,
-                    epochs_contrastive: int = 10, data=None, log=None, **train) -> pd.DataFrame:
+                    epochs_contrastive: int = 10, windows=("hann",), data=None, log=None,
+                    **train) -> pd.DataFrame:
     """The same recipe on every rung of a data ladder (issue 10): where a model learns the easy
     rungs but not the preset, the cause is in the data (a nuisance) or the budget, not the code.
 
@@ -466,10 +468,12 @@ def learning_ladder(preset: str, n_subjects: int, *, n_val: int, n_test: int, sc
     ``fps``, ``width``, ``height``, ``face_px``, ``crop``, ``boxes``, ``pulse_amplitude``,
     ``cache_dir``; cached on disk), split by subject with ``seed``, and evaluated on the test
     recordings' 10 s clips: the mean-HR baseline, POS on the crops' mean colour, and supervised and
-    contrastive models once per seed (``train`` goes to :func:`run_model`).
+    contrastive models once per seed (``train`` goes to :func:`run_model`). ``windows``: MVTL's PSD
+    taper per contrastive model, "hann" ("Contrastive") and/or None ("Contrastive (no window)",
+    the public code's estimator, which stalls under head motion).
 
     Returns one row per (rung, method, seed): ``rung``, ``method`` ("Mean", "POS", "Supervised",
-    "Contrastive"), ``seed`` (None for the baselines), ``rmse``, ``mae``, ``mean_rmse`` (the
+    "Contrastive", "Contrastive (no window)"), ``seed`` (None for the baselines), ``rmse``, ``mae``, ``mean_rmse`` (the
     rung's mean baseline, for the "learned" test), ``n_clips``, ``seconds``.
     """
     data = dict(data or {})
@@ -485,10 +489,12 @@ def learning_ladder(preset: str, n_subjects: int, *, n_val: int, n_test: int, sc
         rows.append({**base, "method": "Mean", "seed": None, "rmse": mean["rmse"], "mae": mean["mae"],
                      "seconds": time.perf_counter() - t0})
         rows.append({**base, "method": "POS", "seed": None, "rmse": pos["rmse"], "mae": pos["mae"], "seconds": 0.0})
-        for method, kind, epochs in (("Supervised", "supervised", epochs_supervised),
-                                     ("Contrastive", "contrastive", epochs_contrastive)):
+        models = [("Supervised", "supervised", epochs_supervised, "hann")]
+        models += [("Contrastive" if w == "hann" else "Contrastive (no window)", "contrastive", epochs_contrastive, w)
+                   for w in windows]
+        for method, kind, epochs, window in models:
             for s in seeds:
-                r = run_model(d, split, kind=kind, epochs=epochs, seed=seed + s, **train)
+                r = run_model(d, split, kind=kind, epochs=epochs, seed=seed + s, psd_window=window, **train)
                 rows.append({**base, "method": method, "seed": seed + s, "rmse": r["summary"]["rmse"],
                              "mae": r["summary"]["mae"], "seconds": r["train_seconds"]})
                 if log is not None:
@@ -509,7 +515,8 @@ def plot_ladder(ladder: pd.DataFrame, ax=None, title: str = ""):
     means = ladder.groupby("rung", sort=False).mean_rmse.first().reindex(rungs).to_numpy()
     ax.plot(x, means, "k--", lw=1, label="mean-HR baseline")
     ax.plot(x, 0.5 * means, "k:", lw=1, label="half the baseline")
-    for method, marker in (("POS", "s"), ("Supervised", "o"), ("Contrastive", "^")):
+    for method, marker in (("POS", "s"), ("Supervised", "o"), ("Contrastive", "^"),
+                           ("Contrastive (no window)", "v")):
         d = ladder[ladder.method == method]
         if d.empty:
             continue
