@@ -466,7 +466,9 @@ def learning_ladder(preset: str, n_subjects: int, *, n_val: int, n_test: int, sc
     Per rung (``rungs``: (name, simulator overrides) pairs, default :data:`LADDER`) the data are
     rendered by :func:`prepare_sessions` (``data``: its other keyword arguments, e.g. ``duration_s``,
     ``fps``, ``width``, ``height``, ``face_px``, ``crop``, ``boxes``, ``pulse_amplitude``,
-    ``cache_dir``; cached on disk), split by subject with ``seed``, and evaluated on the test
+    ``cache_dir``; cached on disk), split with ``seed`` as the chapter splits the same data
+    (:func:`split_indices` for one recording per subject, i.e. ``scenarios=None``, else
+    :func:`split_by_subject`), and evaluated on the test
     recordings' 10 s clips: the mean-HR baseline, POS on the crops' mean colour, and supervised and
     contrastive models once per seed (``train`` goes to :func:`run_model`). ``windows``: MVTL's PSD
     taper per contrastive model, "hann" ("Contrastive") and/or None ("Contrastive (no window)",
@@ -481,7 +483,8 @@ def learning_ladder(preset: str, n_subjects: int, *, n_val: int, n_test: int, sc
     for name, overrides in rungs:
         t0 = time.perf_counter()
         d = prepare_sessions(preset, n_subjects, scenarios, seed=seed, **data, **overrides)
-        split = split_by_subject(d.subjects, n_val, n_test, seed)
+        split = (split_indices(len(d), n_val, n_test, seed) if not scenarios
+                 else split_by_subject(d.subjects, n_val, n_test, seed))
         clips, refs, _ = cut_clips(d.videos[split[2]], d.ppg[split[2]], int(round(10 * d.fps)))
         mean = summarise(baseline_table(refs, d.fps, "mean"))
         pos = summarise(classical_table(mean_colour(clips), refs, d.fps, "pos"))
