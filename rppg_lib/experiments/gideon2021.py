@@ -530,9 +530,10 @@ def plot_ladder(ladder: pd.DataFrame, ax=None, title: str = ""):
     ax.set_xticks(x)
     ax.set_xticklabels(rungs, fontsize=8)
     ax.set_yscale("symlog", linthresh=1.0)
-    ax.set_ylabel("test RMSE (bpm)")
+    ax.set_ylim(0, 2 * max(float(np.nanmax(ladder.rmse)), 1.0))
+    ax.set_ylabel("test RMSE (bpm, log above 1)")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
     return ax
 
 
