@@ -394,11 +394,17 @@ def test_contrastive_selection_ipr_is_measured_on_fixed_training_clips():
     video, _ = _tiny_data(n=2, frames=70)
     torch.manual_seed(0)
     model = PhysNetUpsample(width=4)
-    res = train_contrastive(model, video, epochs=2, view_seconds=1.6, **{**_TINY, "batch_size": 2})
+    res = train_contrastive(model, video, epochs=2, view_seconds=1.6, ipr_clips_per_recording=2,
+                            **{**_TINY, "batch_size": 2})
     clips = np.concatenate([video[:, :, s:s + 32] for s in (0, 32)])  # two consecutive 3.2 s clips each
     y = predict_ppg(model, clips, device="cpu")
     expected = float(irrelevant_power_ratio(torch.as_tensor(y), TFS).mean())
     assert res.best_metric == pytest.approx(expected, rel=1e-5)
+    torch.manual_seed(0)
+    model1 = PhysNetUpsample(width=4)  # default: only the first clip of each recording
+    one = train_contrastive(model1, video, epochs=2, view_seconds=1.6, **{**_TINY, "batch_size": 2})
+    y1 = predict_ppg(model1, video[:, :, :32], device="cpu")
+    assert one.best_metric == pytest.approx(float(irrelevant_power_ratio(torch.as_tensor(y1), TFS).mean()), rel=1e-5)
     torch.manual_seed(0)
     noisy = train_contrastive(PhysNetUpsample(width=4), video, epochs=2, view_seconds=1.6, ipr_on="batches",
                               **{**_TINY, "batch_size": 2})
