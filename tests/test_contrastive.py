@@ -1,6 +1,7 @@
 """Gideon & Stent (2021): losses, PhysNetUpsample, saliency sampler, augmentations, training."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -345,6 +346,7 @@ def test_nan_loss_stops_names_batch_and_keeps_last_good_checkpoint(tmp_path):
     with pytest.raises(TrainingDivergedError, match="epoch 1, batch 1") as err:
         train_supervised(model, video, ppg, epochs=3, checkpoint_dir=tmp_path, **_TINY)
     assert err.value.epoch == 1 and err.value.batch == 1
+    assert "learning rate 0.001" in str(err.value)  # the message names the LR
     kept = torch.load(err.value.checkpoint, weights_only=False)
     assert kept["epoch"] == 0 and all(torch.isfinite(v).all() for v in kept["model"].values())
     # the in-memory model is back to the last good (here: epoch 0) weights
@@ -370,9 +372,65 @@ def test_training_loop_keeps_the_best_epoch_and_names_the_lr_on_nan(tmp_path):
         loop.account(2, loss=metric)
         loop.end_epoch(epoch, loop.epoch_record(), metric)
     res = loop.finish()
-    assert (res.best_epoch, res.best_metric) == (1, 1.0) and float(net.weight) == 1.0  # epoch 1's weights back
+    assert (res.best_epoch, res.best_metric) == (1, 1.0) and float(net.weight.detach()) == 1.0  # epoch 1's weights back
     assert (tmp_path / "best.pt").is_file() and (tmp_path / "last.pt").is_file()
     assert [h["loss"] for h in res.history] == [3.0, 1.0, 2.0]
     with pytest.raises(TrainingDivergedError, match="epoch 4, batch 7 .*learning rate 0.5") as err:
         loop.step(torch.tensor(float("nan"), requires_grad=True), 4, 7)
-    assert err.value.lr == 0.5 and float(net.weight) == 1.0
+    assert err.value.lr == 0.5 and float(net.weight.detach()) == 1.0
+
+
+def test_psd_distance_survives_a_slow_drift_with_the_hann_window():
+    """Issue 10: head motion puts a slow drift (here 10x the pulse) into an untrained network's
+    output. Through a rectangular window its power leaks into the band's lowest bins and hides
+    an 80 vs 110 bpm difference (the distance drops ~15x: contrastive training stalled on the
+    book's ubfc-like data); the Hann window keeps the distance, and mvtl uses it by default."""
+    fs = 15.0
+    t = torch.arange(75, dtype=torch.float64) / fs  # one 5 s view at 15 fps
+    drift = 10 * torch.sin(2 * math.pi * 0.15 * t + 0.7)
+    a80, a110 = torch.sin(2 * math.pi * 80 / 60 * t), torch.sin(2 * math.pi * 110 / 60 * t)
+    for window, kept in (("hann", 0.8), (None, None)):
+        clean = psd_mse(a80, a110, fs, window=window).item()
+        drifting = psd_mse(drift + a80, drift + a110, fs, window=window).item()
+        if kept is not None:
+            assert drifting >= kept * clean
+        else:
+            assert drifting < 0.2 * clean  # the public code's estimator: the leak this guards against
+    anchor = (drift + a80).repeat(2, 2)[:, :150]
+    neg = (drift + a110).repeat(2, 2)[:, :150]
+    # anchor == positive, so the loss is minus the anchor-negative distance: larger with Hann
+    hann = -mvtl(anchor, anchor, neg, fs, n_views=2, view_len=75).item()
+    rect = -mvtl(anchor, anchor, neg, fs, n_views=2, view_len=75, window=None).item()
+    assert hann > 2 * rect > 0
+    with pytest.raises(ValueError, match="window"):
+        psd_mse(a80, a110, fs, window="blackman")
+
+
+def test_contrastive_selection_ipr_is_measured_on_fixed_training_clips():
+    """Issue 10: the kept epoch's IPR is that of the model (eval mode) on the consecutive clips of
+    the training recordings, the same clips every epoch; the train-mode IPR of the epoch's random,
+    augmented clips (public code, ipr_on="batches") kept epochs whose PPG still followed head
+    motion (pure-like, seed 3: test RMSE 18.8 vs 0.3 at the last epoch)."""
+    from rppg_lib.losses.contrastive import irrelevant_power_ratio
+    from rppg_lib.train.contrastive import predict_ppg
+
+    video, _ = _tiny_data(n=2, frames=70)
+    torch.manual_seed(0)
+    model = PhysNetUpsample(width=4)
+    res = train_contrastive(model, video, epochs=2, view_seconds=1.6, ipr_clips_per_recording=2,
+                            **{**_TINY, "batch_size": 2})
+    clips = np.concatenate([video[:, :, s:s + 32] for s in (0, 32)])  # two consecutive 3.2 s clips each
+    y = predict_ppg(model, clips, device="cpu")
+    expected = float(irrelevant_power_ratio(torch.as_tensor(y), TFS).mean())
+    assert res.best_metric == pytest.approx(expected, rel=1e-5)
+    torch.manual_seed(0)
+    model1 = PhysNetUpsample(width=4)  # default: only the first clip of each recording
+    one = train_contrastive(model1, video, epochs=2, view_seconds=1.6, **{**_TINY, "batch_size": 2})
+    y1 = predict_ppg(model1, video[:, :, :32], device="cpu")
+    assert one.best_metric == pytest.approx(float(irrelevant_power_ratio(torch.as_tensor(y1), TFS).mean()), rel=1e-5)
+    torch.manual_seed(0)
+    noisy = train_contrastive(PhysNetUpsample(width=4), video, epochs=2, view_seconds=1.6, ipr_on="batches",
+                              **{**_TINY, "batch_size": 2})
+    assert [h["loss"] for h in noisy.history] == [h["loss"] for h in res.history]  # same training
+    with pytest.raises(ValueError, match="ipr_on"):
+        train_contrastive(PhysNetUpsample(width=4), video, ipr_on="val", **_TINY)

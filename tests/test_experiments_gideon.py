@@ -23,6 +23,8 @@ def test_clip_table_hr_and_ppg_statistics():
     assert tab.ppg_pc[0] > 0.99 and abs(tab.ppg_pc[1]) < 0.1  # Pearson collapses with a lag
     assert tab.ppg_mcc[1] > 0.8  # MCC does not
     assert tab.ppg_snr[0] > 10
+    # MCC's lag: 0 for the aligned clip, a quarter period (1/6 s at 90 bpm) early for the other
+    assert tab.ppg_lag_s[0] == 0 and tab.ppg_lag_s[1] == pytest.approx(-1 / 6, abs=1 / FS)
 
 
 def test_summarise_known_errors():
@@ -190,3 +192,41 @@ def test_prepare_sessions_and_table3_runs_on_two_tasks(tmp_path):
     assert both.loc[("pure-like", "Mean"), "ours RMSE"] == f"{per_run.rmse[0]:.2f}"
 
 
+def test_simulated_label_is_the_blood_volume_pulse_in_phase_with_the_video(tmp_path):
+    """Issue 10 (the supervised PPG correlated at -0.36 with its label): the label is not shifted
+    against the video. It is the blood-volume pulse (systolic peak up) and the skin darkens as it
+    rises, so the colour signal (POS) is the label inverted at lag 0, not at some other lag. A
+    negative PC of a trained model is then the model's own lag, which MCC does not penalise."""
+    from rppg_lib import methods
+
+    data = gx.prepare_simulated("ubfc-like", 2, seed=0, duration_s=20.0, fps=15.0, width=96, height=72,
+                                face_px=40.0, crop=16, boxes="truth", cache_dir=tmp_path, pulse_amplitude=0.02,
+                                illum_steps_per_min=0.0)
+    for rgb, ppg in zip(data.rgb, data.ppg):
+        pos = methods.METHODS["pos"](rgb, data.fps)
+        lags = range(-3, 4)
+        corr = [np.corrcoef(pos[max(k, 0):len(pos) + min(k, 0)], ppg[max(-k, 0):len(ppg) + min(-k, 0)])[0, 1]
+                for k in lags]
+        assert corr[3] < -0.7 and int(np.argmin(corr)) == 3  # strongest (inverted) at lag 0
+        assert gx.ppg_lag(-pos, ppg, data.fps)[0] == 0
+
+
+def test_learning_ladder_plot_and_metrics_at_tiny_size(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rungs = (gx.LADDER[0], ("preset", {}))
+    data = dict(duration_s=11.0, fps=15.0, width=48, height=48, face_px=32.0, crop=16, boxes="truth",
+                cache_dir=tmp_path)
+    lad = gx.learning_ladder("ubfc-like", 4, n_val=1, n_test=1, rungs=rungs, seeds=(0,), epochs_supervised=1,
+                             epochs_contrastive=1, windows=("hann", None), data=data, width=4)
+    assert list(dict.fromkeys(lad.rung)) == ["clean", "preset"]
+    assert sorted(lad.method.unique()) == ["Contrastive", "Contrastive (no window)", "Mean", "POS", "Supervised"]
+    assert len(lad) == 2 * 5 and lad.rmse.notna().all() and (lad.n_clips == 1).all()
+    assert len(list(tmp_path.glob("sim_*.npz"))) == 2  # one cached data set per rung
+    ax = gx.plot_ladder(lad, title="tiny")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["clean", "preset"]
+    per_run = pd.DataFrame({"method": ["Mean", "Median", "Supervised", "Supervised", "Contrastive"],
+                            "rmse": [10.0, 11.0, 1.0, 2.0, 3.0]})
+    assert gx.learning_metrics({"ubfc-like": per_run}) == {
+        "ubfc-like": {"mean_baseline_rmse": 10.0, "supervised": [1.0, 2.0], "contrastive": [3.0]}}

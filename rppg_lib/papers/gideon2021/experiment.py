@@ -17,8 +17,11 @@ The notebook is a narrative; the work is here:
 - Table 3 on one data set in one call: :func:`table3_runs` (baselines, POS,
   CHROM, supervised, contrastive) and :func:`table3_with_paper` (ours next to the
   paper's column of that data set);
+- learning ladder (issue 10): :func:`learning_ladder` trains the same recipe on data from
+  easy to the preset (:data:`LADDER`), :func:`plot_ladder` draws it and
+  :func:`learning_metrics` gives the run record's ``metrics["learning"]``;
 - analysis: :func:`summarise`, :func:`saliency_share` (Fig. 4),
-  :func:`hr_change_quantiles` (Fig. 6); :func:`learning_summary` (the learning record of the run).
+  :func:`hr_change_quantiles` (Fig. 6); :func:`learning_metrics` (the learning record of the run).
 """
 from __future__ import annotations
 
@@ -37,11 +40,12 @@ from ...storage import cache_dir, cache_key, load_npz, save_npz_atomic
 from . import KEY
 
 __all__ = [
-    "ClipData", "mean_colour", "default_cache_dir", "prepare_simulated", "prepare_sessions", "pulsing_patch_data",
-    "prepare_ubfc",
+    "ClipData", "mean_colour", "ppg_lag", "default_cache_dir", "prepare_simulated", "prepare_sessions",
+    "pulsing_patch_data", "prepare_ubfc",
     "split_indices", "split_by_subject", "cut_clips", "OffsetRecordings", "clip_table", "summarise",
     "baseline_table", "classical_table", "run_model", "table3_runs", "table3_with_paper", "PAPER_DATASET",
-    "saliency_share", "hr_change_quantiles", "inference_seconds", "learning_summary",
+    "saliency_share", "hr_change_quantiles", "inference_seconds",
+    "LADDER", "learning_ladder", "plot_ladder", "learning_metrics",
 ]
 
 BAND = sig.DEFAULT_BAND_BPM  # 40-250 bpm, the paper's Assumption A1
@@ -270,9 +274,27 @@ class OffsetRecordings(torch.utils.data.Dataset):
 # ----------------------------------------------------------------------------
 # evaluation
 # ----------------------------------------------------------------------------
+def ppg_lag(pred, ref, fs: float) -> np.ndarray:
+    """Lag (s) at which MCC finds its maximum: the peak of the 40-250 bpm band-limited,
+    zero-padded cross-correlation of each prediction with its reference; > 0 = prediction late.
+    MCC is blind to this lag, Pearson's PC (Table 6) is not: a model trained with MCC may carry
+    any lag, and a lag near half a beat turns a right waveform into a negative PC."""
+    a = np.atleast_2d(np.asarray(pred, float))
+    b = np.atleast_2d(np.asarray(ref, float))
+    a = a - a.mean(axis=-1, keepdims=True)
+    b = b - b.mean(axis=-1, keepdims=True)
+    n = 2 * a.shape[-1]
+    f_bpm = np.fft.rfftfreq(n, 1.0 / fs) * 60.0
+    cross = np.fft.rfft(a, n) * np.conj(np.fft.rfft(b, n)) * ((f_bpm >= BAND[0]) & (f_bpm <= BAND[1]))
+    k = np.argmax(np.fft.irfft(cross, n), axis=-1)
+    return np.where(k < n // 2, k, k - n) / fs
+
+
 def clip_table(pred, ref, fs: float, recording=None) -> pd.DataFrame:
     """One row per test clip: HR of prediction and reference (periodogram peak in
-    40-250 bpm), and the PPG statistics of Table 6 (PC, MCC, SNR in dB at the reference HR)."""
+    40-250 bpm, the same estimator for both: the reference HR is read from the clip's own
+    ground-truth PPG, not from a label), the PPG statistics of Table 6 (PC, MCC, SNR in dB at
+    the reference HR) and the lag at which MCC peaks (:func:`ppg_lag`)."""
     pred, ref = np.atleast_2d(np.asarray(pred, float)), np.atleast_2d(np.asarray(ref, float))
     hr_ref = np.atleast_1d(sig.estimate_hr(ref, fs, BAND))
     hr_pred = np.atleast_1d(sig.estimate_hr(pred, fs, BAND))
@@ -282,6 +304,7 @@ def clip_table(pred, ref, fs: float, recording=None) -> pd.DataFrame:
         "ppg_pc": np.atleast_1d(sig.pearson(pred, ref)),
         "ppg_mcc": np.atleast_1d(sig.mcc(pred, ref, fs, BAND)),
         "ppg_snr": np.atleast_1d(sig.snr(pred, fs, hr_ref, BAND)),
+        "ppg_lag_s": ppg_lag(pred, ref, fs),
     })
 
 
@@ -320,12 +343,13 @@ def classical_table(rgb_clips, ref_clips, fs: float, method: str) -> pd.DataFram
 def run_model(data: ClipData, split, *, kind: str, width: int = 16, epochs: int = 20, lr: float = 1e-3,
               batch_size: int = 4, saliency: bool = False, w_s: float = 1.0, w_t: float = 1.0,
               loss: str = "mcc", max_offset_s: float = 0.0, seed: int = 0, clip_s: float = 10.0,
-              grid_size=None, threads: int = 1, device: str = "cpu") -> dict:
+              grid_size=None, threads: int = 1, device: str = "cpu", psd_window: str | None = "hann") -> dict:
     """Train one configuration and evaluate it on the test recordings' 10 s clips.
 
     ``kind``: ``"supervised"`` (train recordings, validation MCC picks the epoch)
     or ``"contrastive"`` (train + validation recordings without labels, lowest
-    training IPR picks the epoch, as in the paper). Returns a dict with the
+    training IPR picks the epoch, as in the paper; ``psd_window`` is MVTL's PSD taper, "hann" or
+    None for the public code's rectangular window). Returns a dict with the
     clip table, its summary, training speed and the trained modules.
     """
     from ...models import PhysNetUpsample, SaliencySampler
@@ -356,7 +380,7 @@ def run_model(data: ClipData, split, *, kind: str, width: int = 16, epochs: int 
                                       val_videos=data.videos[val], val_ppg=data.ppg[val], **common)
     elif kind == "contrastive":
         both = np.concatenate([train, val])
-        result = train_contrastive(model, data.videos[both], **common)
+        result = train_contrastive(model, data.videos[both], psd_window=psd_window, **common)
     else:
         raise ValueError(f"kind must be 'supervised' or 'contrastive', got {kind!r}")
     train_s = time.perf_counter() - t0
@@ -408,6 +432,113 @@ def table3_runs(data: ClipData, split, *, seeds=(0,), epochs_supervised: int = 1
                     f"{r['clips_per_s']:.1f} training clips/s, best epoch {r['best_epoch']}, "
                     f"{r['train_seconds']:.0f} s")
     return pd.DataFrame(rows), runs
+
+
+_STILL = {"micro_motion_px": 0.0, "sway_px": 0.0, "bcg_px": 0.0, "roll_deg": 0.0, "motion_level": 0.0}
+_STEADY_LIGHT = {"illum_steps_per_min": 0.0, "illum_drift": 0.0, "illum_colour_drift": 0.0}
+
+#: Rungs of the learning ladder, easy to hard: (name, simulator overrides on top of the preset).
+#: "clean": no head motion (natural or task), steady light, no sensor noise, no codec; then the
+#: sensor noise, then the head motion (natural and the preset's task motion) come back; "preset"
+#: adds the light changes and the codec of the preset (none for ubfc-like and pure-like).
+LADDER = (
+    ("clean", {**_STILL, **_STEADY_LIGHT, "full_well_e": 0.0, "codec": None}),
+    ("+ sensor noise", {**_STILL, **_STEADY_LIGHT, "codec": None}),
+    ("+ head motion", {**_STEADY_LIGHT, "codec": None}),
+    ("preset", {}),
+)
+
+
+def learning_ladder(preset: str, n_subjects: int, *, n_val: int, n_test: int, scenarios=None,
+                    rungs=LADDER, seeds=(0,), seed: int = 0, epochs_supervised: int = 10,
+                    epochs_contrastive: int = 10, windows=("hann",), data=None, log=None,
+                    **train) -> pd.DataFrame:
+    """The same recipe on every rung of a data ladder (issue 10): where a model learns the easy
+    rungs but not the preset, the cause is in the data (a nuisance) or the budget, not the code.
+
+    Per rung (``rungs``: (name, simulator overrides) pairs, default :data:`LADDER`) the data are
+    rendered by :func:`prepare_sessions` (``data``: its other keyword arguments, e.g. ``duration_s``,
+    ``fps``, ``width``, ``height``, ``face_px``, ``crop``, ``boxes``, ``pulse_amplitude``,
+    ``cache_dir``; cached on disk), split with ``seed`` as the chapter splits the same data
+    (:func:`split_indices` for one recording per subject, i.e. ``scenarios=None``, else
+    :func:`split_by_subject`), and evaluated on the test
+    recordings' 10 s clips: the mean-HR baseline, POS on the crops' mean colour, and supervised and
+    contrastive models once per seed (``train`` goes to :func:`run_model`). ``windows``: MVTL's PSD
+    taper per contrastive model, "hann" ("Contrastive") and/or None ("Contrastive (no window)",
+    the public code's estimator, which stalls under head motion).
+
+    Returns one row per (rung, method, seed): ``rung``, ``method`` ("Mean", "POS", "Supervised",
+    "Contrastive", "Contrastive (no window)"), ``seed`` (None for the baselines), ``rmse``, ``mae``, ``mean_rmse`` (the
+    rung's mean baseline, for the "learned" test), ``n_clips``, ``seconds``.
+    """
+    data = dict(data or {})
+    rows = []
+    for name, overrides in rungs:
+        t0 = time.perf_counter()
+        d = prepare_sessions(preset, n_subjects, scenarios, seed=seed, **data, **overrides)
+        split = (split_indices(len(d), n_val, n_test, seed) if not scenarios
+                 else split_by_subject(d.subjects, n_val, n_test, seed))
+        clips, refs, _ = cut_clips(d.videos[split[2]], d.ppg[split[2]], int(round(10 * d.fps)))
+        mean = summarise(baseline_table(refs, d.fps, "mean"))
+        pos = summarise(classical_table(mean_colour(clips), refs, d.fps, "pos"))
+        base = {"rung": name, "mean_rmse": mean["rmse"], "n_clips": mean["n_clips"]}
+        rows.append({**base, "method": "Mean", "seed": None, "rmse": mean["rmse"], "mae": mean["mae"],
+                     "seconds": time.perf_counter() - t0})
+        rows.append({**base, "method": "POS", "seed": None, "rmse": pos["rmse"], "mae": pos["mae"], "seconds": 0.0})
+        models = [("Supervised", "supervised", epochs_supervised, "hann")]
+        models += [("Contrastive" if w == "hann" else "Contrastive (no window)", "contrastive", epochs_contrastive, w)
+                   for w in windows]
+        for method, kind, epochs, window in models:
+            for s in seeds:
+                r = run_model(d, split, kind=kind, epochs=epochs, seed=seed + s, psd_window=window, **train)
+                rows.append({**base, "method": method, "seed": seed + s, "rmse": r["summary"]["rmse"],
+                             "mae": r["summary"]["mae"], "seconds": r["train_seconds"]})
+                if log is not None:
+                    log(f"ladder {preset} [{name}] {method} seed {seed + s}: RMSE {r['summary']['rmse']:.1f} "
+                        f"(mean baseline {mean['rmse']:.1f}, POS {pos['rmse']:.1f}) bpm, {r['train_seconds']:.0f} s")
+    return pd.DataFrame(rows)
+
+
+def plot_ladder(ladder: pd.DataFrame, ax=None, title: str = ""):
+    """Test RMSE per rung (x, easy to hard) of every model (one dot per seed, line through the
+    means), of POS, and of the mean-HR baseline (dashed) with half of it (dotted: the "learned" bar)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    rungs = list(dict.fromkeys(ladder.rung))
+    x = np.arange(len(rungs))
+    means = ladder.groupby("rung", sort=False).mean_rmse.first().reindex(rungs).to_numpy()
+    ax.plot(x, means, "k--", lw=1, label="mean-HR baseline")
+    ax.plot(x, 0.5 * means, "k:", lw=1, label="half the baseline")
+    for method, marker in (("POS", "s"), ("Supervised", "o"), ("Contrastive", "^"),
+                           ("Contrastive (no window)", "v")):
+        d = ladder[ladder.method == method]
+        if d.empty:
+            continue
+        pos = d.rung.map({r: i for i, r in enumerate(rungs)}).to_numpy()
+        dots = ax.scatter(pos, d.rmse, marker=marker, s=18, alpha=0.6, label=method)
+        m = d.groupby("rung", sort=False).rmse.mean().reindex(rungs)
+        ax.plot(x, m.to_numpy(), color=dots.get_facecolor()[0][:3], lw=1)
+    ax.set_xticks(x)
+    ax.set_xticklabels(rungs, fontsize=8)
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_ylim(0, 2 * max(float(np.nanmax(ladder.rmse)), 1.0))
+    ax.set_ylabel("test RMSE (bpm, log above 1)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    return ax
+
+
+def learning_metrics(per_run: dict) -> dict:
+    """``metrics["learning"]`` of the run record: data-set label -> ``{"mean_baseline_rmse",
+    "supervised": [test RMSE per seed], "contrastive": [...]}`` from per-run tables such as
+    :func:`table3_runs` gives (methods "Mean", "Supervised", "Contrastive")."""
+    def rmse(runs, method):
+        return [float(v) for v in runs.loc[runs.method == method, "rmse"]]
+
+    return {label: {"mean_baseline_rmse": rmse(runs, "Mean")[0], "supervised": rmse(runs, "Supervised"),
+                    "contrastive": rmse(runs, "Contrastive")} for label, runs in per_run.items()}
 
 
 def table3_with_paper(per_run: dict, paper: pd.DataFrame, datasets: dict | None = None) -> pd.DataFrame:
@@ -490,13 +621,3 @@ def hr_change_quantiles(ppg, fs: float, lags_s=(2, 5, 10, 15), window_s: float =
     return pd.DataFrame(rows).set_index("lag_s")
 
 
-def learning_summary(per_run: dict) -> dict:
-    """Per data set: the mean baseline's RMSE and the test RMSE of every supervised and contrastive seed
-    (``per_run``: label -> per-run table as from :func:`table3_runs`)."""
-    out = {}
-    for label, runs in per_run.items():
-        by = runs.groupby("method")["rmse"]
-        out[label] = {"mean_baseline_rmse": float(by.get_group("Mean").iloc[0]),
-                      "supervised": [float(v) for v in by.get_group("Supervised")],
-                      "contrastive": [float(v) for v in by.get_group("Contrastive")]}
-    return out
