@@ -614,7 +614,8 @@ def train_table2_models(train: Windows, val: Windows, cfg, max_lr: float, min_lr
 
     def fit(head, name, reading, s):
         model, res, secs = train_model(head, train, val, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                                       max_lr=max_lr, min_lr=min_lr, mse_on=reading, device=device, seed=seed + s)
+                                       max_lr=max_lr, min_lr=min_lr, mse_on=reading, ce_reduction=cfg.ce_reduction,
+                                       device=device, seed=seed + s)
         models.setdefault(name, []).append((model, res))
         info.append({"model": name, "seed": seed + s, "best epoch": res.best_epoch, "val MAE": res.best_val_mae,
                      "max LR used": res.max_lr_used, "seconds": secs,
@@ -685,6 +686,14 @@ def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float
 # ----------------------------------------------------------------------------
 # reference HR, learning summary and the data ladder (issue 10)
 # ----------------------------------------------------------------------------
+def with_reference_hr(ds: Dataset, w: Windows) -> Windows:
+    """``w`` with each window's HR replaced by :func:`reference_hr` (the label mean kept in
+    ``meta["label_hr"]``): what the chapter's tables are scored against."""
+    out = Windows(w.x, reference_hr(ds, w), w.start, w.video, dict(w.meta))
+    out.meta["label_hr"] = np.asarray(w.hr, dtype=float)
+    return out
+
+
 def reference_hr(ds: Dataset, w: Windows, band_bpm=HR_RANGE) -> np.ndarray:
     """The reference HR of each window: the HR the classical baseline's estimator reads from the
     ground-truth PPG of the same frames.
