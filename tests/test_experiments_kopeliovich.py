@@ -175,7 +175,7 @@ def test_osf_videos_normalise_names(tmp_path):
 def test_train_model_and_metrics_shapes(dataset):
     train = dataset.splits["train"].subset(np.arange(0, 414, 8))  # 52 windows, 4 steps of 16
     model, res, secs = K.train_model("clf", train, dataset.splits["val"], epochs=1, batch_size=16)
-    assert res.max_lr_used == pytest.approx(5.8e-3) and secs > 0
+    assert res.extra["max_lr_used"] == pytest.approx(5.8e-3) and secs > 0
     m = K.subset_metrics(model, dataset.subsets("test"))
     assert list(m.index) == list(K.SUBSETS) and m.loc["Full test set", "n"] == 120
     assert ((m["mae"] >= 0) & (m["cover_4cls"] <= 100)).all()
@@ -253,5 +253,5 @@ def test_diverging_training_stops_with_epoch_and_learning_rate(dataset):
     from rppg_lib.papers.kopeliovich2019.training import TrainingDivergedError
 
     train = dataset.splits["train"].subset(np.arange(0, 414, 8))
-    with pytest.raises(TrainingDivergedError, match=r"epoch \d+, batch \d+ \(lr [0-9.e+]+\)"):
+    with pytest.raises(TrainingDivergedError, match=r"epoch \d+, batch \d+, learning rate [0-9.e+]+"):
         K.train_model("ce", train, dataset.splits["val"], epochs=3, batch_size=16, max_lr=1e12)

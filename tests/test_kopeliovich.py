@@ -277,22 +277,22 @@ def test_training_learns_and_is_deterministic(tmp_path, one_thread):
         torch.manual_seed(0)
         model = ColourSignalCNN("clf")
         res = train_classifier(model, train, val, epochs=6, batch_size=16, max_lr=1e-2,
-                               device="cpu", seed=3, progress=False, checkpoint_path=tmp_path / "best.pt")
+                               device="cpu", seed=3, progress=False, checkpoint_dir=tmp_path)
         results.append((res, model))
     res, model = results[0]
-    h = res.history
+    h = res.history_frame()
     assert list(h.columns[:6]) == ["epoch", "lr", "train_loss", "val_loss", "val_mae", "val_within3"]
     assert h["train_loss"].iloc[-1] < 0.9 * h["train_loss"].iloc[0]  # CE + MSE on the softmax: the MSE term has a floor
     # 1cycle: min_lr = max_lr / 100 -> up to max_lr at mid-training -> back to min_lr
     assert h["lr"].iloc[-1] == pytest.approx(1e-4) and 5e-3 < h["lr"].max() <= 1e-2
     assert int(h["lr"].idxmax()) in (2, 3)
-    assert res.best_val_mae == h["val_mae"].min() and res.best_epoch == int(h["val_mae"].idxmin()) + 1
-    assert pd.testing.assert_frame_equal(h.drop(columns="seconds"),
-                                         results[1][0].history.drop(columns="seconds")) is None
+    assert res.best_metric == h["val_mae"].min() and res.best_epoch == int(h["val_mae"].idxmin()) + 1
+    timing = ["seconds", "windows_per_s"]
+    pd.testing.assert_frame_equal(h.drop(columns=timing), results[1][0].history_frame().drop(columns=timing))
     ckpt = torch.load(tmp_path / "best.pt")
     assert ckpt["epoch"] == res.best_epoch
     for k, v in model.state_dict().items():  # the model holds the best state
-        assert torch.equal(v, ckpt["state_dict"][k])
+        assert torch.equal(v, ckpt["model"][k])
     metrics = evaluate(model, val)
     assert {"mae", "within3", "coverage_4cls", "loss"} <= set(metrics)
 

@@ -34,7 +34,7 @@ __all__ = ["TrainingDivergedError", "TrainResult", "TrainingLoop", "snapshot"]
 class TrainingDivergedError(RuntimeError):
     """The loss became NaN or infinite; the networks hold the best weights so far.
 
-    Attributes: ``epoch`` and ``batch`` (0-based) where it happened, ``lr`` (the
+    Attributes: ``epoch`` and ``batch`` where it happened (as the trainer counts them), ``lr`` (the
     learning rate of that step), ``history`` (the epochs completed),
     ``checkpoint`` (the last good file, or None) and ``best_state`` (the kept
     weights of each network, or None).
@@ -52,8 +52,8 @@ class TrainResult:
     """What a training run did.
 
     history : one dict per finished epoch (mean losses, the selection metric, seconds, throughput).
-    selection : the metric that picked the kept epoch; best_epoch, best_metric : that epoch (0-based)
-        and its value; best_state : the kept weights per network name.
+    selection : the metric that picked the kept epoch; best_epoch, best_metric : that epoch (as the
+        trainer counts epochs) and its value; best_state : the kept weights per network name.
     checkpoint, last_checkpoint : files written (None without a checkpoint folder).
     stopped : why training stopped early (None when it ran every epoch).
     extra : what a trainer adds (e.g. clip redraws, class weights, the learning rate used).
@@ -109,6 +109,7 @@ class TrainingLoop:
         self.result.best_state = {k: snapshot(m) for k, m in self.modules.items()}
         self.ckpt_dir = None if checkpoint_dir is None else os.fspath(checkpoint_dir)
         self._t_start = time.perf_counter()
+        self.last_lr = self.lr  # the learning rate of the most recent step
 
     @property
     def lr(self) -> float:
@@ -125,7 +126,7 @@ class TrainingLoop:
         if not torch.isfinite(loss.detach()).all():
             self.restore()
             kept = self.result.last_checkpoint or self.result.checkpoint
-            msg = (f"non-finite loss ({float(loss.detach())}) at epoch {epoch}, batch {batch} (0-based), "
+            msg = (f"non-finite loss ({float(loss.detach())}) at epoch {epoch}, batch {batch}, "
                    f"learning rate {self.lr:g}; training stopped, best weights so far restored"
                    + (f", last good checkpoint kept at {kept}" if kept else ", no checkpoint written yet")
                    + ". Lower the learning rate or check the data.")
@@ -137,6 +138,7 @@ class TrainingLoop:
             return None
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        self.last_lr = self.lr
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
@@ -159,11 +161,11 @@ class TrainingLoop:
             bar.update(1)
 
     def epoch_record(self) -> dict:
-        """The epoch's mean losses, wall time, throughput and the learning rate it ended at."""
+        """The epoch's mean losses, wall time, throughput and the learning rate of its last step."""
         record = {k: v / max(self._n, 1) for k, v in self._sums.items()}
         record["seconds"] = time.perf_counter() - self._t0
         record[f"{self.unit}_per_s"] = self._n / record["seconds"] if record["seconds"] > 0 else float("nan")
-        record["lr"] = self.lr
+        record["lr"] = self.last_lr
         return record
 
     def _payload(self, epoch: int, metric: float) -> dict:

@@ -337,9 +337,9 @@ def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_s
     """Train one of the paper's models; returns ``(model, TrainResult, seconds)``.
 
     A diverging loss (NaN or infinite) stops training with
-    :class:`~rppg_lib.papers.kopeliovich2019.training.TrainingDivergedError`, whose message names
+    :class:`~rppg_lib.train.loop.TrainingDivergedError`, whose message names
     the epoch, the batch and the learning rate. With ``retry_on_divergence`` it
-    restarts once from scratch at ``max_lr / 10`` instead (``result.max_lr_used``
+    restarts once from scratch at ``max_lr / 10`` instead (``result.extra["max_lr_used"]``
     says which LR produced the model). ``filter_dropout``: see
     :class:`~rppg_lib.papers.kopeliovich2019.model.ColourSignalCNN` (CL+F only).
     """
@@ -360,7 +360,7 @@ def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_s
             if attempt == 1 or not retry_on_divergence:
                 raise
             lr /= 10.0
-    res.max_lr_used = lr
+    res.extra["max_lr_used"] = lr
     return model, res, time.perf_counter() - t0
 
 
@@ -617,8 +617,8 @@ def train_table2_models(train: Windows, val: Windows, cfg, max_lr: float, min_lr
                                        max_lr=max_lr, min_lr=min_lr, mse_on=reading, ce_reduction=cfg.ce_reduction,
                                        device=device, seed=seed + s)
         models.setdefault(name, []).append((model, res))
-        info.append({"model": name, "seed": seed + s, "best epoch": res.best_epoch, "val MAE": res.best_val_mae,
-                     "max LR used": res.max_lr_used, "seconds": secs,
+        info.append({"model": name, "seed": seed + s, "best epoch": res.best_epoch, "val MAE": res.best_metric,
+                     "max LR used": res.extra["max_lr_used"], "seconds": secs,
                      "windows/s": cfg.epochs * len(train) / secs})
 
     jobs = [(s, h, r) for s in cfg.seeds for h, r in [("se", "logits"), ("ce", "logits")]
@@ -626,7 +626,7 @@ def train_table2_models(train: Windows, val: Windows, cfg, max_lr: float, min_lr
     for s, head, reading in tqdm(jobs, desc="Table 2 models"):
         name = MODEL_NAMES[head] + (f" [MSE on {reading}]" if head == "clf" else "")
         fit(head, name, reading, s)
-    clf_val = {r: float(np.mean([res.best_val_mae for _, res in models[f"CL+F [MSE on {r}]"]]))
+    clf_val = {r: float(np.mean([res.best_metric for _, res in models[f"CL+F [MSE on {r}]"]]))
                for r in cfg.mse_readings}
     reading = min(clf_val, key=clf_val.get)
     for s in tqdm(cfg.seeds, desc="CL models"):

@@ -54,7 +54,7 @@ def training_curves(runs: ModelRuns, label: str):
     """Training loss and validation MAE per epoch of every model (first seed)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
     for name, fits in runs.models.items():
-        history = fits[0][1].history
+        history = fits[0][1].history_frame()
         axes[0].plot(history.epoch, history.train_loss, label=name)
         axes[1].plot(history.epoch, history.val_mae, label=name)
     axes[0].set_yscale("log")

@@ -32,9 +32,6 @@ is torch's ``OneCycleLR`` with ``pct_start=0.5``, linear annealing,
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import torch
@@ -42,6 +39,7 @@ from scipy.ndimage import gaussian_filter1d
 
 from ...metrics import hr_metrics
 from ...train.common import resolve_device, seed_everything
+from ...train.loop import TrainingDivergedError, TrainingLoop, TrainResult
 from .colour_signals import add_uniform_noise
 from .losses import class_weights, loss_for_head
 from .model import bpm_to_class, predict_bpm
@@ -56,37 +54,6 @@ __all__ = [
     "evaluate",
     "predict_outputs",
 ]
-
-
-class TrainingDivergedError(RuntimeError):
-    """The loss became NaN or infinite. The model holds the last good state.
-
-    Attributes: ``epoch`` and ``batch`` (1-based) where it happened,
-    ``history`` (the epochs completed), ``best_state`` (state of the best
-    epoch so far, or None).
-    """
-
-    def __init__(self, message, epoch, batch, history, best_state):
-        super().__init__(message)
-        self.epoch, self.batch, self.history, self.best_state = epoch, batch, history, best_state
-
-
-@dataclass
-class TrainResult:
-    """Outcome of :func:`train_classifier`.
-
-    history : one row per epoch (epoch, lr of its last step, train_loss,
-        val_loss, val_mae, val_within3, seconds).
-    best_state : state_dict (on CPU) of the epoch with the lowest validation MAE.
-    best_epoch, best_val_mae : that epoch (1-based) and its MAE.
-    class_weights : the weights used by the CE terms (None for SE).
-    """
-
-    history: pd.DataFrame
-    best_state: dict
-    best_epoch: int
-    best_val_mae: float
-    class_weights: torch.Tensor | None = None
 
 
 # ----------------------------------------------------------------------------
@@ -134,14 +101,11 @@ def _loss(model, out, hr, labels, weights, alpha, mse_on, ce_reduction="weighted
                          hr_min=model.hr_min, hr_max=model.hr_max, mse_on=mse_on, ce_reduction=ce_reduction)
 
 
-def _run_epoch(model, opt, sched, x, hr, labels, weights, *, batch_size, alpha, mse_on, noise, generator, epoch,
-               ce_reduction="weighted_mean"):
-    """One training epoch -> (mean loss, LR of the last step).
-
-    Raises TrainingDivergedError (without model state) on a non-finite loss.
-    """
-    model.train()
-    total, count, lr = 0.0, 0, opt.param_groups[0]["lr"]
+def _run_epoch(loop: TrainingLoop, model, x, hr, labels, weights, *, batch_size, alpha, mse_on, noise, generator,
+               epoch, ce_reduction="paper") -> None:
+    """One training epoch on ``loop`` (batches counted from 1); a non-finite loss or output raises
+    :class:`~rppg_lib.train.loop.TrainingDivergedError` naming the epoch, batch and learning rate."""
+    loop.start_epoch()
     for b, idx in enumerate(_batches(x.shape[0], batch_size, generator), start=1):
         dev_idx = idx.to(x.device)
         xb = x[dev_idx]
@@ -151,18 +115,13 @@ def _run_epoch(model, opt, sched, x, hr, labels, weights, *, batch_size, alpha, 
         out = model(xb)
         loss = _loss(model, out, hr[dev_idx], lb, weights, alpha, mse_on, ce_reduction) if torch.isfinite(out).all() \
             else torch.tensor(float("nan"))
-        lr = opt.param_groups[0]["lr"]
-        if not torch.isfinite(loss):
-            raise TrainingDivergedError(
-                f"loss is {loss.item()} at epoch {epoch}, batch {b} (lr {lr:.3g})", epoch, b, None, None)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if sched is not None:
-            sched.step()
-        total += loss.item() * idx.numel()
-        count += idx.numel()
-    return total / max(count, 1), lr
+        loop.account(idx.numel(), loss=loop.step(loss, epoch, b))
+
+
+def _adam_loop(model, lr: float, device, make_scheduler=None, checkpoint_dir=None, config=None) -> TrainingLoop:
+    return TrainingLoop({"model": model}, lambda params: torch.optim.Adam(params, lr=lr), device=device,
+                        make_scheduler=make_scheduler, selection="val_mae", higher_is_better=False,
+                        checkpoint_dir=checkpoint_dir, progress=False, config=config, throughput_unit="windows")
 
 
 @torch.no_grad()
@@ -280,15 +239,16 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
         labels = _labels(model, hr)
         weights = None if labels is None else class_weights(labels, model.n_classes, are_counts=False,
                                                             hr_min=model.hr_min, hr_max=model.hr_max).to(dev)
-        opt = torch.optim.Adam(model.parameters(), lr=float(lr))
+        loop = _adam_loop(model, float(lr), dev)
         gen = torch.Generator().manual_seed(seed)
         xd, hd = x.to(dev), hr.to(dev)
         ld = None if labels is None else labels.to(dev)
         loss = float("inf")
         try:
             for e in range(1, epochs_per_lr + 1):
-                loss, _ = _run_epoch(model, opt, None, xd, hd, ld, weights, batch_size=batch_size, alpha=alpha,
-                                  mse_on=mse_on, noise=noise, generator=gen, epoch=e, ce_reduction=ce_reduction)
+                _run_epoch(loop, model, xd, hd, ld, weights, batch_size=batch_size, alpha=alpha, mse_on=mse_on,
+                           noise=noise, generator=gen, epoch=e, ce_reduction=ce_reduction)
+                loss = loop.epoch_record()["loss"]
             out = predict_outputs(model, xv, device=dev)
             mae = float("nan") if not torch.isfinite(out).all() else \
                 hr_metrics(predict_bpm(out, model.hr_min, model.hr_max), hrv.numpy())["mae"]
@@ -312,15 +272,16 @@ def lr_range_test(model_factory, train_data, lr_min: float = 1e-7, lr_max: float
 # ----------------------------------------------------------------------------
 def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
                      min_lr: float | None = None, device="auto", seed: int = 0, progress: bool = True,
-                     checkpoint_path=None, alpha: float = 25.0, noise=(5e-3, 5e-2),
+                     checkpoint_dir=None, alpha: float = 25.0, noise=(5e-3, 5e-2),
                      mse_on: str = "softmax", ce_reduction: str = "paper") -> TrainResult:
-    """Train ``model`` with the paper's recipe and keep the best validation epoch.
+    """Train ``model`` with the paper's recipe on the shared :class:`~rppg_lib.train.loop.TrainingLoop`
+    and keep the epoch with the lowest validation MAE.
 
     Parameters
     ----------
-    model : a :class:`~rppg_lib.models.ColourSignalCNN` (its ``head`` picks the loss).
+    model : a :class:`~rppg_lib.papers.kopeliovich2019.model.ColourSignalCNN` (its ``head`` picks the loss).
     train, val : windows (``Windows`` or ``(x, hr_bpm)``).
-    epochs : number of epochs (5000 in the paper).
+    epochs : number of epochs (5000 in the paper), counted from 1.
     batch_size : 1024 in the paper.
     max_lr, min_lr : 1cycle bounds (paper's Fig. 5: 5.8e-3 and 5.8e-5);
         ``min_lr`` defaults to ``max_lr / 100``.
@@ -328,13 +289,13 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
     seed : seeds model-independent randomness (shuffling, noise, dropout).
         Results on CPU are identical for the same seed and initial model.
     noise : (low, high) of the noise amplitude, or None for no augmentation.
-    checkpoint_path : when given, ``torch.save`` of the best state (with
-        epoch, val MAE, head) whenever the validation MAE improves.
+    checkpoint_dir : when given, ``best.pt`` (whenever the validation MAE improves) and ``last.pt``.
 
-    Returns a :class:`TrainResult`; the model is left holding the best state.
-    A non-finite loss raises :class:`TrainingDivergedError` naming the epoch
-    and batch, after restoring the model to the state of the last completed
-    epoch.
+    Returns a :class:`~rppg_lib.train.loop.TrainResult` (``history`` rows: epoch, lr, train_loss,
+    val_loss, val_mae, val_within3, seconds, windows_per_s; ``best_metric`` = the best validation
+    MAE; ``extra["class_weights"]``); the model is left holding the best state. A non-finite loss
+    raises :class:`~rppg_lib.train.loop.TrainingDivergedError` naming the epoch, batch and learning
+    rate, with the model restored to its best state so far.
     """
     from tqdm import tqdm  # plain text bars: no ipywidgets needed in notebooks
 
@@ -359,44 +320,32 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
     labels_d = None if labels is None else labels.to(dev)
     weights_d = None if weights is None else weights.to(dev)
 
-    steps_per_epoch = sum(1 for i in range(0, x.shape[0], batch_size) if min(batch_size, x.shape[0] - i) > 1)
-    opt = torch.optim.Adam(model.parameters(), lr=min_lr)
-    if epochs * steps_per_epoch >= 3:
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=max_lr, total_steps=epochs * steps_per_epoch, pct_start=0.5, anneal_strategy="linear",
-            cycle_momentum=False, div_factor=max_lr / min_lr, final_div_factor=1.0)
-    else:  # torch's 1cycle cannot schedule fewer than 3 steps (it divides by zero at 2): stay at min_lr
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    total = epochs * sum(1 for i in range(0, x.shape[0], batch_size) if min(batch_size, x.shape[0] - i) > 1)
 
-    def snapshot():
-        return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    def one_cycle(opt):
+        if total >= 3:
+            return torch.optim.lr_scheduler.OneCycleLR(
+                opt, max_lr=max_lr, total_steps=total, pct_start=0.5, anneal_strategy="linear",
+                cycle_momentum=False, div_factor=max_lr / min_lr, final_div_factor=1.0)
+        # torch's 1cycle cannot schedule fewer than 3 steps (it divides by zero at 2): stay at min_lr
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
 
-    last_good, best_state, best_epoch, best_mae = snapshot(), None, 0, float("inf")
-    rows = []
+    loop = _adam_loop(model, min_lr, dev, one_cycle, checkpoint_dir,
+                      config={"head": model.head, "max_lr": max_lr, "min_lr": min_lr, "seed": seed})
     bar = tqdm(range(1, epochs + 1), desc=f"train {model.head}", disable=not progress)
     for epoch in bar:
-        t0 = time.perf_counter()
-        try:
-            train_loss, last_lr = _run_epoch(model, opt, sched, x, hr, labels_d, weights_d, batch_size=batch_size,
-                                    alpha=alpha, mse_on=mse_on, noise=noise, generator=gen, epoch=epoch,
-                                    ce_reduction=ce_reduction)
-        except TrainingDivergedError as err:
-            model.load_state_dict(last_good)
-            history = pd.DataFrame(rows)
-            raise TrainingDivergedError(
-                f"{err}; model restored to the state after epoch {epoch - 1}. Lower max_lr "
-                f"(now {max_lr:.3g}) or check the data.", err.epoch, err.batch, history, best_state) from None
+        _run_epoch(loop, model, x, hr, labels_d, weights_d, batch_size=batch_size, alpha=alpha, mse_on=mse_on,
+                   noise=noise, generator=gen, epoch=epoch, ce_reduction=ce_reduction)
+        done = loop.epoch_record()
         metrics = evaluate(model, (xv, hrv), device=dev, alpha=alpha, weights=weights, mse_on=mse_on,
                            ce_reduction=ce_reduction)
-        last_good = snapshot()
-        rows.append({"epoch": epoch, "lr": last_lr, "train_loss": train_loss,
-                     "val_loss": metrics["loss"], "val_mae": metrics["mae"], "val_within3": metrics["within3"],
-                     "seconds": time.perf_counter() - t0})
-        if metrics["mae"] < best_mae:
-            best_mae, best_epoch, best_state = metrics["mae"], epoch, last_good
-            if checkpoint_path is not None:
-                torch.save({"state_dict": best_state, "epoch": epoch, "val_mae": best_mae, "head": model.head,
-                            "max_lr": max_lr, "min_lr": min_lr, "seed": seed}, checkpoint_path)
-        bar.set_postfix(loss=f"{train_loss:.4g}", val_mae=f"{metrics['mae']:.2f}", best=best_epoch)
-    model.load_state_dict(best_state)
-    return TrainResult(pd.DataFrame(rows), best_state, best_epoch, best_mae, weights)
+        record = {"epoch": epoch, "lr": done["lr"], "train_loss": done.get("loss", float("nan")),
+                  "val_loss": metrics["loss"],
+                  "val_mae": metrics["mae"], "val_within3": metrics["within3"], "seconds": done["seconds"],
+                  "windows_per_s": done["windows_per_s"]}
+        loop.end_epoch(epoch, record, metrics["mae"])
+        bar.set_postfix(loss=f"{record['train_loss']:.4g}", val_mae=f"{metrics['mae']:.2f}",
+                        best=loop.result.best_epoch)
+    res = loop.finish()
+    res.extra["class_weights"] = weights
+    return res
