@@ -42,7 +42,7 @@ import numpy as np
 __all__ = [
     "VERDICTS", "LEVEL", "N_BOOT", "Interval", "Rule", "AtMost", "AtLeast", "Between", "matches_paper",
     "Claim", "Precondition", "decide", "measurement", "bootstrap_mean", "paired_difference",
-    "seed_values_interval", "verdict_table",
+    "seed_values_interval", "verdict_table", "ABBREVIATIONS", "spell_out",
 ]
 
 VERDICTS = ("reproduced", "contradicted", "inconclusive", "not testable here")
@@ -312,6 +312,18 @@ def decide(claim: Claim, interval: Interval | None, *, preconditions: Iterable[P
     return Verdict(claim, verdict, reason, interval, evidence)
 
 
+#: Short names claims may use for their sources, spelled out wherever a reader sees them.
+ABBREVIATIONS = {"GS21": "Gideon & Stent 2021", "dHL14": "de Haan & van Leest 2014"}
+
+
+def spell_out(text) -> str:
+    """``text`` with the :data:`ABBREVIATIONS` written in full."""
+    text = str(text)
+    for short, full in ABBREVIATIONS.items():
+        text = text.replace(short, full)
+    return text
+
+
 def verdict_table(verdicts):
     """The verdicts of one run as a DataFrame for a chapter: claim, source, verdict, our number with its
     interval, the rule, and the reason (why it is not testable, or where the threshold comes from)."""
@@ -320,8 +332,8 @@ def verdict_table(verdicts):
     rows = []
     for v in verdicts:
         iv = v.interval
-        rows.append({"claim": v.claim.statement, "source": v.claim.source, "verdict": v.verdict,
-                     "ours [95 % interval]": iv.text() if iv is not None and iv.finite else "–",
-                     "rule": f"{v.claim.quantity} {v.claim.rule.text()}",
-                     "note": v.reason if v.verdict == "not testable here" else v.claim.why})
+        rows.append({"claim": spell_out(v.claim.statement), "source": spell_out(v.claim.source),
+                     "verdict": v.verdict, "ours [95 % interval]": iv.text() if iv is not None and iv.finite else "–",
+                     "rule": spell_out(f"{v.claim.quantity} {v.claim.rule.text()}"),
+                     "note": spell_out(v.reason if v.verdict == "not testable here" else v.claim.why)})
     return pd.DataFrame(rows)

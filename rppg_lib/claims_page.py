@@ -15,8 +15,10 @@ import math
 import pandas as pd
 
 from .claims import VERDICTS
+from .claims import spell_out as _spell_out
 
 __all__ = ["VERDICT_COLOURS", "verdict_counts", "page_html"]
+
 
 #: Background colour of each verdict's badge.
 VERDICT_COLOURS = {"reproduced": "#1a7f37", "contradicted": "#cf222e", "inconclusive": "#9a6700",
@@ -48,15 +50,15 @@ def _number(row) -> str:
 
 
 def _evidence(row) -> str:
-    items = [f"<li><b>rule</b>: {html.escape(str(row['rule']))}</li>",
-             f"<li><b>decided</b>: {html.escape(str(row['reason']))}</li>"]
+    items = [f"<li><b>rule</b>: {html.escape(_spell_out(row['rule']))}</li>",
+             f"<li><b>decided</b>: {html.escape(_spell_out(row['reason']))}</li>"]
     if isinstance(row.get("why"), str) and row["why"]:
-        items.append(f"<li><b>threshold</b>: {html.escape(str(row['why']))}</li>")
+        items.append(f"<li><b>threshold</b>: {html.escape(_spell_out(row['why']))}</li>")
     if isinstance(row.get("interval"), str) and row["interval"]:
         items.append(f"<li><b>interval</b>: {html.escape(str(row['interval']))}</li>")
     for k, v in (row.get("evidence") or {}).items():
         text = f"{v:.3g}" if isinstance(v, float) else str(v)
-        items.append(f"<li>{html.escape(str(k))}: {html.escape(text)}</li>")
+        items.append(f"<li>{html.escape(_spell_out(k))}: {html.escape(text)}</li>")
     items.append(f"<li><b>data</b>: {html.escape(str(row['data_source']))}; <b>profile</b>: {row['profile']}; "
                  f"<b>seeds</b>: {row.get('seeds')}; <b>revision</b>: {html.escape(str(row.get('git_revision')))}; "
                  f"<b>written</b>: {row.get('written_at')}</li>")
@@ -83,8 +85,8 @@ def _chapter_block(title: str, rows: pd.DataFrame) -> str:
     for _, r in rows.iterrows():
         lines.append(
             "<tr>"
-            f'<td style="text-align:left">{html.escape(str(r["statement"]))}{_flags(r)}{_evidence(r)}</td>'
-            f'<td style="text-align:left">{html.escape(str(r["source"]))}</td>'
+            f'<td style="text-align:left">{html.escape(_spell_out(r["statement"]))}{_flags(r)}{_evidence(r)}</td>'
+            f'<td style="text-align:left">{html.escape(_spell_out(r["source"]))}</td>'
             f"<td>{_badge(r['verdict'])}</td>"
             f'<td style="text-align:left;white-space:nowrap">{html.escape(_number(r))}</td>'
             "</tr>")

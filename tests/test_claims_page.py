@@ -33,3 +33,9 @@ def test_page_separates_kinds_and_labels_smoke(tmp_path):
     assert "smoke run" in page and "Niu et al. 2018: no chapter yet" in page
     assert "nan" not in page.replace("NaN", "")  # a missing interval is a dash, not 'nan'
     assert "-1.00 [-2.00, -0.50]" in page
+
+
+def test_abbreviations_are_spelled_out_for_the_reader():
+    from rppg_lib.claims import spell_out
+
+    assert spell_out("GS21 Table 3 and dHL14") == "Gideon & Stent 2021 Table 3 and de Haan & van Leest 2014"

@@ -552,9 +552,9 @@ def v2_table(gt):
                      "median |dHR 10 s| (bpm)": np.median(dhr),
                      f"share |dHR 10 s| <= {DHR_CHANGE_BPM:g} bpm": np.mean(dhr <= DHR_CHANGE_BPM),
                      "mean-predictor RMSE": mp["rmse"],
-                     "GS21 RMSE": reported("gideon2021", "Table 3", "Mean", f"{col} RMSE"),
+                     "Gideon & Stent 2021 RMSE": reported("gideon2021", "Table 3", "Mean", f"{col} RMSE"),
                      "mean-predictor MAE": mp["mae"],
-                     "GS21 MAE": reported("gideon2021", "Table 3", "Mean", f"{col} MAE")})
+                     "Gideon & Stent 2021 MAE": reported("gideon2021", "Table 3", "Mean", f"{col} MAE")})
     return pd.DataFrame(rows).set_index("preset")
 
 
@@ -609,7 +609,7 @@ def skin_type_table(clips: dict, names=("green", "chrom", "pos")):
 
 
 def flash_table(clips: dict, band_hz=WIDE_BAND_HZ, tolerance_bpm: float | None = None):
-    """V9 (GS21 Fig. 4): whole-frame GREEN and skin-ROI POS on every ``flash`` clip, over ``band_hz``.
+    """V9 (Gideon & Stent 2021 Fig. 4): whole-frame GREEN and skin-ROI POS on every ``flash`` clip, over ``band_hz``.
     ``locks_on_block``: HR within ``tolerance_bpm`` of the block's rate; ``finds_hr``: of the label HR."""
     import pandas as pd
 
@@ -629,7 +629,7 @@ def flash_table(clips: dict, band_hz=WIDE_BAND_HZ, tolerance_bpm: float | None =
 
 
 def desync_table(clips: dict, preset: str, seed: int, offsets_s, duration_s: float):
-    """V9 (GS21 Fig. 5): :func:`desync_rows` of the sign-flipped POS pulse of every ``ubfc`` clip's skin
+    """V9 (Gideon & Stent 2021 Fig. 5): :func:`desync_rows` of the sign-flipped POS pulse of every ``ubfc`` clip's skin
     trace (camera traces fall as blood volume rises), one row per clip and O_max, with ``subject``."""
     import pandas as pd
 
