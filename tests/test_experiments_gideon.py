@@ -230,3 +230,20 @@ def test_learning_ladder_plot_and_metrics_at_tiny_size(tmp_path):
                             "rmse": [10.0, 11.0, 1.0, 2.0, 3.0]})
     assert gx.learning_metrics({"ubfc-like": per_run}) == {
         "ubfc-like": {"mean_baseline_rmse": 10.0, "supervised": [1.0, 2.0], "contrastive": [3.0]}}
+
+
+def test_main_table_and_paper_columns():
+    runs = []
+    refs = np.stack([np.sin(2 * np.pi * 1.2 * np.arange(150) / 15.0)] * 3)
+    for seed, hr_pred in ((0, 72.0), (1, 74.0)):
+        table = pd.DataFrame({"recording": [0, 1, 2], "hr_ref": [72.0] * 3, "hr_pred": [hr_pred] * 3,
+                              "ppg_pc": [0.5] * 3, "ppg_mcc": [0.6] * 3, "ppg_snr": [1.0] * 3})
+        runs.append({"name": "Supervised", "seed": seed, "summary": gx.summarise(table)})
+    clips = np.full((3, 3, 150, 4, 4), 100.0) + np.random.default_rng(0).normal(0, 1, (3, 3, 150, 4, 4))
+    per_run, agg = gx.main_table(runs, clips, refs, 15.0)
+    assert list(agg.index) == ["Mean", "Median", "POS (classical)", "CHROM (classical)", "Supervised"]
+    assert agg.loc["Supervised", ("mae", "mean")] == 1.0 and agg.loc["Supervised", ("runs", "n")] == 2
+    paper = pd.DataFrame({"table": ["Table 3"], "row": ["Supervised"], "column": ["UBFC MAE"], "value": [3.7]})
+    side = gx.with_paper_columns(agg, paper, "Table 3", "UBFC", [("mae", "MAE")])
+    assert side.loc["Supervised", "paper MAE"] == 3.7 and side.loc["Mean", "paper MAE"] == "–"
+    assert side.loc["Supervised", "ours MAE"].startswith("1.00 ± ")

@@ -621,3 +621,125 @@ def hr_change_quantiles(ppg, fs: float, lags_s=(2, 5, 10, 15), window_s: float =
     return pd.DataFrame(rows).set_index("lag_s")
 
 
+
+
+# ----------------------------------------------------------------------------
+# the chapter's steps (what notebooks/gideon2021.ipynb calls)
+# ----------------------------------------------------------------------------
+def settings_text(cfg, device) -> str:
+    """One paragraph on what this profile trains: data, clips, network, optimiser, epochs, seeds."""
+    return (f"{cfg.n_subjects} recordings of {cfg.duration_s:g} s at {cfg.fps:g} fps on {device} ({cfg.threads} "
+            f"torch thread(s)), face crops {cfg.crop}x{cfg.crop}, clips of 10 s ({int(10 * cfg.fps)} frames), "
+            f"PhysNet width {cfg.width}, batch {cfg.batch_size}, AdamW lr {cfg.lr:g}, {cfg.epochs_supervised} "
+            f"supervised / {cfg.epochs_contrastive} contrastive epochs, seeds {cfg.seeds}. HR of a PPG: peak of a "
+            f"zero-padded periodogram in {BAND[0]:g}-{BAND[1]:g} bpm (the paper's band), for predictions and "
+            "references alike.")
+
+
+def main_table_runs(data: ClipData, split, cfg, seed: int = 0, device="cpu", log=None) -> list:
+    """Table 3's four trained configurations (supervised and contrastive, with and without the saliency
+    sampler), each once per seed of ``cfg``; the :func:`run_model` results with their ``name``."""
+    configs = [("Supervised", "supervised", False, cfg.epochs_supervised, cfg.seeds),
+               ("Supervised + saliency", "supervised", True, cfg.epochs_supervised, cfg.saliency_seeds),
+               ("Contrastive", "contrastive", False, cfg.epochs_contrastive, cfg.seeds),
+               ("Contrastive + saliency", "contrastive", True, cfg.epochs_contrastive, cfg.saliency_seeds)]
+    runs = []
+    for name, kind, saliency, epochs, seeds in configs:
+        for s in seeds:
+            r = run_model(data, split, kind=kind, saliency=saliency, width=cfg.width, epochs=epochs, lr=cfg.lr,
+                          batch_size=cfg.batch_size, seed=seed + s, threads=cfg.threads, device=device)
+            r["name"] = name
+            runs.append(r)
+            if log is not None:
+                log(f"{name:24s} seed {seed + s}: RMSE {r['summary']['rmse']:5.1f} bpm, {r['clips_per_s']:.1f} "
+                    f"training clips/s, best epoch {r['best_epoch']}, {r['train_seconds']:.0f} s")
+    return runs
+
+
+def main_table(runs: list, test_clips, test_refs, fs: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(per_run, agg)``: one row per method and seed (baselines, POS, CHROM, every trained run) with the
+    :func:`summarise` columns, and their mean and SD over seeds per method (in the rows' order)."""
+    rows = [{"method": how.capitalize(), "seed": None, **summarise(baseline_table(test_refs, fs, how))}
+            for how in ("mean", "median")]
+    rgb = mean_colour(test_clips)
+    rows += [{"method": f"{m.upper()} (classical)", "seed": None, **summarise(classical_table(rgb, test_refs, fs, m))}
+             for m in ("pos", "chrom")]
+    rows += [{"method": r["name"], "seed": r["seed"], **r["summary"]} for r in runs]
+    per_run = pd.DataFrame(rows)
+    order = list(dict.fromkeys(per_run.method))
+    cols = ["rmse", "mae", "pc", "ppg_pc", "ppg_mcc", "ppg_snr"]
+    agg = per_run.groupby("method", sort=False)[cols].agg(["mean", "std"]).loc[order]
+    agg[("runs", "n")] = per_run.groupby("method", sort=False).size().loc[order]
+    return per_run, agg
+
+
+def with_paper_columns(agg: pd.DataFrame, paper: pd.DataFrame, table: str, column: str, metrics) -> pd.DataFrame:
+    """Ours (mean ± SD over seeds, from :func:`main_table`) next to the paper's ``column`` of ``table``,
+    for ``metrics`` = ``[(our key, the paper's metric name), ...]``; "–" where a number is missing."""
+    p = paper[(paper.table == table) & paper.column.str.startswith(column + " ")]
+    p = p.assign(metric=p.column.str.split(" ").str[-1]).pivot(index="row", columns="metric", values="value")
+    out = pd.DataFrame(index=agg.index)
+    for key, title in metrics:
+        mean, sd = agg[(key, "mean")], agg[(key, "std")]
+        out[f"ours {title}"] = [f"{mean[m]:.2f}" + (f" ± {sd[m]:.2f}" if np.isfinite(sd[m]) else "")
+                                if np.isfinite(mean[m]) else "–" for m in agg.index]
+        out[f"paper {title}"] = [p[title].get(m, np.nan) if title in p else np.nan for m in agg.index]
+    out["runs (ours)"] = agg[("runs", "n")]
+    return out.astype(object).fillna("–")
+
+
+def flash_experiment(cfg, seed: int = 0, device="cpu") -> tuple[dict, dict, ClipData, tuple]:
+    """Fig. 4: contrastive and supervised models with the saliency sampler on recordings with a flashing
+    block. Returns ``(sal, runs, data, split)``; ``sal[kind]`` is :func:`saliency_share` on the first test
+    clip, with ``<kind>_tracks_flash`` (share of test clips within 5 bpm of the block's rate) and
+    ``<kind>_rmse``."""
+    extra = {} if cfg.pulse_amplitude is None else {"pulse_amplitude": cfg.pulse_amplitude}
+    flash = prepare_simulated(cfg.preset, cfg.flash_subjects, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps,
+                              width=cfg.flash_frame[0], height=cfg.flash_frame[1], face_px=cfg.flash_face_px,
+                              crop=cfg.flash_crop, boxes="truth", first_subject=100, flash_block=True,
+                              flash_size=cfg.flash_size, **extra)
+    split = split_indices(len(flash), 1, 1, seed)
+    sal, runs = {"preset": cfg.preset}, {}
+    i_test = split[2][0]
+    for kind in ("contrastive", "supervised"):
+        r = run_model(flash, split, kind=kind, saliency=True, width=cfg.width, epochs=cfg.flash_epochs, lr=cfg.lr,
+                      batch_size=cfg.batch_size, seed=seed, grid_size=cfg.flash_grid, threads=cfg.threads,
+                      device=device)
+        runs[kind] = r
+        sal[kind] = saliency_share(r["sampler"], r["clips"][0], flash.meta[i_test]["flash_box_crop"])
+        sal[f"{kind}_tracks_flash"] = float(np.mean(np.abs(r["table"].hr_pred - flash.meta[i_test]["flash_bpm"]) <= 5))
+        sal[f"{kind}_rmse"] = r["summary"]["rmse"]
+    return sal, runs, flash, split
+
+
+def regulariser_sweep(data: ClipData, split, cfg, runs: list, seed: int = 0, device="cpu") -> tuple[pd.DataFrame, dict]:
+    """Table 7: contrastive + saliency for each (w_s, w_t) of ``cfg.t7_grid`` (one seed; the paper's
+    default (1, 1) reuses the Table 3 run of the first seed). Returns the table (RMSE, MAE, PC and their
+    change from (0, 0)) and each setting's mean saliency map of one test clip."""
+    rows, maps = [], {}
+    for ws, wt in cfg.t7_grid:
+        reuse = [x for x in runs if x["name"] == "Contrastive + saliency" and x["seed"] == seed + cfg.saliency_seeds[0]]
+        if (ws, wt) == (1, 1) and reuse and cfg.t7_epochs == cfg.epochs_contrastive:
+            r = reuse[0]
+        else:
+            r = run_model(data, split, kind="contrastive", saliency=True, w_s=ws, w_t=wt, width=cfg.width,
+                          epochs=cfg.t7_epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=seed,
+                          threads=cfg.threads, device=device)
+        rows.append({"w_s": ws, "w_t": wt, **{k: r["summary"][k] for k in ("rmse", "mae", "pc")}})
+        maps[(ws, wt)] = saliency_share(r["sampler"], r["clips"][0], (0, 0, 0, 0))["map"]
+    t7 = pd.DataFrame(rows).set_index(["w_s", "w_t"])
+    for k in ("rmse", "mae", "pc"):
+        t7[f"{k}_change"] = t7[k] - t7.loc[(0, 0), k]
+    return t7, maps
+
+
+def t7_with_paper(t7: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
+    """Our Table 7 with the paper's RMSE and MAE changes for the same (w_s, w_t)."""
+    p7 = paper[paper.table == "Table 7"]
+    p7 = p7.assign(w_s=p7.row.str.split("=").str[1].astype(float),
+                   w_t=p7.column.str.split("=").str[1].astype(float), metric=p7.column.str.split(" ").str[0])
+    p7 = p7.pivot_table(index=["w_s", "w_t"], columns="metric", values="value")
+    view = t7[["rmse", "rmse_change", "mae_change", "pc_change"]].copy()
+    for metric in ("RMSE", "MAE"):
+        view[f"paper {metric} change"] = [p7[metric].get((float(a), float(b)), np.nan) for a, b in t7.index]
+    return view
