@@ -1,4 +1,4 @@
-"""A physically plausible face-video simulator for rPPG (``design/SIMULATOR_SPEC.md``).
+"""A physically plausible face-video simulator for rPPG (the Data chapter of the book describes and validates it).
 
 ``simulate(preset, seed=0, **overrides)`` returns a :class:`~rppg_lib.record.Recording`
 of a dataset-like preset; ``write_dataset`` writes many of them to disk in the real

@@ -9,7 +9,7 @@ Spec §2. Every model here acts on whole frames or on per-frame scalars:
   0.2 s ramps), colour-temperature drift (red against blue) and mains flicker
   ``1 + m cos(2 pi f_l t)`` averaged over the exposure window, which gives
   ``1 + m sinc(f_l e) cos(2 pi f_l (t + e/2))``. Sampling that at the frame
-  times produces the alias ``|f_l - round(f_l/fs) fs|`` of the spec's table.
+  times produces the alias ``|f_l - round(f_l/fs) fs|`` of the simulator design's table.
 - :class:`ExposureControl`: auto-exposure and auto-white-balance as first-order
   loops (tau 0.3-2 s) on the centre-weighted frame mean of the previous frame;
   AE with a deadband and its gain quantised in EV steps; both start at their

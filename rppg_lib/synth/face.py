@@ -12,7 +12,7 @@ What this module builds, once per subject (see :func:`build_face`):
   only). The head area of the body layer is inpainted, so gaps that open at the
   neck when the head turns show the turtleneck, not a ghost chin.
 - the **skin mask** of the face: YCrCb thresholds Cr 133-173, Cb 77-127 (Chai &
-  Ngan 1999, as in the spec) plus Y > 110, inside a face oval that stops at the
+  Ngan 1999, as in the simulator's design) plus Y > 110, inside a face oval that stops at the
   hairline (the thresholds alone also take the hair and the wall). A wider mask
   (face + neck) receives the melanin change.
 - the **perfusion map** w: forehead 1, cheeks and periorbital 0.8, nose, upper lip

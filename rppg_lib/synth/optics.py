@@ -25,7 +25,7 @@ times the global illumination and camera gains applied later (camera module).
 - ``A_lin = gamma * A``: ``A`` is the green peak-to-peak AC/DC seen in the 8-bit,
   gamma-encoded output, which is ~1/gamma of the linear modulation.
 - **Sign**: more blood absorbs more light, so the skin gets *darker* when the
-  blood-volume pulse ``p`` rises (the spec writes ``+``; the ground-truth PPG is
+  blood-volume pulse ``p`` rises (the simulator's design writes ``+``; the ground-truth PPG is
   the blood volume, systolic peak up, as a pulse oximeter displays it).
 - ``sigma``: Lambertian shading ratio ``(a + (1-a) max(0, n.l_t)) / (a + (1-a) max(0, n.l_0))``
   with ambient share ``a`` and head normals rotated by the pose; 1 when frontal, so
@@ -96,7 +96,7 @@ class HeadShader:
     asset : the subject's :class:`~rppg_lib.synth.face.FaceAsset` at working scale.
     skin_type : Fitzpatrick type 1-6.
     pulse_amplitude : ``A``, green peak-to-peak AC/DC in the gamma-encoded output
-        (0.1-2 %, default 0.4 % per the spec).
+        (0.1-2 %, default 0.4 % per the simulator's design).
     d_epi_cm : epidermis thickness (0.006-0.01 cm).
     light_dir : direction to the light (x right, y down, z to the camera) [design].
     ambient : share of diffuse ambient light in the shading (0.35) [design].

@@ -1,9 +1,9 @@
 """Physiology of the simulator: heart rate, beat times, pulse waveform, respiration.
 
-Model (see ``design/SIMULATOR_SPEC.md`` §1, "Pulse waveform" and "Heart rate"):
+Model (pulse waveform and heart rate):
 
 - **Heart rate** ``HR(t) = HR0 + trend(t) + RSA(t) + Mayer(t) + ramp(t)`` in bpm
-  (the spec writes ``HR0 (1 + m)``; adding in bpm is the same with ``m = sum / HR0``).
+  (the simulator's design writes ``HR0 (1 + m)``; adding in bpm is the same with ``m = sum / HR0``).
 
   * trend: Ornstein-Uhlenbeck process, sigma ~5 bpm (6 in the presets), tau ~30 s. The median
     change over 10 s is then ``0.674 sqrt(2 sigma^2 (1 - exp(-10/tau)))`` ~ 2.5 bpm,
