@@ -20,19 +20,19 @@ __all__ = ["cost_table", "disk_text", "data_root_table", "folder_size"]
 
 
 def cost_table(results_dir=None) -> pd.DataFrame:
-    """One row per (notebook, profile): minutes of wall time, peak memory (GiB), CPU count, when."""
+    """One row per (notebook, profile), the index: minutes of wall time, peak memory (GiB), CPU count, when."""
     base = Path(results_dir) if results_dir is not None else default_results_dir()
     rows = [json.loads(p.read_text()) for p in sorted((base / "notebook_runs").glob("*.json"))]
     columns = ["notebook", "profile", "wall time (min)", "peak memory (GiB)", "CPU cores", "finished"]
     if not rows:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns).set_index(["notebook", "profile"])
     df = pd.DataFrame(rows)
     df["wall time (min)"] = (df["wall_time_s"] / 60).round(1)
     df["peak memory (GiB)"] = (df["peak_memory_mib"] / 1024).round(2)
     df = df.rename(columns={"cpu_count": "CPU cores", "finished_at": "finished"})
     order = {k: i for i, k in enumerate(homes())}
     df = df.assign(_o=df["notebook"].map(order).fillna(len(order))).sort_values(["profile", "_o"])
-    return df[columns].reset_index(drop=True)
+    return df[columns].set_index(["notebook", "profile"])
 
 
 def folder_size(path) -> int:
@@ -46,9 +46,16 @@ def folder_size(path) -> int:
     return total
 
 
+def _human(n_bytes: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.1f} {unit}"
+    return f"{n_bytes} B"
+
+
 def disk_text(root=REPO_ROOT) -> str:
     """A sentence with the sizes of ``.venv``, ``.cache`` and ``results`` under ``root``."""
-    parts = [f"`{name}` {folder_size(Path(root) / name) / 2**30:.1f} GiB" for name in (".venv", ".cache", "results")]
+    parts = [f"`{name}` {_human(folder_size(Path(root) / name))}" for name in (".venv", ".cache", "results")]
     return "Disk used on this machine: " + ", ".join(parts) + "."
 
 
