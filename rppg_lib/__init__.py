@@ -10,10 +10,15 @@ Modules (one job each):
 - :mod:`rppg_lib.video`: decoding, face detection and tracking, ROI traces, crops, ST maps, caching
 - :mod:`rppg_lib.predict`: HR over time from a face video (``rppg predict``)
 - :mod:`rppg_lib.data`: dataset loaders and the registry of small public recordings
-- :mod:`rppg_lib.profiles`: smoke / book / paper configurations of every notebook
-- :mod:`rppg_lib.results`: run records and claims records
-- :mod:`rppg_lib.runner` and :mod:`rppg_lib.cli`: papermill runner and the ``rppg`` command
+- :mod:`rppg_lib.homes` and :mod:`rppg_lib.profiles`: each chapter's home and its smoke / book / paper settings
+- :mod:`rppg_lib.papers` and :mod:`rppg_lib.foundations`: one home per chapter (settings, experiment,
+  claims, reported numbers, and pieces only that chapter uses)
+- :mod:`rppg_lib.claims` and :mod:`rppg_lib.claims_page`: the claims engine and the claims page
+- :mod:`rppg_lib.results` and :mod:`rppg_lib.storage`: run and claims records; the atomic writer and the cache
+- :mod:`rppg_lib.runner`, :mod:`rppg_lib.cli`, :mod:`rppg_lib.bookcheck`, :mod:`rppg_lib.reproduce`,
+  :mod:`rppg_lib.display`: papermill runner, the ``rppg`` command, the check of the built pages, the
+  numbers of the "How to reproduce" page, notebook display helpers
 - :mod:`rppg_lib.models`, :mod:`rppg_lib.losses`, :mod:`rppg_lib.train`, :mod:`rppg_lib.augment`:
-  the papers' networks, losses, training loops and augmentations
+  networks, losses, the one training loop and augmentations that more than one paper uses
 """
 __version__ = "0.1.0"
