@@ -25,7 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = ["atomic_write", "write_json_atomic", "save_npz_atomic", "save_torch_atomic", "load_npz",
-           "cache_root", "cache_dir", "cache_key", "cached_npz", "jsonable"]
+           "cache_root", "cache_dir", "cache_key", "key_default", "cached_npz", "jsonable"]
 
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,17 +122,21 @@ def cache_dir(name: str) -> Path:
     return cache_root() / name
 
 
-def _key_default(v):
+def key_default(v):
+    """``json.dumps`` default for cache keys: numpy values as Python values, sets sorted; anything else
+    is refused, so a key never depends on an object's ``repr``."""
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, np.ndarray):
         return v.tolist()
-    return str(v)
+    if isinstance(v, (set, frozenset)):
+        return sorted(v)
+    raise TypeError(f"cannot use {type(v).__name__} {v!r} in a cache key")
 
 
 def cache_key(params: dict, length: int = 64) -> str:
     """SHA-256 (hex, first ``length`` characters) of ``params`` as key-sorted JSON."""
-    blob = json.dumps(params, sort_keys=True, default=_key_default)
+    blob = json.dumps(params, sort_keys=True, default=key_default)
     return hashlib.sha256(blob.encode()).hexdigest()[:length]
 
 

@@ -163,3 +163,14 @@ def test_cost_records_feed_the_reproduce_page(tmp_path):
 def test_book_runs_chapters_before_the_pages_that_summarise_them():
     names = runner.book_notebooks()
     assert names.index("reproduce") > names.index("gideon2021") and names[-1] == "claims"
+
+
+def test_cache_key_is_stable_and_refuses_objects_it_cannot_spell_out():
+    import numpy as np
+
+    from rppg_lib import storage
+
+    assert storage.cache_key({"a": np.float32(1.5), "b": [1, 2]}) == storage.cache_key({"b": [1, 2], "a": 1.5})
+    assert storage.cache_key({"a": 1}) != storage.cache_key({"a": 2})
+    with pytest.raises(TypeError, match="cache key"):
+        storage.cache_key({"a": object()})

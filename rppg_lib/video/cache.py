@@ -17,7 +17,6 @@ interrupted run never leaves a half-written cache entry.
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 import json
 import os
@@ -25,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from .. import storage
 from ..storage import load_npz, save_npz_atomic
 from .decode import frame_rate, iter_video_chunks, probe_video
 from .detect import FRONTAL_CASCADE, FaceTracker, NoFaceFoundError
@@ -45,22 +45,10 @@ def file_fingerprint(path) -> dict:
     return {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def _jsonable(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(f"cannot use {type(value).__name__} {value!r} in a cache key")
-
-
 def cache_key(path, params: dict, namespace: str) -> str:
     """SHA-256 (hex) of the file fingerprint, ``namespace`` and ``params``."""
-    blob = json.dumps({"file": file_fingerprint(path), "namespace": namespace,
-                       "params": params, "version": CACHE_VERSION},
-                      sort_keys=True, default=_jsonable)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return storage.cache_key({"file": file_fingerprint(path), "namespace": namespace, "params": params,
+                              "version": CACHE_VERSION})
 
 
 def cached(fn=None, *, namespace: str | None = None):
@@ -91,7 +79,7 @@ def cached(fn=None, *, namespace: str | None = None):
             return {k: v for k, v in stored.items() if not k.startswith("__")}
         result = fn(path, *args, **kwargs)
         meta = json.dumps({"source": file_fingerprint(path), "function": name, "params": params},
-                          sort_keys=True, default=_jsonable)
+                          sort_keys=True, default=storage.key_default)
         save_npz_atomic(file, {"__meta__": np.array(meta), **{k: np.asarray(v) for k, v in result.items()}})
         return result
 

@@ -40,8 +40,6 @@ Traces per clip (all ``(T, 3)`` mean R, G, B):
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -49,7 +47,7 @@ import numpy as np
 
 from ... import methods as _methods
 from ... import signal as sig
-from ...storage import cache_dir, cached_npz
+from ...storage import cache_dir, cache_key, cached_npz
 from . import KEY
 
 __all__ = ["TOOLBOX_BAND_HZ", "TOOLBOX_BOX_SCALE", "WIDE_BAND_HZ", "NAMES", "LABELS", "FITNESS_SCENARIO_NAMES",
@@ -84,23 +82,12 @@ def default_cache_dir() -> Path:
     return cache_dir(KEY)
 
 
-def _jsonable(v):
-    if isinstance(v, (np.generic,)):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    raise TypeError(f"cannot use {type(v).__name__} in a cache key")
-
-
 def clip_key(preset: str, seed: int, detect_every: int, overrides: dict) -> str:
     """SHA-256 (hex) of everything that defines a clip's traces."""
     from ...synth import SIMULATOR_VERSION
 
-    blob = json.dumps({"preset": preset, "seed": int(seed), "detect_every": int(detect_every),
-                       "overrides": overrides, "version": CACHE_VERSION,
-                       "simulator": SIMULATOR_VERSION},
-                      sort_keys=True, default=_jsonable)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return cache_key({"preset": preset, "seed": int(seed), "detect_every": int(detect_every),
+                      "overrides": overrides, "version": CACHE_VERSION, "simulator": SIMULATOR_VERSION})
 
 
 def _render(preset: str, seed: int, detect_every: int, overrides: dict) -> dict:

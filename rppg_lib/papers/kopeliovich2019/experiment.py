@@ -431,18 +431,12 @@ def classical_baseline(ds: Dataset, subsets: dict, method_names=("POS", "CHROM")
     """
     out = {}
     for name in method_names:
-        fn = _classical(name)
         row = {}
         for sub, w in subsets.items():
             if len(w) == 0:
                 row[(sub, "MAE")], row[(sub, "Cover")] = np.nan, np.nan
                 continue
-            est = np.empty(len(w))
-            for i, (vid, s) in enumerate(zip(w.video.astype(str), w.start)):
-                v = ds.videos[vid]
-                rgb = v.traces[s:s + WINDOW, roi, :]
-                est[i] = _signal.estimate_hr(fn(rgb, v.fps), v.fps, band_bpm)
-            m = hr_metrics(est, w.hr)
+            m = hr_metrics(classical_predictions(ds, w, name, roi, band_bpm), w.hr)
             row[(sub, "MAE")], row[(sub, "Cover")] = m["mae"], 100 * m["within3"]
         out[name] = row
     return pd.DataFrame(out).T
