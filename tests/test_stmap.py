@@ -98,3 +98,26 @@ def test_random_clips_are_maps_of_their_own_frames(pulsing):
     assert V.CLIPS_PER_VIDEO == 100 and V.CLIP_FRAMES == 300
     with pytest.raises(ValueError, match="does not fit"):
         V.random_clips(blocks, count=2, length=301)
+
+
+def test_eye_cheek_region_follows_the_eyes_not_the_box(pulsing):
+    frames, boxes = pulsing.frames[:60], pulsing.face_boxes[:60]
+    region = np.array(V.eye_cheek_region(frames, boxes))
+    # where the box rule's assumptions hold (the detector's box on this face), both rules agree
+    np.testing.assert_allclose(region, V.CHEEK_REGION, atol=0.03)
+
+    def pixels(region, boxes):
+        x0, y0, x1, y1 = region
+        b = boxes[0]
+        return np.array([b[0] + x0 * b[2], b[1] + y0 * b[3], b[0] + x1 * b[2], b[1] + y1 * b[3]])
+
+    # a box that sits 12 px higher and 8 px further right on the same face: the eye rule keeps
+    # the cheeks where they are, the box rule moves them with the box
+    off = boxes + [8, -12, 0, 0]
+    moved = V.eye_cheek_region(frames, off)
+    assert np.abs(pixels(moved, off) - pixels(region, boxes)).max() < 3
+    assert np.abs(pixels(V.CHEEK_REGION, off) - pixels(V.CHEEK_REGION, boxes)).max() == pytest.approx(12)
+    m = V.stmap(pulsing.frames, pulsing.face_boxes, region=tuple(region))
+    np.testing.assert_allclose(dominant_hz(m), HR_HZ, atol=0.02)
+    with pytest.warns(UserWarning, match="no pair of eyes"):
+        assert V.eye_cheek_region(np.full_like(frames, 128), boxes) == V.CHEEK_REGION
