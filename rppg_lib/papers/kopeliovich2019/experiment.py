@@ -734,8 +734,12 @@ def coverage_hits(runs: ModelRuns, name: str, w: Windows, device="cpu") -> np.nd
 
 
 def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float, visibility_mae_150: float,
-                 margin: float) -> str:
-    """The chapter's closing paragraph, generated from the run's numbers."""
+                 margin: float, pulse_vs_paper: dict | None = None, curve=None) -> str:
+    """The chapter's closing paragraph, generated from the run's numbers.
+
+    ``pulse_vs_paper``: scenario -> median pulse amplitude in the scaled input over the paper's
+    (:func:`pulse_in_windows`); ``curve``: :func:`data_curve`'s rows (mean ratio to the constant per size).
+    """
     best = min(full_mae, key=full_mae.get)
     paper_best = _results.reported(KEY, "Table 2", "CL+F", "Full test set MAE")
     text = (f"On {label}, the lowest full-test MAE is {best}'s {full_mae[best]:.1f} bpm (the paper: CL+F, "
@@ -746,6 +750,14 @@ def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float
         return text + (f"The best network beats the constant answer by {gain:.1f} bpm, so it reads the pulse, "
                        "not only the label distribution.")
     text += f"No network beats the constant answer by {margin:g} bpm: they have learnt little more than the labels. "
+    if pulse_vs_paper:
+        text += ("The pulse's share of the networks' scaled input is " + ", ".join(
+            f"{r:.1f}x the paper's in {scen} videos" for scen, r in pulse_vs_paper.items()) + ". ")
+    if curve is not None and curve["n_videos"].nunique() > 1:
+        mean = curve.groupby("n_train")["ratio"].mean()
+        text += (f"With more training windows CL+F goes from {mean.iloc[0]:.2f} to {mean.iloc[-1]:.2f} times the "
+                 f"constant answer's MAE ({mean.index[0]} to {mean.index[-1]} windows; the paper trained on "
+                 f"{_results.reported(KEY, 'Table 1', 'All', 'Both train'):.0f}). ")
     if visibility_mae_150 >= constant_mae:
         return text + (f"POS does no better than the constant answer even on 10-s windows (MAE "
                        f"{visibility_mae_150:.1f} bpm), so the pulse is barely present in these colour signals.")
