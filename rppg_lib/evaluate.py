@@ -1,9 +1,12 @@
-"""Evaluation protocols shared by the chapters: windowed HR of RGB traces.
+"""Evaluation protocols shared by the chapters: windowed HR of RGB traces, per-video means of clip predictions.
 
 The protocol of :func:`windowed_hr_table` follows the common practice of the
 rPPG-Toolbox and of Poh et al. (2011): cut the trace into windows, run the
 method on each window, take the HR of each window's pulse from the spectral
 peak, and compare with the mean reference HR over the same window.
+
+:func:`per_video_mean` is the video-level protocol of Niu et al. (2018,
+Sec. IV-A): the HR of a video is the mean of the predictions of its clips.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import numpy as np
 
 from . import metrics, signal
 
-__all__ = ["window_starts", "windowed_hr_table", "metrics_table"]
+__all__ = ["window_starts", "windowed_hr_table", "metrics_table", "per_video_mean"]
 
 
 def window_starts(n_samples: int, fs: float, window_s: float, step_s: float) -> np.ndarray:
@@ -75,3 +78,23 @@ def metrics_table(table, group: str = "method", order=None):
     if order is not None:
         out = out.loc[[o for o in order if o in out.index]]
     return out
+
+
+def per_video_mean(predictions, video_ids) -> tuple[np.ndarray, np.ndarray]:
+    """Mean clip prediction per video: ``(videos, means)``, videos in order of first appearance.
+
+    predictions : (N,) clip predictions (bpm); video_ids : (N,) the video of
+    each clip (any hashable labels). Niu et al. (2018, Sec. IV-A) average the
+    100 clips of each 30-s video this way.
+    """
+    pred = np.asarray(predictions, dtype=float).ravel()
+    ids = np.asarray(video_ids).ravel()
+    if pred.shape != ids.shape:
+        raise ValueError(f"{pred.size} predictions for {ids.size} video ids")
+    if pred.size == 0:
+        raise ValueError("no predictions to average")
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    sums = np.bincount(inverse, weights=pred)
+    counts = np.bincount(inverse)
+    order = np.argsort(first)
+    return ids[first[order]], (sums / counts)[order]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from fixtures_data import make_recording
 
-from rppg_lib.data import clip_windows, random_clip_windows, random_kfold, subject_kfold
+from rppg_lib.data import clip_windows, cv_folds, random_clip_windows, random_kfold, subject_kfold
 
 # 10 subjects with 1-4 recordings each
 SUBJECTS = [f"s{i}" for i in range(10) for _ in range(1 + i % 4)]
@@ -40,6 +40,24 @@ def test_random_kfold_mixes_subjects():
     assert sorted(np.concatenate([t for _, t in folds])) == list(range(len(SUBJECTS)))
     # unlike the subject-exclusive split, some subject is on both sides of some fold
     assert any(set(subj[tr]) & set(subj[te]) for tr, te in folds)
+
+
+def test_cv_folds_three_fold_protocols_of_niu2018():
+    """Table IV: 3 folds, random (subjects on both sides) vs subject-exclusive (never)."""
+    subjects = [f"s{i}" for i in range(9) for _ in range(20)]  # 20 videos per subject, as MAHNOB-HCI
+    subj = np.array(subjects)
+    rand = cv_folds(subjects, "random", k=3, seed=0)
+    excl = cv_folds(subjects, "subject", k=3, seed=0)
+    for folds in (rand, excl):
+        assert len(folds) == 3
+        assert sorted(np.concatenate([te for _, te in folds])) == list(range(len(subjects)))
+        assert all(len(te) == 60 for _, te in folds)
+    assert all(set(subj[tr]) == set(subj[te]) == set(subjects) for tr, te in rand)  # all 9 on both sides
+    assert all(set(subj[tr]).isdisjoint(subj[te]) for tr, te in excl)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(rand, random_kfold(len(subjects), k=3, seed=0)))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(excl, subject_kfold(subjects, k=3, seed=0)))
+    with pytest.raises(ValueError, match="unknown protocol"):
+        cv_folds(subjects, "leave-one-out")
 
 
 def test_clip_windows():

@@ -65,3 +65,12 @@ def test_ppg_metrics_identical_and_shifted():
     assert same["mcc"] > 0.95 and same["snr"] > 10
     shifted = metrics.ppg_metrics(np.sin(2 * np.pi * 1.3 * (t - 0.35)), ref, fs)
     assert shifted["pearson"] < 0 and shifted["mcc"] > 0.9
+
+
+def test_niu2018_columns_on_hand_computed_numbers():
+    """HRme, HRsd, HRrmse and HRmer of Niu et al. 2018 are ``me``, ``sd``, ``rmse``, ``mer``."""
+    m = metrics.hr_metrics([70.0, 80.0, 90.0], [72.0, 78.0, 100.0])  # errors -2, +2, -10
+    assert m["me"] == pytest.approx(-10 / 3)
+    assert m["sd"] == pytest.approx(np.sqrt(((-2 + 10 / 3) ** 2 + (2 + 10 / 3) ** 2 + (-10 + 10 / 3) ** 2) / 2))
+    assert m["rmse"] == pytest.approx(6.0)
+    assert m["mer"] == pytest.approx(100 * (2 / 72 + 2 / 78 + 10 / 100) / 3)

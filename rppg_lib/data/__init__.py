@@ -47,7 +47,7 @@ from .mmse_hr import list_mmse_hr, load_mmse_hr, load_mmse_hr_session, write_mms
 from .mr_nirp_car import list_mr_nirp_car, load_mr_nirp_car, load_mr_nirp_car_session, write_mr_nirp_car_recording
 from .pure import list_pure, load_pure, load_pure_session, write_pure_recording
 from .registry import ChecksumError, load_registry, real_data_path
-from .splits import clip_windows, random_clip_windows, random_kfold, subject_kfold
+from .splits import CV_PROTOCOLS, clip_windows, cv_folds, random_clip_windows, random_kfold, subject_kfold
 from .ubfc_rppg import list_ubfc_rppg, load_ubfc_rppg, load_ubfc_rppg_session, write_ubfc_rppg_recording
 from .uw_oximetry import load_uw_oximetry, read_uw_reference
 from .vipl_hr import list_vipl_hr, load_vipl_hr, load_vipl_hr_session, write_vipl_hr_recording
@@ -67,5 +67,5 @@ __all__ = [
     "list_mmse_hr", "load_mmse_hr_session", "load_mmse_hr", "write_mmse_hr_recording",
     "list_mr_nirp_car", "load_mr_nirp_car_session", "load_mr_nirp_car", "write_mr_nirp_car_recording",
     "list_kopeliovich_osf", "load_kopeliovich_osf_video", "load_kopeliovich_osf", "write_kopeliovich_osf_recording",
-    "subject_kfold", "random_kfold", "clip_windows", "random_clip_windows",
+    "subject_kfold", "random_kfold", "cv_folds", "CV_PROTOCOLS", "clip_windows", "random_clip_windows",
 ]

@@ -4,6 +4,8 @@
   (deterministic for a seed);
 - :func:`random_kfold`: k folds over items (recordings or clips) ignoring
   subjects, the "random split" that Niu et al. 2018 (Table IV) compare with;
+- :func:`cv_folds`: either of the two by name, the two protocols of Niu et
+  al. 2018, Table IV (``"random"`` and ``"subject"``);
 - :func:`clip_windows` / :func:`random_clip_windows`: ``(start, stop)`` index
   windows of a fixed length inside one recording.
 
@@ -17,7 +19,10 @@ import numpy as np
 
 from ..record import Recording
 
-__all__ = ["subject_kfold", "random_kfold", "clip_windows", "random_clip_windows"]
+__all__ = ["subject_kfold", "random_kfold", "cv_folds", "CV_PROTOCOLS", "clip_windows", "random_clip_windows"]
+
+#: Cross-validation protocols of :func:`cv_folds`.
+CV_PROTOCOLS = ("random", "subject")
 
 
 def _subjects_of(items) -> np.ndarray:
@@ -56,6 +61,21 @@ def random_kfold(n_items: int, k: int = 5, seed: int = 0) -> list[tuple[np.ndarr
         mask[test] = True
         folds.append((np.flatnonzero(~mask), np.flatnonzero(mask)))
     return folds
+
+
+def cv_folds(subjects: Sequence, protocol: str, k: int = 3, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k folds over the items of ``subjects`` (one subject id per item, or the Recordings).
+
+    ``protocol="random"`` deals the items into folds ignoring subjects
+    (:func:`random_kfold`; the split of Niu et al. 2018's main results);
+    ``"subject"`` keeps every subject on one side (:func:`subject_kfold`).
+    Niu et al. use k = 3 and compare the two in Table IV.
+    """
+    if protocol == "random":
+        return random_kfold(len(subjects), k=k, seed=seed)
+    if protocol == "subject":
+        return subject_kfold(subjects, k=k, seed=seed)
+    raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(CV_PROTOCOLS)}")
 
 
 def _length(recording_or_n) -> int:

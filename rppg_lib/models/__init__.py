@@ -2,6 +2,8 @@
 
 - :mod:`.physnet`: ``PhysNetUpsample`` (Gideon & Stent 2021, modified PhysNet-3DCNN)
 - :mod:`.saliency`: ``SaliencySampler`` (Gideon & Stent 2021)
+- :mod:`.resnet`: ``ResNet18Regressor`` and ``maps_to_input`` (Niu et al. 2018, HR from
+  spatial-temporal maps)
 
 Names are imported lazily so that ``import rppg_lib.models`` stays cheap.
 """
@@ -10,6 +12,8 @@ from importlib import import_module
 _EXPORTS = {
     "PhysNetUpsample": "physnet",
     "SaliencySampler": "saliency",
+    "ResNet18Regressor": "resnet",
+    "maps_to_input": "resnet",
 }
 __all__ = sorted(_EXPORTS)
 

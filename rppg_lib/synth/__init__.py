@@ -13,10 +13,13 @@ dataset's layout. Modules, one job each:
 - :mod:`~rppg_lib.synth.presets`: parameters, presets, sweeps
 - :mod:`~rppg_lib.synth.simulate`: the renderer and ``simulate``
 - :mod:`~rppg_lib.synth.writer`: ``write_dataset``
+- :mod:`~rppg_lib.synth.rhythm`: ``synthetic_rhythm_maps``, the synthetic rhythm maps of
+  Niu et al. (2018) for pretraining map regressors (not face videos)
 """
 from .presets import PARAMETERS, PRESETS, SIMULATOR_VERSION, SWEEPS
+from .rhythm import cached_synthetic_rhythm_maps, synthetic_rhythm_maps
 from .simulate import Scene, iter_frames, simulate
 from .writer import write_dataset
 
 __all__ = ["PARAMETERS", "PRESETS", "SIMULATOR_VERSION", "SWEEPS", "Scene", "iter_frames", "simulate",
-           "write_dataset"]
+           "write_dataset", "synthetic_rhythm_maps", "cached_synthetic_rhythm_maps"]

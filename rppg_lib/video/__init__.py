@@ -10,6 +10,10 @@ Submodules (one job each; everything public is re-exported here):
 - :mod:`~rppg_lib.video.roi`: :data:`ROI_SETS`, :func:`roi_traces` (integral
   images), :func:`skin_mask`, :func:`face_crops`, :func:`st_map` (Niu et al.
   2018).
+- :mod:`~rppg_lib.video.stmap`: :func:`stmap`, the spatial-temporal map with the
+  interface of the Niu et al. (2018) chapter (face boxes or landmark regions),
+  :func:`eye_cheek_region` (the cheek rectangle placed from the eyes) and
+  :func:`random_clips` (random 300-frame clips of a video, as maps).
 - :mod:`~rppg_lib.video.cache`: :func:`preprocess_video` (chunked, cached
   ``.npz``) and the :func:`cached` decorator.
 - :mod:`~rppg_lib.video.demo`: :func:`astronaut_face_video`, a real face photo
@@ -58,6 +62,19 @@ from .roi import (
                      st_map_blocks,
                      st_map_normalise,
 )
+from .stmap import (
+                     CHEEK_FROM_EYES,
+                     CLIP_FRAMES,
+                     CLIPS_PER_VIDEO,
+                     EYE_CASCADE,
+                     STMAP_GRID,
+                     STMAP_SIZE,
+                     eye_cheek_region,
+                     random_clips,
+                     regions_to_boxes,
+                     stmap,
+                     stmap_blocks,
+)
 
 __all__ = [
     # decode
@@ -70,6 +87,9 @@ __all__ = [
     "ROI_SETS", "CHEEK_REGION", "SKIN_CR", "SKIN_CB", "grid_rois", "roi_rects", "roi_masks",
     "skin_mask", "roi_traces", "frame_means", "face_crops", "st_map", "st_map_blocks",
     "st_map_normalise",
+    # stmap
+    "stmap", "stmap_blocks", "regions_to_boxes", "eye_cheek_region", "random_clips", "STMAP_GRID",
+    "STMAP_SIZE", "CLIP_FRAMES", "CLIPS_PER_VIDEO", "EYE_CASCADE", "CHEEK_FROM_EYES",
     # cache
     "preprocess_video", "cached", "cache_key", "file_fingerprint", "PREPROCESS_OUTPUTS",
     # demo
