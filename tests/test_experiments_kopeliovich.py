@@ -255,3 +255,48 @@ def test_diverging_training_stops_with_epoch_and_learning_rate(dataset):
     train = dataset.splits["train"].subset(np.arange(0, 414, 8))
     with pytest.raises(TrainingDivergedError, match=r"epoch \d+, batch \d+, learning rate [0-9.e+]+"):
         K.train_model("ce", train, dataset.splits["val"], epochs=3, batch_size=16, max_lr=1e12)
+
+
+def test_paper_pulse_amplitude_is_read_from_section_4_1_2():
+    # 5e-3 is 5 % and 5e-2 is 50 % of the pulse amplitude: 0.1 both ways
+    assert K.paper_pulse_amplitude() == pytest.approx(0.1)
+
+
+def test_pulse_in_windows_measures_the_pulse_of_noise_free_twins(tmp_path):
+    spec = K.video_specs([("cam2", "stationary", 0)], 0)[0]
+    df = K.pulse_in_windows([spec], duration_s=5.0, resolution_scale=0.5, detect_every=5, cache_dir=tmp_path)
+    assert len(df) == 18 and set(df["channel"]) == {"R", "G", "B"} and set(df["roi"]) == set(range(1, 7))
+    green = df[df["channel"] == "G"].set_index("roi")
+    # a still face, a 0.1-2 % pulse: a visible share of each scaled window, above the codec and sensor noise
+    assert (green["pulse"] > 0.02).all() and (green["pulse"] < 1.0).all()
+    assert (green["pulse"] > green["noise"]).all()
+    assert len(list(tmp_path.glob("*.npz"))) == 1  # cached once per video
+    again = K.pulse_in_windows([spec], duration_s=5.0, resolution_scale=0.5, detect_every=5, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(df, again)
+
+
+def test_balanced_order_round_robins_camera_and_scenario():
+    videos = [make_video(c, s, seed=j) for c in K.CAMERAS for s in K.SCENARIOS for j in range(2)]
+    first = K.balanced_order(videos)[:6]
+    assert {(v.camera, v.scenario) for v in first} == {(c, s) for c in K.CAMERAS for s in K.SCENARIOS}
+    assert sorted(v.video_id for v in K.balanced_order(videos)) == sorted(v.video_id for v in videos)
+
+
+def test_data_curve_trains_on_growing_subsets(dataset):
+    videos = K.balanced_order(list(dataset.videos.values()))
+    curve = K.data_curve(videos, [2, 6], heads=("se",), seeds=(0, 1), epochs=1, batch_size=64, max_lr=1e-3)
+    assert len(curve) == 2 * 2 and list(curve.n_videos.unique()) == [2, 6]
+    small, full = (curve[curve.n_videos == n].iloc[0] for n in (2, 6))
+    assert full.n_train == len(dataset.splits["train"]) and small.n_train < full.n_train
+    np.testing.assert_allclose(curve.ratio, curve.mae / curve.constant_mae)
+    with pytest.raises(ValueError, match="between 1 and the 6 videos"):
+        K.data_curve(videos, [7], epochs=1, batch_size=64, max_lr=1e-3)
+
+
+def test_summary_text_follows_the_numbers():
+    learned = K.summary_text("sim", {"SE": 9.0, "CL+F": 4.0}, 10.0, 6.0, 3.0, 1.0)
+    assert "CL+F's 4.0 bpm" in learned and "beats the constant answer by 6.0 bpm" in learned
+    curve = pd.DataFrame({"n_videos": [6, 6, 18], "n_train": [400, 400, 1200], "ratio": [1.2, 1.0, 0.9]})
+    flat = K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, 1.0, {"stationary": 1.5, "mixed": 0.2}, curve)
+    assert "No network beats" in flat and "1.5x the paper's in stationary" in flat
+    assert "from 1.10 to 0.90 times" in flat and "400 to 1200 windows" in flat and "POS finds the pulse" in flat

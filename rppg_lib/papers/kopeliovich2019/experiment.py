@@ -41,6 +41,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,8 @@ __all__ = [
     "train_model", "subset_metrics", "camera_transfer", "classical_baseline", "constant_baseline",
     "paper_table", "paper_sample_counts", "side_by_side", "inference_latency", "predictions",
     "pulse_visibility", "reference_hr", "classical_predictions", "learning_record", "LADDER",
-    "ladder_videos", "run_ladder", "plot_ladder",
+    "ladder_videos", "run_ladder", "plot_ladder", "CLEAN", "pulse_in_windows", "paper_pulse_amplitude",
+    "balanced_order", "data_curve",
 ]
 
 CAMERAS = ("cam1", "cam2", "cam3")
@@ -162,10 +164,11 @@ def _cache_file(cache_dir, spec: VideoSpec, settings: dict) -> Path:
 
 
 def _render(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_every: int,
-            detect_width, overrides=None) -> dict:
+            detect_width, overrides=None, boxes=None) -> dict:
     """Render one video and extract the six ROI traces (the expensive part).
 
-    ``overrides``: extra :func:`rppg_lib.synth.simulate` parameters (the data ladder's rungs).
+    ``overrides``: extra :func:`rppg_lib.synth.simulate` parameters (the data ladder's rungs);
+    ``boxes``: face boxes to use instead of detecting them (a twin rendering of the same video).
     """
     from ... import synth
     from ...synth.presets import resolve as resolve_preset
@@ -181,15 +184,19 @@ def _render(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_
     t0 = time.perf_counter()
     rec = synth.simulate("kopeliovich", spec.seed, **sim)
     t1 = time.perf_counter()
-    track = detect_faces(rec.frames, every=detect_every, smoothing="mean20", detect_width=detect_width,
-                         on_missing="nan")
-    boxes = np.asarray(track, dtype=float)
-    traces = roi_traces(rec.frames, boxes, rois="six_regions")
+    if boxes is None:
+        track = detect_faces(rec.frames, every=detect_every, smoothing="mean20", detect_width=detect_width,
+                             on_missing="nan")
+        boxes, detection_rate = np.asarray(track, dtype=float), float(track.detection_rate)
+    else:
+        boxes = np.asarray(boxes, dtype=float)[:len(rec.frames)]
+        detection_rate = float(np.mean(np.all(np.isfinite(boxes), axis=1)))
+    traces = roi_traces(rec.frames[:len(boxes)], boxes, rois="six_regions")
     t2 = time.perf_counter()
     return {"traces": traces.astype(np.float64), "hr": np.asarray(rec.hr, float), "boxes": boxes,
             "ppg": np.asarray(rec.ppg, float),
             "fps": float(rec.fps), "frame_shape": np.asarray(rec.frames.shape[1:3]),
-            "detection_rate": float(track.detection_rate), "render_s": t1 - t0, "extract_s": t2 - t1}
+            "detection_rate": detection_rate, "render_s": t1 - t0, "extract_s": t2 - t1}
 
 
 def simulated_video(spec: VideoSpec, duration_s: float = 70.0, resolution_scale: float = 1.0,
@@ -473,6 +480,75 @@ def pulse_visibility(videos, windows=(WINDOW, 150), step: int = 10, roi: int = 5
     return pd.DataFrame(rows).set_index("video")
 
 
+#: Simulator overrides of the noise-free twin renderings of :func:`pulse_in_windows`: no codec, no sensor noise.
+CLEAN = {"codec": None, "full_well_e": 0.0}
+
+
+def _pulse_twins(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_every: int,
+                 detect_width) -> dict:
+    """Three renderings of one video on the same face boxes: as it is, noise-free, and noise-free without pulse."""
+    as_is = _render(spec, duration_s, resolution_scale, detect_every, detect_width)
+    clean = _render(spec, duration_s, resolution_scale, detect_every, detect_width, CLEAN, as_is["boxes"])
+    flat = _render(spec, duration_s, resolution_scale, detect_every, detect_width,
+                   {**CLEAN, "pulse_amplitude": 0.0}, as_is["boxes"])
+    n = min(len(as_is["traces"]), len(clean["traces"]), len(flat["traces"]))
+    return {"as_is": as_is["traces"][:n], "clean": clean["traces"][:n], "flat": flat["traces"][:n],
+            "fps": as_is["fps"]}
+
+
+def pulse_in_windows(specs, duration_s: float = 15.0, resolution_scale: float = 1.0, detect_every: int = 1,
+                     detect_width=None, window: int = WINDOW, step: int = 10, cache_dir=None) -> pd.DataFrame:
+    """How large the pulse is in the networks' input: each colour signal's window scaled to [-1, 1].
+
+    Every video of ``specs`` is rendered three times on the same face boxes: as
+    it is, without codec and sensor noise (:data:`CLEAN`), and the same with no
+    pulse. In every window (``window`` frames every ``step``) the difference of
+    the two clean renderings is the pulse; scaled by the as-is window's range
+    (as :func:`~rppg_lib.papers.kopeliovich2019.colour_signals.scale_window`
+    scales the input) its half peak-to-peak is the pulse amplitude the network
+    sees, and the standard deviation of (as it is - clean), scaled alike, is the
+    codec and sensor noise. Section 4.1.2 of the paper gives the other side: its
+    augmentation noise of amplitude 5e-3 to 5e-2 "typically corresponds to 5 %-50 %
+    of the pulse signal amplitude", i.e. a pulse amplitude near 0.1 in its scaled
+    samples. One row per video, ROI and channel (``pulse``, ``noise``: medians
+    over the windows); cached per video.
+    """
+    cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    rows = []
+    for spec in specs:
+        settings = {"what": "pulse twins", "duration_s": float(duration_s), "resolution_scale": float(resolution_scale),
+                    "detect_every": int(detect_every), "detect_width": detect_width, "clean": CLEAN}
+        twins, _ = cached_npz(_cache_file(cache_dir, spec, settings),
+                              partial(_pulse_twins, spec, duration_s, resolution_scale, detect_every, detect_width),
+                              compressed=True)
+        as_is, clean, flat = (twins[k].reshape(len(twins[k]), -1) for k in ("as_is", "clean", "flat"))
+        pulse, noise = clean - flat, as_is - clean
+        amp, sd = [], []
+        for s in range(0, len(as_is) - window + 1, step):
+            w = as_is[s:s + window]
+            span = w.max(axis=0) - w.min(axis=0)
+            if not (np.all(np.isfinite(w)) and np.all(span > 0)):
+                continue
+            p = 2.0 * pulse[s:s + window] / span
+            amp.append(0.5 * (p.max(axis=0) - p.min(axis=0)))
+            sd.append(np.std(2.0 * noise[s:s + window] / span, axis=0))
+        if not amp:
+            raise ValueError(f"{spec.video_id}: no complete {window}-frame window in {duration_s} s")
+        amp, sd = np.median(amp, axis=0), np.median(sd, axis=0)
+        for k in range(amp.size):
+            rows.append({"video": spec.video_id, "camera": spec.camera, "scenario": spec.scenario,
+                         "roi": k // 3 + 1, "channel": "RGB"[k % 3], "pulse": float(amp[k]), "noise": float(sd[k])})
+    return pd.DataFrame(rows)
+
+
+def paper_pulse_amplitude() -> float:
+    """The pulse amplitude in the paper's scaled samples implied by Section 4.1.2 (noise amplitude / its share)."""
+    lo, hi = (_results.reported(KEY, "Section 4.1.2", "augmentation", c) for c in ("noise low", "noise high"))
+    share_lo, share_hi = (_results.reported(KEY, "Section 4.1.2", "augmentation", c) / 100.0
+                          for c in ("share of pulse low", "share of pulse high"))
+    return float(np.mean([lo / share_lo, hi / share_hi]))
+
+
 def constant_baseline(train: Windows, subsets: dict) -> pd.DataFrame:
     """A model that always answers the mean training HR: MAE and coverage at +-3 bpm per subset.
 
@@ -658,8 +734,12 @@ def coverage_hits(runs: ModelRuns, name: str, w: Windows, device="cpu") -> np.nd
 
 
 def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float, visibility_mae_150: float,
-                 margin: float) -> str:
-    """The chapter's closing paragraph, generated from the run's numbers."""
+                 margin: float, pulse_vs_paper: dict | None = None, curve=None) -> str:
+    """The chapter's closing paragraph, generated from the run's numbers.
+
+    ``pulse_vs_paper``: scenario -> median pulse amplitude in the scaled input over the paper's
+    (:func:`pulse_in_windows`); ``curve``: :func:`data_curve`'s rows (mean ratio to the constant per size).
+    """
     best = min(full_mae, key=full_mae.get)
     paper_best = _results.reported(KEY, "Table 2", "CL+F", "Full test set MAE")
     text = (f"On {label}, the lowest full-test MAE is {best}'s {full_mae[best]:.1f} bpm (the paper: CL+F, "
@@ -670,6 +750,14 @@ def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float
         return text + (f"The best network beats the constant answer by {gain:.1f} bpm, so it reads the pulse, "
                        "not only the label distribution.")
     text += f"No network beats the constant answer by {margin:g} bpm: they have learnt little more than the labels. "
+    if pulse_vs_paper:
+        text += ("The pulse's share of the networks' scaled input is " + ", ".join(
+            f"{r:.1f}x the paper's in {scen} videos" for scen, r in pulse_vs_paper.items()) + ". ")
+    if curve is not None and curve["n_videos"].nunique() > 1:
+        mean = curve.groupby("n_train")["ratio"].mean()
+        text += (f"With more training windows CL+F goes from {mean.iloc[0]:.2f} to {mean.iloc[-1]:.2f} times the "
+                 f"constant answer's MAE ({mean.index[0]} to {mean.index[-1]} windows; the paper trained on "
+                 f"{_results.reported(KEY, 'Table 1', 'All', 'Both train'):.0f}). ")
     if visibility_mae_150 >= constant_mae:
         return text + (f"POS does no better than the constant answer even on 10-s windows (MAE "
                        f"{visibility_mae_150:.1f} bpm), so the pulse is barely present in these colour signals.")
@@ -745,6 +833,50 @@ def learning_record(ds: Dataset, models: dict, device="cpu", split: str = "test"
     out["label_mean"] = block(np.asarray(w.hr, float))
     out["reference"] = "HR of the ground-truth PPG of each window (periodogram peak, 40-125 bpm)"
     return out
+
+
+def balanced_order(videos: list[Video]) -> list[Video]:
+    """``videos`` reordered round-robin over their (camera, scenario) groups, so every prefix is balanced."""
+    groups: dict = {}
+    for v in videos:
+        groups.setdefault((v.camera, v.scenario), []).append(v)
+    out = []
+    for k in range(max(len(g) for g in groups.values())):
+        out += [g[k] for g in groups.values() if k < len(g)]
+    return out
+
+
+def data_curve(videos: list[Video], sizes, *, heads=("clf",), seeds=(0,), epochs: int, batch_size: int,
+               max_lr: float, mse_on: str = "softmax", ce_reduction: str = "paper", device="cpu",
+               progress=None) -> pd.DataFrame:
+    """Does more data help? The same recipe trained on the first ``n`` videos of :func:`balanced_order` for each
+    ``n`` in ``sizes``, with the paper's per-video split, each scored on the test windows of its own videos.
+
+    One row per size x model x seed: ``n_videos``, ``n_train`` (training windows), ``mae`` against
+    :func:`reference_hr`, and on the same windows ``constant_mae`` (mean training HR) and ``pos_mae``;
+    ``ratio`` = ``mae / constant_mae`` compares sizes whose test windows differ.
+    """
+    ordered = balanced_order(videos)
+    rows = []
+    for n in sizes:
+        if not 1 <= int(n) <= len(ordered):
+            raise ValueError(f"size {n} is not between 1 and the {len(ordered)} videos")
+        ds = build_dataset(ordered[:int(n)])
+        train, val, test = ds.splits["train"], ds.splits["val"], ds.splits["test"]
+        ref = reference_hr(ds, test)
+        const = float(np.mean(np.abs(np.mean(train.hr) - ref)))
+        pos = float(np.mean(np.abs(classical_predictions(ds, test) - ref)))
+        for head in heads:
+            for seed in seeds:
+                model, _, secs = train_model(head, train, val, epochs=epochs, batch_size=batch_size, max_lr=max_lr,
+                                             mse_on=mse_on, ce_reduction=ce_reduction, device=device, seed=seed)
+                mae = float(np.mean(np.abs(predictions(model, test, device) - ref)))
+                rows.append({"n_videos": int(n), "n_train": len(train), "n_test": len(test),
+                             "model": MODEL_NAMES[head], "seed": int(seed), "mae": mae, "constant_mae": const,
+                             "pos_mae": pos, "ratio": mae / const, "seconds": secs})
+                if progress is not None:
+                    progress(rows[-1])
+    return pd.DataFrame(rows)
 
 
 #: The data ladder: from data where the pulse is easy to see to the preset as it is. Each rung

@@ -92,3 +92,52 @@ def scatter_grid(runs: ModelRuns, subsets: dict, label: str, device="cpu"):
     fig.suptitle(f"Fig. 6: predicted vs reference HR on the test subsets, first seed ({label})", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def pulse_in_input(pulse, paper_amplitude: float, label: str):
+    """Pulse amplitude (green, per ROI) in the networks' scaled input, by camera and scenario, vs the paper's.
+
+    ``pulse``: :func:`~rppg_lib.papers.kopeliovich2019.experiment.pulse_in_windows`; the paper's
+    amplitude is the dashed line, the codec and sensor noise (standard deviation) the grey bars.
+    """
+    green = pulse[pulse["channel"] == "G"]
+    groups = list(green.groupby(["camera", "scenario"], sort=True))
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    width = 0.8 / 6
+    for g, (_, part) in enumerate(groups):
+        part = part.sort_values("roi")
+        x = g + (part["roi"].to_numpy() - 3.5) * width
+        ax.bar(x, part["pulse"], width * 0.9, color="tab:red", label="pulse (half peak-to-peak)" if g == 0 else None)
+        ax.bar(x, part["noise"], width * 0.45, color="0.4", label="codec + sensor noise (sd)" if g == 0 else None)
+    ax.axhline(paper_amplitude, color="k", ls="--", lw=1, label=f"paper, Section 4.1.2 ({paper_amplitude:g})")
+    ax.set_xticks(range(len(groups)), [f"{cam}\n{scen}" for (cam, scen), _ in groups])
+    ax.set_yscale("log")
+    ax.set_ylabel("amplitude in the [-1, 1] window")
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(f"Pulse in the networks' input: green signal of ROIs 1-6 per video (median over windows)\n({label})",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def data_curve(curve, paper_train_windows: float, target_ratio: float, label: str):
+    """Test MAE over the constant answer's, against the number of training windows (from
+    :func:`~rppg_lib.papers.kopeliovich2019.experiment.data_curve`): seeds as dots, their mean as a line, POS dashed,
+    the learning target dotted and the paper's training-set size as a vertical line."""
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    for name, part in curve.groupby("model", sort=False):
+        ax.plot(part["n_train"], part["ratio"], "o", alpha=0.5, ms=4)
+        mean = part.groupby("n_train")["ratio"].mean()
+        ax.plot(mean.index, mean.to_numpy(), "-", color=ax.lines[-1].get_color(), label=f"{name} (seeds, mean)")
+    pos = curve.groupby("n_train")[["pos_mae", "constant_mae"]].first()
+    ax.plot(pos.index, pos["pos_mae"] / pos["constant_mae"], "s--", color="k", ms=4, label="POS, same windows")
+    ax.axhline(1.0, color="0.5", ls=":", lw=1, label="constant answer")
+    ax.axhline(target_ratio, color="tab:green", ls=":", lw=1, label=f"target ({target_ratio:g} x constant)")
+    ax.axvline(paper_train_windows, color="tab:purple", lw=1, label=f"paper's training set ({paper_train_windows:.0f})")
+    ax.set_xscale("log")
+    ax.set_xlabel("training windows")
+    ax.set_ylabel("test MAE / constant answer's")
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title(f"Does more data help? The recipe on growing subsets of the videos\n({label})", fontsize=10)
+    fig.tight_layout()
+    return fig

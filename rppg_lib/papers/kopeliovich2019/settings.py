@@ -17,6 +17,10 @@ ce_reduction : Eq. 3's reduction ("paper": the mean of w_y CE with weights summi
     only then are Eq. 5's two terms of the same size at alpha = 25, as the paper says they were chosen).
 ladder_videos, ladder_seeds, ladder_epochs : the learning ladder: the same recipe trained on these
     (camera, scenario, subject) videos rendered from easy (lossless, strong pulse) to the preset as it is.
+curve_sizes, curve_seeds : the data curve: CL+F trained on the first n of the (balanced) videos for each n,
+    once per seed.
+pulse_check_videos, pulse_check_s : videos (and their length) rendered three times each to measure the pulse
+    amplitude in the networks' scaled input against the one the paper's Section 4.1.2 implies.
 """
 from dataclasses import dataclass
 
@@ -24,6 +28,8 @@ _BOOK_VIDEOS = ([(cam, "stationary", s) for cam in ("cam1", "cam2", "cam3") for 
                 + [(cam, "mixed", s) for cam in ("cam1", "cam2", "cam3") for s in (4, 5)])
 # the ladder renders each of its rungs anew: a small grid keeps it within the book's budget
 _LADDER_VIDEOS = [(cam, "stationary", s) for cam in ("cam1", "cam2") for s in (0, 1)] + [("cam3", "mixed", 4)]
+# one stationary and one Mixed Motion video per camera
+_PULSE_CHECK = [(cam, scen, s) for cam in ("cam1", "cam2", "cam3") for scen, s in (("stationary", 0), ("mixed", 4))]
 _PAPER_VIDEOS = ([(cam, "stationary", s % 8, s // 8) for cam in ("cam1", "cam2", "cam3") for s in range(12)]
                  + [(cam, "mixed", s) for cam in ("cam1", "cam2", "cam3") for s in (0, 1, 2, 3, 4, 5)])
 
@@ -51,6 +57,10 @@ class Settings:
     ladder_videos: list
     ladder_seeds: tuple
     ladder_epochs: int
+    curve_sizes: tuple
+    curve_seeds: tuple
+    pulse_check_videos: list
+    pulse_check_s: float
 
 
 _PROFILES = {
@@ -62,7 +72,8 @@ _PROFILES = {
         "lr_min": 1e-3, "lr_max": 1e-1, "lr_points_per_decade": 1, "lr_epochs": 1, "lr_criterion": "loss",
         "mse_readings": ["softmax"], "transfer_epochs": 1, "seeds": (0,), "ce_reduction": "paper",
         "ladder_videos": [("cam2", "stationary", 0), ("cam2", "stationary", 1)], "ladder_seeds": (0,),
-        "ladder_epochs": 1,
+        "ladder_epochs": 1, "curve_sizes": (2, 3), "curve_seeds": (0,),
+        "pulse_check_videos": [("cam2", "stationary", 0)], "pulse_check_s": 5.0,
     },
     "book": {
         "videos": _BOOK_VIDEOS,
@@ -76,6 +87,8 @@ _PROFILES = {
         "lr_min": 1e-7, "lr_max": 10.0, "lr_points_per_decade": 1, "lr_epochs": 5, "lr_criterion": "loss",
         "mse_readings": ["softmax"], "transfer_epochs": 30, "seeds": (0, 1, 2), "ce_reduction": "paper",
         "ladder_videos": _LADDER_VIDEOS, "ladder_seeds": (0,), "ladder_epochs": 30,
+        "curve_sizes": (6, 12, 18), "curve_seeds": (0, 1, 2),
+        "pulse_check_videos": _PULSE_CHECK, "pulse_check_s": 15.0,
     },
     "paper": {
         # 12 stationary + 6 mixed videos per camera over 8 subjects (``take`` 1 = a second session of subjects 0-3).
@@ -86,6 +99,8 @@ _PROFILES = {
         "lr_min": 1e-7, "lr_max": 10.0, "lr_points_per_decade": 4, "lr_epochs": 5, "lr_criterion": "loss",
         "mse_readings": ["softmax"], "transfer_epochs": 5000, "seeds": (0, 1, 2), "ce_reduction": "paper",
         "ladder_videos": _BOOK_VIDEOS, "ladder_seeds": (0, 1, 2), "ladder_epochs": 5000,
+        "curve_sizes": (6, 12, 18, 36, 54), "curve_seeds": (0, 1, 2),
+        "pulse_check_videos": _PULSE_CHECK, "pulse_check_s": 30.0,
     },
 }
 
