@@ -73,8 +73,23 @@ def test_synthetic_pretraining_and_initialisations(cfg, tmp_path, monkeypatch):
     assert hr[2] == synthetic_rhythm_maps(1, cfg.clip_frames, cfg.fps, seed=2)[1][0]  # chunk 2 starts at map 2
     state = E.pretrain_synthetic(cfg, progress=False)
     assert E.pretrain_synthetic(cfg, progress=False)["net.fc.weight"].equal(state["net.fc.weight"])  # cached
-    model = E.make_model("synthetic", cfg, hr_offset=70.0, synthetic_state=state)
-    assert float(model.hr_offset) == 70.0 and model.net.fc.weight.equal(state["net.fc.weight"])
+    model = E.make_model("synthetic", cfg, hr_offset=70.0, synthetic_state=state, hr_scale=5.0)
+    assert model.net.fc.weight.equal(state["net.fc.weight"])
+    # regression: the pretrained network keeps its own offset and scale, so its answers in bpm are unchanged
+    # (re-centring it on the face videos' mean shifted every answer by the difference of the two means)
+    assert model.hr_offset.equal(state["hr_offset"]) and model.hr_scale.equal(state["hr_scale"])
+    pre = E.make_model("scratch", cfg, hr_offset=0.0)
+    pre.load_state_dict(state)
+    pre.eval(), model.eval()
+    with torch.no_grad():
+        assert torch.allclose(model(x), pre(x))
+    # fine-tuning starts from the face clips' mean answer, keeping what the pretraining learned
+    target = np.array([60.0, 65.0, 70.0, 75.0, 80.0])
+    before = T.predict(model, x)
+    shift = E.recentre(model, x, target)
+    after = T.predict(model, x)
+    assert after.mean() == pytest.approx(target.mean(), abs=1e-3)
+    assert np.allclose(after - before, shift, atol=1e-3)
     with pytest.raises(ValueError, match="imagenet_weights"):
         E.make_model("imagenet", cfg, hr_offset=70.0)
     with pytest.raises(ValueError, match="pretrain_synthetic"):

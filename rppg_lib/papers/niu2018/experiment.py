@@ -33,7 +33,9 @@ from . import KEY
 from .training import predict, prepare_input, train_regressor
 
 __all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "clip_set", "synthetic_input",
-           "pretrain_synthetic", "make_model", "cross_validate", "hr_row", "hr_table"]
+           "pretrain_synthetic", "make_model", "recentre", "target_scale", "baseline_table", "constant_table",
+           "LADDER", "rung_rows", "run_ladder", "plot_ladder", "run_cv", "abs_errors", "with_paper", "show",
+           "cross_validate", "hr_row", "hr_table"]
 
 #: Network initialisations: name -> what it is (Table III and the offline variant).
 INITS = {
@@ -72,14 +74,14 @@ class VideoSet:
 
 
 def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, frame_size, face_px, boxes, cheek,
-           grid) -> dict:
+           grid, overrides=None) -> dict:
     from ...synth import simulate
     from ...video import CHEEK_REGION, detect_faces, eye_cheek_region, stmap_blocks
 
     width, height = frame_size
     size = {} if face_px is None else {"face_px": face_px}
     rec = simulate(preset, seed=session_seed, subject=subject, duration_s=duration_s, fps=fps, width=width,
-                   height=height, **size)
+                   height=height, **size, **dict(overrides or {}))
     if boxes == "truth":
         box = np.asarray(rec.meta["face_box"], float)
     elif boxes == "detect":
@@ -100,8 +102,11 @@ def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, fra
 
 def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, duration_s: float, fps: float,
                       frame_size=(192, 144), face_px: float | None = 72.0, boxes: str = "truth", cheek: str = "box",
-                      grid=(10, 20), seed: int = 0, cache: bool = True, progress: bool = True) -> VideoSet:
+                      grid=(10, 20), seed: int = 0, overrides: dict | None = None, cache: bool = True,
+                      progress: bool = True) -> VideoSet:
     """Render ``n_subjects`` x ``videos_per_subject`` videos of ``preset`` and take their block means.
+
+    ``overrides``: extra :func:`rppg_lib.synth.simulate` parameters (the rungs of :data:`LADDER`).
 
     Video ``k`` of subject ``s`` is session seed ``1000 * seed + k`` of subject ``s`` (the simulator
     draws a subject's traits from ``s`` and the session's HR and nuisances from the seed). Each
@@ -112,6 +117,8 @@ def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, 
     jobs = [(s, 1000 * seed + k) for s in range(n_subjects) for k in range(videos_per_subject)]
     opts = dict(duration_s=float(duration_s), fps=float(fps), frame_size=tuple(frame_size), face_px=face_px,
                 boxes=boxes, cheek=cheek, grid=tuple(grid))
+    if overrides:
+        opts["overrides"] = dict(sorted(dict(overrides).items()))
     if progress:
         from tqdm import tqdm
 
@@ -125,7 +132,8 @@ def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, 
         out.append(data)
     return VideoSet(np.stack([d["blocks"] for d in out]), np.stack([d["hr"] for d in out]),
                     np.array([f"{preset}-s{s:02d}" for s in range(n_subjects) for _ in range(videos_per_subject)]),
-                    float(fps), f"simulated: {preset}", np.stack([d["region"] for d in out]))
+                    float(fps), f"simulated: {preset}" + (f" {opts['overrides']}" if overrides else ""),
+                    np.stack([d["region"] for d in out]))
 
 
 def clip_set(videos: VideoSet, indices, clips_per_video: int, clip_frames: int, seed: int = 0):
@@ -179,13 +187,15 @@ def synthetic_input(n: int, clip_frames: int, fps: float, input_size, seed: int 
     return torch.from_numpy(np.asarray(data["x"], np.float32)), np.asarray(data["hr"], float)
 
 
-def make_model(init: str, cfg, hr_offset: float, synthetic_state: dict | None = None):
+def make_model(init: str, cfg, hr_offset: float, synthetic_state: dict | None = None, hr_scale: float = 1.0):
     """A :class:`~rppg_lib.models.ResNet18Regressor` initialised as ``init`` (a key of :data:`INITS`).
 
-    Its output is ``hr_offset + network(x)``; the caller passes the mean HR of the clips it trains
-    on, so every initialisation starts centred on the training data (ours, not the paper's). For the
-    synthetic pretraining the offset is re-set after loading its weights: the network keeps what it
-    learned about deviations from the synthetic maps' mean and starts from the face videos' mean.
+    Its output is ``hr_offset + hr_scale * network(x)``; the caller passes the mean (and, with the
+    setting ``scale_target``, the SD) of the HR of the clips it trains on, so every initialisation
+    starts centred on its training data (ours, not the paper's). The synthetic pretraining keeps its
+    own offset and scale: its network already answers in bpm, and moving the offset to the face
+    videos' mean would shift every answer it learned by the difference of the two means
+    (:func:`cross_validate` then re-centres it on its training clips with :func:`recentre`).
     """
     from ...models import ResNet18Regressor
 
@@ -197,13 +207,28 @@ def make_model(init: str, cfg, hr_offset: float, synthetic_state: dict | None = 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # random initialisation is what stage I and 'synthetic' ask for
         model = ResNet18Regressor(weights_path=cfg.imagenet_weights if init.startswith("imagenet") else None,
-                                  input_size=cfg.input_size, hr_offset=hr_offset)
+                                  input_size=cfg.input_size, hr_offset=hr_offset, hr_scale=hr_scale)
     if init.endswith("synthetic"):
         if synthetic_state is None:
             raise ValueError(f"init {init!r} needs the synthetic pretraining's weights (pretrain_synthetic)")
         model.load_state_dict(synthetic_state)
-        model.hr_offset.fill_(float(hr_offset))
     return model
+
+
+def recentre(model, x: torch.Tensor, hr, device="cpu") -> float:
+    """Shift a pretrained model's ``hr_offset`` so that its mean answer on the training inputs ``x``
+    equals their mean heart rate ``hr`` (ours): the synthetic maps span 42-240 bpm, the face videos
+    a much narrower range, and a fine-tuning of a few hundred steps cannot remove a bias of tens of
+    bpm. The answers' differences, what the pretraining learned, are kept. Returns the shift (bpm)."""
+    shift = float(np.mean(hr) - np.mean(predict(model, x, device=device)))
+    model.hr_offset.add_(shift)
+    return shift
+
+
+def target_scale(cfg, hr) -> float:
+    """The ``hr_scale`` of a model trained on heart rates ``hr``: their SD (at least 1 bpm) with the
+    setting ``scale_target``, else 1 (the head answers in bpm directly)."""
+    return max(float(np.std(hr)), 1.0) if cfg.scale_target else 1.0
 
 
 def pretrain_synthetic(cfg, *, imagenet: bool = False, seed: int = 0, device="cpu", cache: bool = True,
@@ -213,14 +238,15 @@ def pretrain_synthetic(cfg, *, imagenet: bool = False, seed: int = 0, device="cp
     params = dict(n=cfg.synthetic_maps, epochs=cfg.synthetic_epochs, T=cfg.clip_frames, fps=cfg.fps,
                   size=None if cfg.input_size is None else list(cfg.input_size), lr=cfg.lr, batch=cfg.batch_size,
                   blocks=int(np.prod(cfg.grid)), imagenet=cfg.imagenet_weights if imagenet else None, seed=seed,
-                  version=1)
+                  scale_target=cfg.scale_target, version=2)
     file = cache_dir(KEY) / "synthetic" / f"pretrained-{cache_key(params, 24)}.pt" if cache else None
     if file is not None and file.is_file():
         return torch.load(file, map_location="cpu", weights_only=True)
     x, hr = synthetic_input(cfg.synthetic_maps, cfg.clip_frames, cfg.fps, cfg.input_size, seed=seed,
                             n_blocks=int(np.prod(cfg.grid)), cache=cache, progress=progress)
     torch.manual_seed(seed)
-    model = make_model("imagenet" if imagenet else "scratch", cfg, hr_offset=float(np.mean(hr)))
+    model = make_model("imagenet" if imagenet else "scratch", cfg, hr_offset=float(np.mean(hr)),
+                       hr_scale=target_scale(cfg, hr))
     train_regressor(model, x, hr, epochs=cfg.synthetic_epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=seed,
                     device=device, progress=progress)
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -253,7 +279,10 @@ def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str
         x = prepare_input(maps, cfg.input_size)
         del maps
         torch.manual_seed(seed * 1000 + f)
-        model = make_model(init, cfg, hr_offset=float(np.mean(hr)), synthetic_state=synthetic_state)
+        model = make_model(init, cfg, hr_offset=float(np.mean(hr)), synthetic_state=synthetic_state,
+                           hr_scale=target_scale(cfg, hr))
+        if init.endswith("synthetic"):
+            recentre(model, x, hr, device=device)
         train_regressor(model, x, hr, epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=seed * 1000 + f,
                         device=device, progress=progress)
         test_maps, _, test_video = clip_set(videos, test_idx, cfg.clips_per_video, cfg.clip_frames, seed=seed + 1)
@@ -276,3 +305,159 @@ def hr_row(table: pd.DataFrame) -> dict:
 def hr_table(runs: dict) -> pd.DataFrame:
     """One :func:`hr_row` per named run (name -> per-video table)."""
     return pd.DataFrame({name: hr_row(t) for name, t in runs.items()}).T
+
+
+# ---------------------------------------------------------------------------
+# baselines, the constant answer and the learning ladder
+# ---------------------------------------------------------------------------
+
+def baseline_table(videos: VideoSet, methods=("POS", "CHROM")) -> pd.DataFrame:
+    """Classical methods on the mean colour of each video's cheek region (the mean of its blocks),
+    one HR per whole video (the paper's unit): columns ``video``, ``subject``, ``method``, ``hr_ref``,
+    ``hr_est``."""
+    from ...methods import apply_method
+    from ...signal import estimate_hr
+
+    rows = []
+    for v in range(len(videos)):
+        rgb = videos.blocks[v].astype(float).mean(axis=1)  # (T, 3)
+        for name in methods:
+            hr = float(estimate_hr(apply_method(name, rgb, videos.fps), videos.fps))
+            rows.append({"video": v, "subject": videos.subjects[v], "method": name,
+                         "hr_ref": float(videos.video_hr[v]), "hr_est": hr})
+    return pd.DataFrame(rows)
+
+
+def constant_table(videos: VideoSet, runs: pd.DataFrame) -> pd.DataFrame:
+    """The constant answer of a cross-validation table ``runs`` (:func:`cross_validate`): every test
+    video of a fold gets the mean reference HR of that fold's training videos."""
+    out = []
+    for _, part in runs.groupby(["fold", "seed"]):
+        train = np.setdiff1d(np.arange(len(videos)), part["video"].to_numpy())
+        out.append(part.assign(hr_est=float(videos.video_hr[train].mean()), init="constant"))
+    return pd.concat(out).sort_values(["seed", "video"]).reset_index(drop=True)
+
+
+#: The learning ladder: the same recipe (stage I, random split) trained on data from easy to the
+#: preset as it is. Each rung renders the same subjects and sessions with these simulator overrides.
+LADDER = (
+    ("1 lossless, pulse 2 %, still", {"codec": None, "pulse_amplitude": 0.02, "full_well_e": 0.0,
+                                      "nod_deg": 0.0, "talking": 0.0, "flicker_depth": 0.0}),
+    ("2 lossless, subject's pulse, still", {"codec": None, "full_well_e": 0.0, "nod_deg": 0.0,
+                                            "talking": 0.0, "flicker_depth": 0.0}),
+    ("3 + sensor noise, codec, flicker", {"nod_deg": 0.0, "talking": 0.0}),
+    ("4 the preset as it is", {}),
+)
+
+
+def rung_rows(name: str, videos: VideoSet, runs: pd.DataFrame, init: str = "scratch") -> list:
+    """Rows of one ladder rung: POS on the videos, the constant answer of ``runs``' folds and the
+    network's per-video MAE per seed (``runs``: stacked :func:`cross_validate` tables)."""
+    base = baseline_table(videos, ("POS",))
+    first = runs[runs["seed"] == runs["seed"].min()]
+    c = constant_table(videos, first)
+    rows = [{"rung": name, "model": "POS", "seed": -1, "mae": float(np.mean(np.abs(base["hr_est"] - base["hr_ref"])))},
+            {"rung": name, "model": "constant", "seed": -1, "mae": float(np.mean(np.abs(c["hr_est"] - c["hr_ref"])))}]
+    for seed, t in runs.groupby("seed"):
+        rows.append({"rung": name, "model": INITS[init].split(":")[0], "seed": int(seed),
+                     "mae": float(np.mean(np.abs(t["hr_est"] - t["hr_ref"])))})
+    return rows
+
+
+def run_ladder(cfg, *, rungs=LADDER, init: str = "scratch", seeds=(0,), data_seed: int = 0, device="cpu",
+               progress: bool = True, report=None) -> pd.DataFrame:
+    """Train ``init`` (random split) on every rung of :data:`LADDER` and score it per video.
+
+    The videos are ``cfg``'s (preset, subjects, sessions, sizes) rendered with each rung's overrides.
+    Returns :func:`rung_rows` per rung: ``rung``, ``model``, ``seed``, ``mae`` (per-video MAE, bpm);
+    POS and the constant answer (mean HR of each fold's training videos) have seed -1.
+    ``report(row)`` is called with each row.
+    """
+    rows = []
+    for name, overrides in rungs:
+        videos = prepare_simulated(cfg.preset, cfg.n_subjects, cfg.videos_per_subject, duration_s=cfg.duration_s,
+                                   fps=cfg.fps, frame_size=cfg.frame_size, face_px=cfg.face_px, boxes=cfg.boxes,
+                                   cheek=cfg.cheek, grid=cfg.grid, seed=data_seed, overrides=overrides,
+                                   progress=progress)
+        runs = run_cv(videos, cfg, seeds=seeds, init=init, device=device, progress=progress)
+        for row in rung_rows(name, videos, runs, init):
+            rows.append(row)
+            if report is not None:
+                report(row)
+    return pd.DataFrame(rows)
+
+
+def plot_ladder(ladder: pd.DataFrame, ax=None):
+    """Per-video MAE per rung of the ladder: the network (seeds as dots, mean as line), POS and the constant."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.4))
+    rungs = list(dict.fromkeys(ladder["rung"]))
+    x = np.arange(len(rungs))
+    styles = {"POS": dict(color="k", ls="--", marker="s"), "constant": dict(color="0.5", ls=":", marker="")}
+    for name, part in ladder.groupby("model", sort=False):
+        mean = part.groupby("rung", sort=False)["mae"].mean().reindex(rungs)
+        line, = ax.plot(x, mean.to_numpy(), label=name, **styles.get(name, dict(marker="o")))
+        if name not in styles:
+            ax.plot(part["rung"].map({r: i for i, r in enumerate(rungs)}), part["mae"], ".",
+                    color=line.get_color(), alpha=0.6)
+    ax.set_xticks(x)
+    ax.set_xticklabels([r.split(" ", 1)[-1] for r in rungs], rotation=15, ha="right", fontsize=8)
+    ax.set_ylabel("per-video MAE (bpm)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, ncol=3)
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# tables beside the paper's and the errors the claims compare
+# ---------------------------------------------------------------------------
+
+def run_cv(videos: VideoSet, cfg, *, seeds, **kwargs) -> pd.DataFrame:
+    """:func:`cross_validate` once per seed, the tables stacked (column ``seed``)."""
+    return pd.concat([cross_validate(videos, cfg, seed=int(s), **kwargs) for s in seeds], ignore_index=True)
+
+
+def abs_errors(table: pd.DataFrame) -> np.ndarray:
+    """Absolute per-video errors ``(seeds, videos)`` of a stacked table (videos in index order), the
+    layout :func:`rppg_lib.papers.niu2018.claims.decide` pairs."""
+    t = table.assign(err=(table["hr_est"] - table["hr_ref"]).abs())
+    if "seed" not in t:
+        t = t.assign(seed=0)
+    return t.pivot_table(index="seed", columns="video", values="err").to_numpy(float)
+
+
+def with_paper(ours: dict, table: str, paper_rows: dict | None = None, notes: dict | None = None) -> pd.DataFrame:
+    """Our rows (label -> per-video table, or None when not run) beside the paper's ``table``.
+
+    ``paper_rows``: our label -> the paper's row name printed beside it; the paper's rows not named
+    there are listed after ours with no numbers of ours. ``notes``: label -> a note (why not run,
+    which data). Columns: ours (HRme, HRsd, HRrmse, HRmer), the paper's, note.
+    """
+    from ...results import reported
+
+    paper = reported(KEY)
+    paper = paper[paper["table"] == table].pivot_table(index="row", columns="column", values="value", sort=False)
+    paper_rows, notes = dict(paper_rows or {}), dict(notes or {})
+    metrics = list(METRIC_COLUMNS)
+    rows = {}
+    for label, t in ours.items():
+        mine = hr_row(t) if t is not None else dict.fromkeys(metrics, np.nan)
+        p = paper_rows.get(label)
+        theirs = paper.loc[p, metrics].to_dict() if p in paper.index else dict.fromkeys(metrics, np.nan)
+        rows[label] = {**{("ours", m): mine[m] for m in metrics}, **{("paper", m): theirs[m] for m in metrics},
+                       ("", "paper row"): p or "", ("", "note"): notes.get(label, "")}
+    for p in paper.index:
+        if p not in paper_rows.values():
+            rows[f"{p} (paper only)"] = {**{("ours", m): np.nan for m in metrics},
+                                         **{("paper", m): paper.loc[p, m] for m in metrics},
+                                         ("", "paper row"): p, ("", "note"): ""}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out
+
+
+def show(table: pd.DataFrame, digits: int = 2):
+    """A table for the page: numbers rounded, missing numbers as a dash."""
+    return table.style.format(precision=digits, na_rep="—")
