@@ -136,3 +136,33 @@ def test_claims_follow_the_evidence():
     # a network that did not beat the constant answer decides nothing
     flat = C.decide({"constant": _errs(6), "scratch": _errs(6), "synthetic": _errs(4)})
     assert {x.verdict for x in flat} == {"not testable here"}
+
+
+def _tiny_videos(n=6, T=90, fps=15.0):
+    rng = np.random.default_rng(0)
+    hr = np.repeat(np.linspace(60, 90, n)[:, None], T, axis=1)
+    t = np.arange(T) / fps
+    pulse = np.sin(2 * np.pi * hr[:, :1] / 60 * t)[:, :, None, None]  # (n, T, 1, 1)
+    blocks = (120 + 2 * pulse * np.array([0.3, 1.0, 0.5]) + 0.05 * rng.standard_normal((n, T, 4, 3)))
+    return E.VideoSet(blocks.astype(np.float32), hr, np.array([f"s{i // 2}" for i in range(n)]), fps, "test")
+
+
+def test_constant_table_abs_errors_and_baselines():
+    videos = _tiny_videos()
+    import pandas as pd
+
+    runs = pd.DataFrame({"video": range(6), "fold": [0, 0, 1, 1, 2, 2], "seed": 0, "hr_ref": videos.video_hr,
+                         "hr_est": videos.video_hr + 1.0})
+    const = E.constant_table(videos, runs)
+    # video 0's fold trains on videos 2-5
+    assert const.loc[const.video == 0, "hr_est"].item() == pytest.approx(videos.video_hr[2:].mean())
+    errs = E.abs_errors(runs)
+    assert errs.shape == (1, 6) and np.allclose(errs, 1.0)
+    base = E.baseline_table(videos, ("POS", "CHROM"))
+    assert set(base.method) == {"POS", "CHROM"} and len(base) == 12
+    assert np.abs(base.hr_est - base.hr_ref).max() < 3.0  # a clean pulse in every block
+    table = E.with_paper({"ours": runs, "not run": None}, "Table III", {"ours": "Stage-I", "not run": "Stage-II"},
+                         notes={"not run": "no weights"})
+    assert table.loc["ours", ("paper", "HRrmse")] == 4.72 and table.loc["ours", ("ours", "HRme")] == 1.0
+    assert np.isnan(table.loc["not run", ("ours", "HRme")]) and table.loc["not run", ("", "note")] == "no weights"
+    assert "Stage-III (paper only)" in table.index
