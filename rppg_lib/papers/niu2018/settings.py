@@ -75,6 +75,10 @@ _PROFILES = {
     # video, limits learning (18 videos of 20 s and 60 of 12 s both stayed near the constant answer on
     # the easiest rung), so the book renders many short videos at 15 fps (10-s clips of 150 frames,
     # no temporal resizing) and few clips per video, and runs one reduced share (1/2) for Fig. 6.
+    # Measured on the easiest rung (lossless, 2 % pulse, still; these 60 videos, stage I, random split):
+    # per-video MAE 9.0 at 6 epochs, 7.7 at 20, 7.5 at 40, against 10.6 for the constant answer and
+    # 1.2 for POS: more epochs reach the "learned" line (80 % of the constant) but level off far above
+    # POS, so the data, not the optimisation budget, is what the book profile lacks.
     "book": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 12, "videos_per_subject": 5,
         "duration_s": 12.0, "fps": 15.0, "frame_size": (192, 144), "face_px": 72.0, "boxes": "detect",
