@@ -218,7 +218,10 @@ def test_learning_record_has_the_keys_the_checks_read():
     assert set(rec["models"]) == {"SE", "CE", "CL", "CL+F"}
     assert all(len(v) == 2 and all(np.isfinite(v)) for v in rec["models"].values())
     assert rec["constant_mae"] == pytest.approx(40 / 3, abs=1.0)  # |80 - 60|, 0, |80 - 100|
-    assert rec["pos_mae"] < 2.0 and set(rec["label_mean"]) == {"constant_mae", "pos_mae", "models"}
+    assert rec["pos_mae"] < 2.0
+    assert set(rec["label_mean"]) == {"constant_mae", "pos_mae", "video_mean_mae", "models"}
+    # each video has one HR, so answering its own training mean is exact
+    assert rec["label_mean"]["video_mean_mae"] == pytest.approx(0.0)
 
 
 def test_run_ladder_tiny(tmp_path, monkeypatch):
@@ -300,3 +303,5 @@ def test_summary_text_follows_the_numbers():
     flat = K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, 1.0, {"stationary": 1.5, "mixed": 0.2}, curve)
     assert "No network beats" in flat and "1.5x the paper's in stationary" in flat
     assert "from 1.10 to 0.90 times" in flat and "400 to 1200 windows" in flat and "POS finds the pulse" in flat
+    assert "needs no pulse, gives 4.5 bpm" in K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, 1.0,
+                                                             video_mean_mae=4.5)
