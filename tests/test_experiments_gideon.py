@@ -259,3 +259,19 @@ def test_book_profile_learning_rate_keeps_contrastive_training_stable():
     book = SETTINGS["book"]
     assert book.lr <= 1e-3, f"book lr {book.lr:g}: contrastive learned in 11 of 15 seeds at 3e-3, 14 of 15 at 1e-3"
     assert book.epochs_contrastive >= 25 and book.t3_epochs_contrastive >= 50
+
+
+def test_clip_hr_is_the_papers_highest_peak_not_the_harmonic_check():
+    """Sec. 3.5: HR is the highest spectral peak. A nuisance at half the pulse rate holding a third of its
+    power must not be taken for the fundamental (the shared estimator's harmonic check would)."""
+    from rppg_lib import signal as sig
+    from rppg_lib.papers.gideon2021 import experiment as G
+
+    fs = 15.0
+    t = np.arange(150) / fs
+    pulse = np.sin(2 * np.pi * 84 / 60 * t)
+    x = pulse + np.sqrt(0.35) * np.sin(2 * np.pi * 42 / 60 * t)
+    assert sig.estimate_hr(x, fs, G.BAND) == pytest.approx(42, abs=1.5)  # the shared default halves it
+    table = G.clip_table(x[None], pulse[None], fs)
+    assert table.hr_pred.iloc[0] == pytest.approx(84, abs=1.0)
+    assert table.hr_ref.iloc[0] == pytest.approx(84, abs=1.0)
