@@ -25,7 +25,12 @@ Library code behind ``notebooks/kopeliovich2019.ipynb``:
   with the classical baseline's estimator (issue 10's one reference);
   :func:`learning_record`: ``metrics["learning"]`` (constant, POS and each model
   per seed, full test set); :data:`LADDER` / :func:`run_ladder` /
-  :func:`plot_ladder`: the same recipe trained on data from easy to the preset.
+  :func:`plot_ladder`: the same recipe trained on data from easy to the preset;
+  :func:`data_curve`: the recipe on growing subsets of the videos;
+  :func:`pulse_in_windows`: the pulse's amplitude in the networks' scaled input,
+  measured on noise-free twin renderings, against the paper's
+  (:func:`paper_pulse_amplitude`); :func:`video_mean_predictions`: the bar of a
+  model that only knows which video a window comes from.
 
 Session seeds: the paper's cameras were used *alternately*, so each (camera,
 scenario, subject, take) video is a separate simulated session with seed
