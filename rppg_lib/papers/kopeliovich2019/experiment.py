@@ -763,8 +763,9 @@ def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float
     if pulse_vs_paper:
         text += ("The pulse's share of the networks' scaled input is " + ", ".join(
             f"{r:.1f}x the paper's in {scen} videos" for scen, r in pulse_vs_paper.items()) + ". ")
-    if curve is not None and curve["n_videos"].nunique() > 1:
-        mean = curve.groupby("n_train")["ratio"].mean()
+    clf_curve = None if curve is None else curve[curve["model"] == MODEL_NAMES["clf"]]
+    if clf_curve is not None and clf_curve["n_videos"].nunique() > 1:
+        mean = clf_curve.groupby("n_train")["ratio"].mean()
         text += (f"With more training windows CL+F goes from {mean.iloc[0]:.2f} to {mean.iloc[-1]:.2f} times the "
                  f"constant answer's MAE ({mean.index[0]} to {mean.index[-1]} windows; the paper trained on "
                  f"{_results.reported(KEY, 'Table 1', 'All', 'Both train'):.0f}). ")
