@@ -218,7 +218,10 @@ def test_learning_record_has_the_keys_the_checks_read():
     assert set(rec["models"]) == {"SE", "CE", "CL", "CL+F"}
     assert all(len(v) == 2 and all(np.isfinite(v)) for v in rec["models"].values())
     assert rec["constant_mae"] == pytest.approx(40 / 3, abs=1.0)  # |80 - 60|, 0, |80 - 100|
-    assert rec["pos_mae"] < 2.0 and set(rec["label_mean"]) == {"constant_mae", "pos_mae", "models"}
+    assert rec["pos_mae"] < 2.0
+    assert set(rec["label_mean"]) == {"constant_mae", "pos_mae", "video_mean_mae", "models"}
+    # each video has one HR, so answering its own training mean is exact
+    assert rec["label_mean"]["video_mean_mae"] == pytest.approx(0.0)
 
 
 def test_run_ladder_tiny(tmp_path, monkeypatch):
@@ -296,7 +299,10 @@ def test_data_curve_trains_on_growing_subsets(dataset):
 def test_summary_text_follows_the_numbers():
     learned = K.summary_text("sim", {"SE": 9.0, "CL+F": 4.0}, 10.0, 6.0, 3.0, 1.0)
     assert "CL+F's 4.0 bpm" in learned and "beats the constant answer by 6.0 bpm" in learned
-    curve = pd.DataFrame({"n_videos": [6, 6, 18], "n_train": [400, 400, 1200], "ratio": [1.2, 1.0, 0.9]})
+    curve = pd.DataFrame({"n_videos": [6, 6, 18, 18], "n_train": [400, 400, 1200, 1200],
+                          "model": ["CL+F", "CL+F", "CL+F", "SE"], "ratio": [1.2, 1.0, 0.9, 5.0]})
     flat = K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, 1.0, {"stationary": 1.5, "mixed": 0.2}, curve)
     assert "No network beats" in flat and "1.5x the paper's in stationary" in flat
     assert "from 1.10 to 0.90 times" in flat and "400 to 1200 windows" in flat and "POS finds the pulse" in flat
+    assert "needs no pulse, gives 4.5 bpm" in K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, 1.0,
+                                                             video_mean_mae=4.5)

@@ -328,7 +328,8 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
         if loss == "pearson":
             return neg_pearson(y, target)
         if loss == "snr":
-            hr = sig.estimate_hr(target.double().cpu().numpy(), fs, band_bpm)
+            # Gideon & Stent Sec. 3.5: the ground truth's HR is its highest spectral peak
+            hr = sig.estimate_hr(target.double().cpu().numpy(), fs, band_bpm, harmonic_ratio=None)
             return snr_loss(y, np.atleast_1d(hr), fs, band_bpm)
         return loss(y, target)
 

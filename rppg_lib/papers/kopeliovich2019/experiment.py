@@ -25,7 +25,12 @@ Library code behind ``notebooks/kopeliovich2019.ipynb``:
   with the classical baseline's estimator (issue 10's one reference);
   :func:`learning_record`: ``metrics["learning"]`` (constant, POS and each model
   per seed, full test set); :data:`LADDER` / :func:`run_ladder` /
-  :func:`plot_ladder`: the same recipe trained on data from easy to the preset.
+  :func:`plot_ladder`: the same recipe trained on data from easy to the preset;
+  :func:`data_curve`: the recipe on growing subsets of the videos;
+  :func:`pulse_in_windows`: the pulse's amplitude in the networks' scaled input,
+  measured on noise-free twin renderings, against the paper's
+  (:func:`paper_pulse_amplitude`); :func:`video_mean_predictions`: the bar of a
+  model that only knows which video a window comes from.
 
 Session seeds: the paper's cameras were used *alternately*, so each (camera,
 scenario, subject, take) video is a separate simulated session with seed
@@ -66,7 +71,7 @@ __all__ = [
     "paper_table", "paper_sample_counts", "side_by_side", "inference_latency", "predictions",
     "pulse_visibility", "reference_hr", "classical_predictions", "learning_record", "LADDER",
     "ladder_videos", "run_ladder", "plot_ladder", "CLEAN", "pulse_in_windows", "paper_pulse_amplitude",
-    "balanced_order", "data_curve",
+    "balanced_order", "data_curve", "video_mean_predictions",
 ]
 
 CAMERAS = ("cam1", "cam2", "cam3")
@@ -734,17 +739,22 @@ def coverage_hits(runs: ModelRuns, name: str, w: Windows, device="cpu") -> np.nd
 
 
 def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float, visibility_mae_150: float,
-                 margin: float, pulse_vs_paper: dict | None = None, curve=None) -> str:
+                 margin: float, pulse_vs_paper: dict | None = None, curve=None,
+                 video_mean_mae: float | None = None) -> str:
     """The chapter's closing paragraph, generated from the run's numbers.
 
     ``pulse_vs_paper``: scenario -> median pulse amplitude in the scaled input over the paper's
-    (:func:`pulse_in_windows`); ``curve``: :func:`data_curve`'s rows (mean ratio to the constant per size).
+    (:func:`pulse_in_windows`); ``curve``: :func:`data_curve`'s rows (mean ratio to the constant per size);
+    ``video_mean_mae``: :func:`video_mean_predictions`' MAE (a model that only knows the video).
     """
     best = min(full_mae, key=full_mae.get)
     paper_best = _results.reported(KEY, "Table 2", "CL+F", "Full test set MAE")
     text = (f"On {label}, the lowest full-test MAE is {best}'s {full_mae[best]:.1f} bpm (the paper: CL+F, "
             f"{paper_best:g} bpm, on its own data). Always answering the mean training HR gives {constant_mae:.1f} "
             f"bpm, and POS on the same windows {pos_mae:.1f} bpm. ")
+    if video_mean_mae is not None:
+        text += (f"Answering each video's own mean training HR, which needs no pulse, gives {video_mean_mae:.1f} "
+                 "bpm: the paper's split, with every video in training and test, rewards knowing the video. ")
     gain = constant_mae - full_mae[best]
     if gain >= margin:
         return text + (f"The best network beats the constant answer by {gain:.1f} bpm, so it reads the pulse, "
@@ -753,8 +763,9 @@ def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float
     if pulse_vs_paper:
         text += ("The pulse's share of the networks' scaled input is " + ", ".join(
             f"{r:.1f}x the paper's in {scen} videos" for scen, r in pulse_vs_paper.items()) + ". ")
-    if curve is not None and curve["n_videos"].nunique() > 1:
-        mean = curve.groupby("n_train")["ratio"].mean()
+    clf_curve = None if curve is None else curve[curve["model"] == MODEL_NAMES["clf"]]
+    if clf_curve is not None and clf_curve["n_videos"].nunique() > 1:
+        mean = clf_curve.groupby("n_train")["ratio"].mean()
         text += (f"With more training windows CL+F goes from {mean.iloc[0]:.2f} to {mean.iloc[-1]:.2f} times the "
                  f"constant answer's MAE ({mean.index[0]} to {mean.index[-1]} windows; the paper trained on "
                  f"{_results.reported(KEY, 'Table 1', 'All', 'Both train'):.0f}). ")
@@ -808,25 +819,41 @@ def classical_predictions(ds: Dataset, w: Windows, method: str = "POS", roi: int
     return est
 
 
+def video_mean_predictions(ds: Dataset, w: Windows) -> np.ndarray:
+    """Each window answered with the mean training label of its own video (the mean training HR for a
+    video without training windows).
+
+    The paper's split takes the training, validation and test windows of every video from the same
+    recording, so a model that only recognised the video would score this; it is the bar between
+    "knows the video" and "reads the pulse".
+    """
+    train = ds.splits["train"]
+    means = pd.Series(np.asarray(train.hr, float)).groupby(np.asarray(train.video).astype(str)).mean()
+    pred = means.reindex(np.asarray(w.video).astype(str)).to_numpy()
+    return np.where(np.isfinite(pred), pred, float(np.mean(train.hr)))
+
+
 def learning_record(ds: Dataset, models: dict, device="cpu", split: str = "test") -> dict:
     """``metrics["learning"]`` of the run record: MAE (bpm) on the full ``split`` set against
     :func:`reference_hr`.
 
     ``models``: model name ("SE", "CE", "CL", "CL+F") -> list of trained models, one per seed.
-    Returns ``{"constant_mae", "pos_mae", "models": {name: [MAE per seed]}, "label_mean": {...}}``;
-    ``label_mean`` holds the same numbers against the window's mean label HR (second column).
+    Returns ``{"constant_mae", "pos_mae", "video_mean_mae", "models": {name: [MAE per seed]}, "label_mean": {...}}``
+    (``video_mean_mae``: :func:`video_mean_predictions`); ``label_mean`` holds the same numbers against the
+    window's mean label HR (second column).
     """
     w = ds.splits[split]
     ref = reference_hr(ds, w)
     const = np.full(len(w), float(np.mean(ds.splits["train"].hr)))
     pos = classical_predictions(ds, w)
+    video_mean = video_mean_predictions(ds, w)
     preds = {name: [predictions(m, w, device) for m in ms] for name, ms in models.items()}
 
     def mae(p, r):
         return float(np.mean(np.abs(np.asarray(p) - r)))
 
     def block(r):
-        return {"constant_mae": mae(const, r), "pos_mae": mae(pos, r),
+        return {"constant_mae": mae(const, r), "pos_mae": mae(pos, r), "video_mean_mae": mae(video_mean, r),
                 "models": {name: [mae(p, r) for p in ps] for name, ps in preds.items()}}
 
     out = block(ref)

@@ -102,7 +102,7 @@ def pulse_in_input(pulse, paper_amplitude: float, label: str):
     """
     green = pulse[pulse["channel"] == "G"]
     groups = list(green.groupby(["camera", "scenario"], sort=True))
-    fig, ax = plt.subplots(figsize=(9, 3.4))
+    fig, ax = plt.subplots(figsize=(11, 3.4))
     width = 0.8 / 6
     for g, (_, part) in enumerate(groups):
         part = part.sort_values("roi")
@@ -113,7 +113,7 @@ def pulse_in_input(pulse, paper_amplitude: float, label: str):
     ax.set_xticks(range(len(groups)), [f"{cam}\n{scen}" for (cam, scen), _ in groups])
     ax.set_yscale("log")
     ax.set_ylabel("amplitude in the [-1, 1] window")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(f"Pulse in the networks' input: green signal of ROIs 1-6 per video (median over windows)\n({label})",
                  fontsize=10)
     fig.tight_layout()
@@ -124,7 +124,7 @@ def data_curve(curve, paper_train_windows: float, target_ratio: float, label: st
     """Test MAE over the constant answer's, against the number of training windows (from
     :func:`~rppg_lib.papers.kopeliovich2019.experiment.data_curve`): seeds as dots, their mean as a line, POS dashed,
     the learning target dotted and the paper's training-set size as a vertical line."""
-    fig, ax = plt.subplots(figsize=(9, 3.4))
+    fig, ax = plt.subplots(figsize=(11, 3.4))
     for name, part in curve.groupby("model", sort=False):
         ax.plot(part["n_train"], part["ratio"], "o", alpha=0.5, ms=4)
         mean = part.groupby("n_train")["ratio"].mean()
@@ -137,7 +137,7 @@ def data_curve(curve, paper_train_windows: float, target_ratio: float, label: st
     ax.set_xscale("log")
     ax.set_xlabel("training windows")
     ax.set_ylabel("test MAE / constant answer's")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(f"Does more data help? The recipe on growing subsets of the videos\n({label})", fontsize=10)
     fig.tight_layout()
     return fig
