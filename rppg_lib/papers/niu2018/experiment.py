@@ -33,7 +33,8 @@ from . import KEY
 from .training import predict, prepare_input, train_regressor
 
 __all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "clip_set", "synthetic_input",
-           "pretrain_synthetic", "make_model", "recentre", "target_scale", "baseline_table", "constant_table",
+           "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre", "target_scale",
+           "baseline_table", "constant_table", "zero_shot", "fold_hr",
            "LADDER", "rung_rows", "run_ladder", "plot_ladder", "run_cv", "abs_errors", "with_paper", "show",
            "cross_validate", "hr_row", "hr_table"]
 
@@ -231,28 +232,74 @@ def target_scale(cfg, hr) -> float:
     return max(float(np.std(hr)), 1.0) if cfg.scale_target else 1.0
 
 
+#: Held-out synthetic maps that score the pretraining (drawn with their own seed, never trained on).
+SYNTHETIC_TEST_MAPS = 400
+
+
+@dataclass
+class Pretrained:
+    """The synthetic pretraining's weights and what it scored on held-out synthetic maps.
+
+    state : the regressor's state dict; test_mae : per-epoch MAE (bpm) on :data:`SYNTHETIC_TEST_MAPS`
+    held-out maps; constant_mae : the MAE of answering their mean HR (what a network that learned
+    nothing scores there).
+    """
+
+    state: dict
+    test_mae: list
+    constant_mae: float
+
+
 def pretrain_synthetic(cfg, *, imagenet: bool = False, seed: int = 0, device="cpu", cache: bool = True,
-                       progress: bool = True) -> dict:
-    """Weights of a regressor trained on ``cfg.synthetic_maps`` synthetic maps for
-    ``cfg.synthetic_epochs`` (from ImageNet weights with ``imagenet``); cached per setting."""
+                       progress: bool = True) -> Pretrained:
+    """Train a regressor on synthetic rhythm maps (from ImageNet weights with ``imagenet``); cached per setting.
+
+    Every epoch draws ``cfg.synthetic_maps`` new maps (the generator is cheap, and the paper's point
+    is that synthetic maps are unlimited), and the learning rate decays from ``cfg.lr`` to 0 on a
+    cosine (ours; the paper names no schedule). Measured on the book's sizes: at a constant rate the
+    held-out error jumped between 12 and 54 bpm from one epoch to the next; with the decay it fell
+    to 3-5 bpm, against about 49 bpm for the constant answer.
+    """
+    from ...synth import synthetic_rhythm_maps
+    from ...synth.rhythm import RHYTHM_VERSION
+
     params = dict(n=cfg.synthetic_maps, epochs=cfg.synthetic_epochs, T=cfg.clip_frames, fps=cfg.fps,
                   size=None if cfg.input_size is None else list(cfg.input_size), lr=cfg.lr, batch=cfg.batch_size,
                   blocks=int(np.prod(cfg.grid)), imagenet=cfg.imagenet_weights if imagenet else None, seed=seed,
-                  scale_target=cfg.scale_target, version=2)
+                  scale_target=cfg.scale_target, test=SYNTHETIC_TEST_MAPS, rhythm=RHYTHM_VERSION, version=3)
     file = cache_dir(KEY) / "synthetic" / f"pretrained-{cache_key(params, 24)}.pt" if cache else None
     if file is not None and file.is_file():
-        return torch.load(file, map_location="cpu", weights_only=True)
-    x, hr = synthetic_input(cfg.synthetic_maps, cfg.clip_frames, cfg.fps, cfg.input_size, seed=seed,
-                            n_blocks=int(np.prod(cfg.grid)), cache=cache, progress=progress)
+        saved = torch.load(file, map_location="cpu", weights_only=True)
+        return Pretrained(saved["state"], list(saved["test_mae"]), float(saved["constant_mae"]))
+    n_blocks = int(np.prod(cfg.grid))
+
+    sets = {}
+
+    def epoch_set(epoch):  # new maps every epoch, seeded by (seed, epoch); one epoch's set in memory
+        if epoch not in sets:
+            sets.clear()
+            sets[epoch] = synthetic_input(cfg.synthetic_maps, cfg.clip_frames, cfg.fps, cfg.input_size,
+                                          seed=seed * 1000 + epoch, n_blocks=n_blocks, cache=False, progress=False)
+        return sets[epoch]
+
+    maps, test_hr = synthetic_rhythm_maps(SYNTHETIC_TEST_MAPS, cfg.clip_frames, cfg.fps, seed=10_000 + seed,
+                                          n_blocks=n_blocks)
+    test_x = prepare_input(maps, cfg.input_size)
+    del maps
+    test_mae = []
     torch.manual_seed(seed)
-    model = make_model("imagenet" if imagenet else "scratch", cfg, hr_offset=float(np.mean(hr)),
-                       hr_scale=target_scale(cfg, hr))
-    train_regressor(model, x, hr, epochs=cfg.synthetic_epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=seed,
-                    device=device, progress=progress)
+    first_hr = epoch_set(0)[1]
+    model = make_model("imagenet" if imagenet else "scratch", cfg, hr_offset=float(np.mean(first_hr)),
+                       hr_scale=target_scale(cfg, first_hr))
+    train_regressor(model, lambda e: epoch_set(e)[0], lambda e: epoch_set(e)[1], epochs=cfg.synthetic_epochs,
+                    lr=cfg.lr, batch_size=cfg.batch_size, seed=seed, device=device, progress=progress,
+                    schedule="cosine", on_epoch=lambda e, m: test_mae.append(
+                        float(np.mean(np.abs(predict(m, test_x, device=device) - test_hr)))))
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    out = Pretrained(state, test_mae, float(np.mean(np.abs(test_hr - np.mean(test_hr)))))
     if file is not None:
-        save_torch_atomic(state, file)
-    return state
+        save_torch_atomic({"state": out.state, "test_mae": out.test_mae, "constant_mae": out.constant_mae}, file)
+    return out
 
 
 def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str = "scratch", fraction: float = 1.0,
@@ -350,28 +397,37 @@ LADDER = (
 )
 
 
-def rung_rows(name: str, videos: VideoSet, runs: pd.DataFrame, init: str = "scratch") -> list:
-    """Rows of one ladder rung: POS on the videos, the constant answer of ``runs``' folds and the
-    network's per-video MAE per seed (``runs``: stacked :func:`cross_validate` tables)."""
+def _model_name(init: str) -> str:
+    """Short name of an initialisation: "Stage I", "synthetic -> face videos", ..."""
+    return INITS[init].split(":")[0].split(" (")[0]
+
+
+def rung_rows(name: str, videos: VideoSet, runs: dict) -> list:
+    """Rows of one ladder rung: POS on the videos, the constant answer of the runs' folds and each
+    network's per-video MAE per seed (``runs``: init -> stacked :func:`cross_validate` tables; a
+    single table is read as stage I)."""
+    if isinstance(runs, pd.DataFrame):
+        runs = {"scratch": runs}
     base = baseline_table(videos, ("POS",))
-    first = runs[runs["seed"] == runs["seed"].min()]
-    c = constant_table(videos, first)
+    any_run = next(iter(runs.values()))
+    c = constant_table(videos, any_run[any_run["seed"] == any_run["seed"].min()])
     rows = [{"rung": name, "model": "POS", "seed": -1, "mae": float(np.mean(np.abs(base["hr_est"] - base["hr_ref"])))},
             {"rung": name, "model": "constant", "seed": -1, "mae": float(np.mean(np.abs(c["hr_est"] - c["hr_ref"])))}]
-    for seed, t in runs.groupby("seed"):
-        rows.append({"rung": name, "model": INITS[init].split(":")[0], "seed": int(seed),
-                     "mae": float(np.mean(np.abs(t["hr_est"] - t["hr_ref"])))})
+    for init, table in runs.items():
+        for seed, t in table.groupby("seed"):
+            rows.append({"rung": name, "model": _model_name(init), "seed": int(seed),
+                         "mae": float(np.mean(np.abs(t["hr_est"] - t["hr_ref"])))})
     return rows
 
 
-def run_ladder(cfg, *, rungs=LADDER, init: str = "scratch", seeds=(0,), data_seed: int = 0, device="cpu",
-               progress: bool = True, report=None) -> pd.DataFrame:
-    """Train ``init`` (random split) on every rung of :data:`LADDER` and score it per video.
+def run_ladder(cfg, *, rungs=LADDER, inits=("scratch",), synthetic_state: dict | None = None, seeds=(0,),
+               data_seed: int = 0, device="cpu", progress: bool = True, report=None) -> pd.DataFrame:
+    """Train each of ``inits`` (random split) on every rung of :data:`LADDER` and score it per video.
 
-    The videos are ``cfg``'s (preset, subjects, sessions, sizes) rendered with each rung's overrides.
-    Returns :func:`rung_rows` per rung: ``rung``, ``model``, ``seed``, ``mae`` (per-video MAE, bpm);
-    POS and the constant answer (mean HR of each fold's training videos) have seed -1.
-    ``report(row)`` is called with each row.
+    The videos are ``cfg``'s (preset, subjects, sessions, sizes) rendered with each rung's overrides;
+    ``"synthetic"`` needs ``synthetic_state``. Returns :func:`rung_rows` per rung: ``rung``, ``model``,
+    ``seed``, ``mae`` (per-video MAE, bpm); POS and the constant answer (mean HR of each fold's training
+    videos) have seed -1. ``report(row)`` is called with each row.
     """
     rows = []
     for name, overrides in rungs:
@@ -379,11 +435,36 @@ def run_ladder(cfg, *, rungs=LADDER, init: str = "scratch", seeds=(0,), data_see
                                    fps=cfg.fps, frame_size=cfg.frame_size, face_px=cfg.face_px, boxes=cfg.boxes,
                                    cheek=cfg.cheek, grid=cfg.grid, seed=data_seed, overrides=overrides,
                                    progress=progress)
-        runs = run_cv(videos, cfg, seeds=seeds, init=init, device=device, progress=progress)
-        for row in rung_rows(name, videos, runs, init):
+        runs = {init: run_cv(videos, cfg, seeds=seeds, init=init, synthetic_state=synthetic_state, device=device,
+                             progress=progress) for init in inits}
+        for row in rung_rows(name, videos, runs):
             rows.append(row)
             if report is not None:
                 report(row)
+    return pd.DataFrame(rows)
+
+
+def zero_shot(videos: VideoSet, cfg, state: dict, seed: int = 0, device="cpu") -> pd.DataFrame:
+    """The synthetic pretraining's network on every video before any face training: a per-video table
+    like :func:`cross_validate`'s (``fold`` -1), each video's estimate the mean over its clips."""
+    model = make_model("synthetic", cfg, hr_offset=0.0, synthetic_state=state)
+    maps, _, video = clip_set(videos, np.arange(len(videos)), cfg.clips_per_video, cfg.clip_frames, seed=seed + 1)
+    ids, est = per_video_mean(predict(model, prepare_input(maps, cfg.input_size), device=device), video)
+    return pd.DataFrame({"video": ids.astype(int), "subject": videos.subjects[ids], "fold": -1,
+                         "hr_ref": videos.video_hr[ids], "hr_est": est,
+                         "clips": [int(np.sum(video == v)) for v in ids]}).assign(
+        init="synthetic only", protocol="none", fraction=0.0, seed=seed)
+
+
+def fold_hr(videos: VideoSet, folds: int = 3, protocol: str = "random", seed: int = 0) -> pd.DataFrame:
+    """Video-mean HR of every video in every fold, as training or test video (Fig. 7): columns
+    ``fold``, ``part`` ("train"/"test"), ``video``, ``hr``."""
+    from ...data import cv_folds
+
+    rows = []
+    for f, (train, test) in enumerate(cv_folds(list(videos.subjects), protocol, k=folds, seed=seed)):
+        for part, idx in (("train", train), ("test", test)):
+            rows += [{"fold": f, "part": part, "video": int(v), "hr": float(videos.video_hr[v])} for v in idx]
     return pd.DataFrame(rows)
 
 

@@ -18,8 +18,9 @@ Training (Sec. III-C, IV-A)
         steps do not move the head's output that far); on face videos alone it made no clear difference.
     folds : 3-fold cross-validation; epochs : at most 30; lr : 0.001 (Adam, ours: the paper names no
     optimiser); batch_size : ours (not given); L1 loss.
-    synthetic_maps, synthetic_epochs : the synthetic pretraining set (the paper: "a large scale";
-        no number) and its epochs (not given).
+    synthetic_maps, synthetic_epochs : synthetic maps drawn anew for every epoch of the pretraining
+        (the paper: "a large scale"; no number) and its epochs (not given); its learning rate decays
+        on a cosine (ours, see :func:`~rppg_lib.papers.niu2018.experiment.pretrain_synthetic`).
     fractions : shares of the training clips of Fig. 6 (1, 1/2, 1/4).
     ladder_rungs : how many of the easy rungs of :data:`~rppg_lib.papers.niu2018.experiment.LADDER`
         are trained (its last rung, the preset as it is, is the stage-I run of Table III).
@@ -82,9 +83,9 @@ _PROFILES = {
     "book": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 12, "videos_per_subject": 5,
         "duration_s": 12.0, "fps": 15.0, "frame_size": (192, 144), "face_px": 72.0, "boxes": "detect",
-        "cheek": "eyes", "grid": (10, 20), "clip_frames": 150, "clips_per_video": 6, "input_size": (32, 150),
+        "cheek": "eyes", "grid": (10, 20), "clip_frames": 150, "clips_per_video": 6, "input_size": (16, 300),
         "scale_target": True,
-        "folds": 3, "epochs": 6, "lr": 1e-3, "batch_size": 32, "synthetic_maps": 2000, "synthetic_epochs": 3,
+        "folds": 3, "epochs": 6, "lr": 1e-3, "batch_size": 32, "synthetic_maps": 3000, "synthetic_epochs": 6,
         "fractions": (1.0, 0.5), "ladder_rungs": 2, "imagenet_weights": None, "seeds": (0,), "threads": 1,
     },
     "paper": {
