@@ -71,6 +71,8 @@ def learned_precondition(errors: dict, keys=("scratch",)) -> Precondition:
     (``errors[k]``, ``errors["constant"]``: absolute per-video errors)."""
     const = np.nanmean(_arr(errors["constant"]))
     keys = [k for k in keys if k in errors]
+    if not keys:
+        return Precondition("a network of the comparison learned", False, "its networks were not run")
     n = min((_arr(errors[k]).shape[1] for k in keys), default=0)
     maes = {k: float(np.nanmean(_arr(errors[k]))) for k in keys}
     ok = n >= MIN_TEST_VIDEOS and any(m < LEARNED_FRACTION * const for m in maes.values())

@@ -74,19 +74,19 @@ _PROFILES = {
     # Sized on measured runs (bench_niu2018.py: ResNet-18 trains ~45 clips/s at 32 x 150 on one thread
     # of this machine). The learning ladder showed that the number of distinct videos, not clips per
     # video, limits learning (18 videos of 20 s and 60 of 12 s both stayed near the constant answer on
-    # the easiest rung), so the book renders many short videos at 15 fps (10-s clips of 150 frames,
-    # no temporal resizing) and few clips per video, and runs one reduced share (1/2) for Fig. 6.
-    # Measured on the easiest rung (lossless, 2 % pulse, still; these 60 videos, stage I, random split):
-    # per-video MAE 9.0 at 6 epochs, 7.7 at 20, 7.5 at 40, against 10.6 for the constant answer and
-    # 1.2 for POS: more epochs reach the "learned" line (80 % of the constant) but level off far above
-    # POS, so the data, not the optimisation budget, is what the book profile lacks.
+    # the easiest rung), so the book renders many short videos at 15 fps (10-s clips of 150 frames)
+    # and few clips per video, and runs one reduced share (1/2) for Fig. 6. Maps are resized to
+    # 16 x 300: at 32 x 150 (no temporal resizing) stage I levelled off at 7.5 bpm on the easiest
+    # rung (constant answer 10.6, POS 1.2) even at 40 epochs; at 16 x 300 it reached 4.9 in 6 epochs.
+    # Cold run of this profile (ladder_rungs 2): 11 min 38 s on two idle cores; the third rung adds
+    # about 2.5 min.
     "book": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 12, "videos_per_subject": 5,
         "duration_s": 12.0, "fps": 15.0, "frame_size": (192, 144), "face_px": 72.0, "boxes": "detect",
         "cheek": "eyes", "grid": (10, 20), "clip_frames": 150, "clips_per_video": 6, "input_size": (16, 300),
         "scale_target": True,
         "folds": 3, "epochs": 6, "lr": 1e-3, "batch_size": 32, "synthetic_maps": 3000, "synthetic_epochs": 6,
-        "fractions": (1.0, 0.5), "ladder_rungs": 2, "imagenet_weights": None, "seeds": (0,), "threads": 1,
+        "fractions": (1.0, 0.5), "ladder_rungs": 3, "imagenet_weights": None, "seeds": (0,), "threads": 1,
     },
     "paper": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 27, "videos_per_subject": 20,
