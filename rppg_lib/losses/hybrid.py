@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .contrastive import _as_batch, pearson_correlation
+from .contrastive import _as_batch, _out, pearson_correlation
 
 __all__ = [
     "HR_CLASS_MIN_BPM",
@@ -86,13 +86,13 @@ def _fs_column(fs, n: int, like: torch.Tensor) -> torch.Tensor:
 
 
 def hr_class_psd(pred, fs) -> torch.Tensor:
-    """Normalised power at the HR class frequencies, ``(N, 140)`` (each row sums to 1).
+    """Normalised power at the HR class frequencies, ``(N, 140)`` (``(140,)`` for 1-D input), rows sum to 1.
 
     ``pred``: ``(N, T)`` or ``(T,)``; ``fs``: frame rate in Hz, one number or
     one per signal (datasets such as VIPL-HR mix frame rates). A flat signal
     gives a uniform row. Differentiable.
     """
-    x, _ = _as_batch(pred, "pred")
+    x, one_d = _as_batch(pred, "pred")
     n, t = x.shape
     fs = _fs_column(fs, n, x)
     x = x - x.mean(dim=-1, keepdim=True)
@@ -104,12 +104,13 @@ def hr_class_psd(pred, fs) -> torch.Tensor:
     power = re * re + im * im
     total = power.sum(dim=-1, keepdim=True)
     flat = total <= 1e-30
-    return torch.where(flat, torch.full_like(power, 1.0 / N_HR_CLASSES), power / torch.where(flat, 1.0, total))
+    out = torch.where(flat, torch.full_like(power, 1.0 / N_HR_CLASSES), power / torch.where(flat, 1.0, total))
+    return _out(out, one_d)
 
 
 def frequency_ce_loss(pred, hr_bpm, fs, psd_as: str = "logits", clip: bool = True) -> torch.Tensor:
     """L_fre = CE(PSD(pred), HR class) averaged over the batch (Eq. 4); see the module docstring."""
-    p = hr_class_psd(pred, fs)
+    p = hr_class_psd(_as_batch(pred, "pred")[0], fs)
     target = hr_to_class(hr_bpm, clip=clip).to(p.device)
     if target.shape[0] == 1 and p.shape[0] > 1:
         target = target.expand(p.shape[0])
@@ -141,5 +142,5 @@ def hybrid_loss(pred, ppg, hr_bpm, fs, lam: float = LAMBDA_TIME, psd_as: str = "
 
 def predict_hr_class(pred, fs) -> torch.Tensor:
     """HR (bpm) of the strongest class of each prediction, ``(N,)``: the arg-max of :func:`hr_class_psd`."""
-    p = hr_class_psd(pred, fs)
+    p = hr_class_psd(_as_batch(pred, "pred")[0], fs)
     return HR_CLASS_MIN_BPM + p.argmax(dim=-1).to(p.dtype)
