@@ -57,7 +57,7 @@ def bench_training(model, batch, fs, repeats):
 
     def step():
         opt.zero_grad()
-        loss = hybrid_loss(model(x), ppg, hr, fs)
+        loss = hybrid_loss(model(x), hr, fs, ppg=ppg)
         loss.backward()
         opt.step()
 
@@ -69,7 +69,7 @@ def bench_search(width, batch, fs, repeats):
     torch.manual_seed(0)
     net = AutoHRSearchNet(width=width)
     w_opt, a_opt = make_search_optimizers(net)
-    loss_fn = lambda pred, y, hr: hybrid_loss(pred, y, hr, fs)
+    loss_fn = lambda pred, y, hr: hybrid_loss(pred, hr, fs, ppg=y)
     val = _batch(batch[0].shape[0], batch[0].shape[2], batch[0].shape[3], fs, seed=1)
     # one step reads a validation batch and a training batch: 2 x batch clips
     return 2 * batch[0].shape[0] / median_time(lambda: search_step(net, w_opt, a_opt, batch, val, loss_fn), repeats)

@@ -11,6 +11,7 @@ from rppg_lib import signal as sig
 from rppg_lib.augment import hr_resample_clip, spatiotemporal_cutout
 from rppg_lib.losses import frequency_ce_loss, hr_class_psd, hr_to_class, hybrid_loss, predict_hr_class
 from rppg_lib.losses.contrastive import pearson_correlation
+from rppg_lib.losses.hybrid import sinusoid_correlation
 from rppg_lib.models import (
     MANUAL_GENOTYPE,
     PRIMITIVES,
@@ -215,7 +216,7 @@ def test_search_step_updates_weights_always_and_the_architecture_only_when_asked
     t = np.arange(16) / 8.0
     ppg = torch.tensor(np.sin(2 * np.pi * 1.5 * t), dtype=torch.float32).repeat(2, 1)
     batch = (torch.rand(2, 3, 16, 16, 16), ppg, torch.tensor([90.0, 90.0]))
-    loss_fn = lambda pred, y, hr: hybrid_loss(pred, y, hr, fs=8.0)
+    loss_fn = lambda pred, y, hr: hybrid_loss(pred, hr, 8.0, ppg=y)
     alphas0, stem0 = net.alphas.detach().clone(), net.stem[0].weight.detach().clone()
     out = search_step(net, w_opt, a_opt, batch, batch, loss_fn, update_arch=False)
     assert set(out) == {"train_loss"} and torch.equal(net.alphas, alphas0)
@@ -265,7 +266,7 @@ def test_hybrid_loss_falls_as_the_spectral_peak_moves_to_the_label():
     for mode in ("logits", "probabilities"):
         f = [frequency_ce_loss(torch.tensor(_sine(b)), label, FS, psd_as=mode).item() for b in sweep]
         assert all(a > b for a, b in zip(f, f[1:])), (mode, f)
-    total = [hybrid_loss(torch.tensor(_sine(b)), ref, label, FS).item() for b in sweep]
+    total = [hybrid_loss(torch.tensor(_sine(b)), label, FS, ppg=ref).item() for b in sweep]
     assert all(a > b for a, b in zip(total[2:], total[3:])) and min(total) == total[-1]
     assert max(total[:2]) > total[-1] + 0.2 * 0.9            # the time term adds lam x (1 - r) away from the label
 
@@ -275,11 +276,11 @@ def test_hybrid_loss_is_lambda_time_plus_frequency_with_per_signal_frame_rates()
     pred = torch.tensor(np.stack([_sine(80) + 0.3 * rng.standard_normal(300), _sine(70, fs=25.0)]))
     ppg = torch.tensor(np.stack([_sine(80), _sine(70, fs=25.0)]))
     hr, fs = [80.0, 70.0], [30.0, 25.0]
-    total = hybrid_loss(pred, ppg, hr, fs, lam=0.2)
+    total = hybrid_loss(pred, hr, fs, lam=0.2, ppg=ppg)
     expected = 0.2 * (1 - pearson_correlation(pred, ppg).mean()) + frequency_ce_loss(pred, hr, fs)
     assert total.item() == pytest.approx(expected.item(), rel=1e-12)
     assert predict_hr_class(pred, fs).tolist() == [80.0, 70.0]
-    assert hybrid_loss(pred, None, hr, fs, lam=0).item() == pytest.approx(frequency_ce_loss(pred, hr, fs).item())
+    assert hybrid_loss(pred, hr, fs, lam=0).item() == pytest.approx(frequency_ce_loss(pred, hr, fs).item())
 
 
 # ----------------------------------------------------------------------------
@@ -327,3 +328,16 @@ def test_da1_zeros_one_tube_within_the_limits_and_leaves_the_rest():
     assert torch.equal(again, out)
     as_numpy = spatiotemporal_cutout(video.numpy(), np.random.default_rng(3))
     assert isinstance(as_numpy, np.ndarray) and np.array_equal(as_numpy, out.numpy())
+
+
+def test_hybrid_loss_without_ppg_falls_as_the_peak_moves_to_the_label_whatever_the_phase():
+    # the call: hybrid_loss(pred, hr_bpm, fs, lam=0.2), the time term against the best-phased sinusoid
+    label = 100.0
+    sweep = (60, 92, 96, 98, 99, 100)
+    total = [hybrid_loss(torch.tensor(_sine(b)), label, FS, lam=0.2).item() for b in sweep]
+    assert all(a > b for a, b in zip(total[2:], total[3:])) and min(total) == total[-1]
+    t = np.arange(300) / FS
+    shifted = torch.tensor(np.sin(2 * np.pi * label / 60 * t + 1.1))
+    assert sinusoid_correlation(shifted, label, FS).item() == pytest.approx(1.0, abs=1e-3)
+    assert hybrid_loss(shifted, label, FS, lam=0.2).item() == pytest.approx(
+        frequency_ce_loss(shifted, label, FS).item(), abs=1e-3)

@@ -49,6 +49,7 @@ __all__ = [
     "hr_class_psd",
     "frequency_ce_loss",
     "hybrid_loss",
+    "sinusoid_correlation",
     "predict_hr_class",
 ]
 
@@ -123,21 +124,46 @@ def frequency_ce_loss(pred, hr_bpm, fs, psd_as: str = "logits", clip: bool = Tru
     raise ValueError(f"psd_as must be 'logits' or 'probabilities', got {psd_as!r}")
 
 
-def hybrid_loss(pred, ppg, hr_bpm, fs, lam: float = LAMBDA_TIME, psd_as: str = "logits",
+def sinusoid_correlation(pred, hr_bpm, fs) -> torch.Tensor:
+    """Pearson correlation of each prediction with the best-phased sinusoid at its labelled HR, ``(N,)``.
+
+    With ``c`` and ``s`` the correlations of the prediction with a cosine and a sine at the label's
+    frequency and ``rho`` the correlation of that cosine and sine over the clip (0 over whole
+    periods), the largest correlation over the sinusoid's phase is the multiple correlation
+    ``sqrt((c**2 + s**2 - 2 c s rho) / (1 - rho**2))``. Used as the time term's reference when no
+    PPG is given (ours, see :func:`hybrid_loss`). Differentiable.
+    """
+    x, _ = _as_batch(pred, "pred")
+    n, t = x.shape
+    fs = _fs_column(fs, n, x)
+    hr = torch.as_tensor(np.asarray(hr_bpm, dtype=float), dtype=x.dtype, device=x.device).reshape(-1, 1)
+    if hr.shape[0] not in (1, n):
+        raise ValueError(f"{n} predictions but {hr.shape[0]} HR labels")
+    phase = 2 * math.pi * (hr.expand(n, 1) / 60.0) / fs * torch.arange(t, dtype=x.dtype, device=x.device)
+    cos, sin = torch.cos(phase).expand(n, t), torch.sin(phase).expand(n, t)
+    c, s, rho = pearson_correlation(x, cos), pearson_correlation(x, sin), pearson_correlation(cos, sin)
+    r2 = (c * c + s * s - 2 * c * s * rho) / (1 - rho * rho).clamp_min(1e-6)
+    return torch.sqrt(r2.clamp(1e-12, 1.0))
+
+
+def hybrid_loss(pred, hr_bpm, fs, lam: float = LAMBDA_TIME, ppg=None, psd_as: str = "logits",
                 clip: bool = True) -> torch.Tensor:
     """AutoHR's overall loss ``lam * (1 - Pearson(pred, ppg)) + CE(PSD(pred), HR class)``.
 
-    ``pred``, ``ppg``: ``(N, T)`` or ``(T,)``; ``hr_bpm``: one label per
-    signal (or one for all); ``fs``: Hz, one or one per signal. Both terms
-    are batch means. ``ppg`` may be None when ``lam`` is 0 (frequency loss
-    only, the "L_fre" bar of Fig. 4a). Pearson of a flat signal is 0.
+    ``pred``: ``(N, T)`` or ``(T,)``; ``hr_bpm``: one label per signal (or one for all);
+    ``fs``: Hz, one or one per signal; ``ppg``: the reference PPG, ``(N, T)`` or ``(T,)``.
+    Both terms are batch means; Pearson of a flat signal is 0.
+
+    Without ``ppg`` (a dataset with HR labels only) the time term correlates the prediction
+    with a sinusoid at the labelled HR, at the phase that fits it best
+    (:func:`sinusoid_correlation`; ours: the paper always has the PPG). ``lam=0`` gives the
+    frequency term alone (the "L_fre" bar of Fig. 4a).
     """
     fre = frequency_ce_loss(pred, hr_bpm, fs, psd_as=psd_as, clip=clip)
     if lam == 0:
         return fre
-    if ppg is None:
-        raise ValueError("the time term (lam > 0) needs the reference ppg")
-    return lam * (1.0 - pearson_correlation(pred, ppg).mean()) + fre
+    r = sinusoid_correlation(pred, hr_bpm, fs) if ppg is None else pearson_correlation(pred, ppg)
+    return lam * (1.0 - r.mean()) + fre
 
 
 def predict_hr_class(pred, fs) -> torch.Tensor:
