@@ -4,6 +4,12 @@
 - :mod:`.saliency`: ``SaliencySampler`` (Gideon & Stent 2021)
 - :mod:`.resnet`: ``ResNet18Regressor`` and ``maps_to_input`` (Niu et al. 2018, HR from
   spatial-temporal maps)
+- :mod:`.tdc`: ``TDC3d``, temporal difference convolution (Yu et al. 2020, AutoHR; also
+  used by their later PhysFormer)
+- :mod:`.autohr`: AutoHR search space and networks (Yu et al. 2020): ``AutoHRSearchNet``
+  (supernet, partial channels, edge normalisation, shared / varied cells),
+  ``AutoHRNet`` (built from a ``Genotype``; ``MANUAL_GENOTYPE`` is the hand-made
+  baseline), ``derive_genotype``, ``MixedOp``, ``make_search_optimizers``, ``search_step``
 
 Names are imported lazily so that ``import rppg_lib.models`` stays cheap.
 """
@@ -14,6 +20,18 @@ _EXPORTS = {
     "SaliencySampler": "saliency",
     "ResNet18Regressor": "resnet",
     "maps_to_input": "resnet",
+    "TDC3d": "tdc",
+    "AutoHRSearchNet": "autohr",
+    "AutoHRNet": "autohr",
+    "Genotype": "autohr",
+    "MANUAL_GENOTYPE": "autohr",
+    "PRIMITIVES": "autohr",
+    "PRIMITIVES_NO_TDC": "autohr",
+    "MixedOp": "autohr",
+    "derive_genotype": "autohr",
+    "validate_genotype": "autohr",
+    "make_search_optimizers": "autohr",
+    "search_step": "autohr",
 }
 __all__ = sorted(_EXPORTS)
 
