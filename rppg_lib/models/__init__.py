@@ -4,6 +4,10 @@
 - :mod:`.saliency`: ``SaliencySampler`` (Gideon & Stent 2021)
 - :mod:`.resnet`: ``ResNet18Regressor`` and ``maps_to_input`` (Niu et al. 2018, HR from
   spatial-temporal maps)
+- :mod:`.stven`: ``STVEN`` (Yu et al. 2019, video enhancement of compressed clips, conditioned on
+  the compression level; used by Deng & Ramakrishnan)
+- :mod:`.rppgnet`: ``RPPGNet`` and its output tuple ``RPPGNetOutput`` (Yu et al. 2019, PPG with
+  skin segmentation, skin-guided attention and part outputs; used by Deng & Ramakrishnan)
 
 Names are imported lazily so that ``import rppg_lib.models`` stays cheap.
 """
@@ -14,6 +18,9 @@ _EXPORTS = {
     "SaliencySampler": "saliency",
     "ResNet18Regressor": "resnet",
     "maps_to_input": "resnet",
+    "STVEN": "stven",
+    "RPPGNet": "rppgnet",
+    "RPPGNetOutput": "rppgnet",
 }
 __all__ = sorted(_EXPORTS)
 
