@@ -97,9 +97,11 @@ def skin_attention(features: torch.Tensor, skin: torch.Tensor) -> tuple[torch.Te
     ``(N, T, h, w)`` are, per frame, a softmax over the h * w pixels of
     ``sigmoid(mean_c) + sigmoid(max_c) + skin``.
     """
-    n, _, t, h, w = features.shape
     logits = torch.sigmoid(features.mean(dim=1)) + torch.sigmoid(features.amax(dim=1)) + skin
-    weights = torch.softmax(logits.reshape(n, t, h * w), dim=-1).reshape(n, t, h, w)
+    # softmax over (h, w) without flattening them (keeps the graph free of reshapes, which
+    # dependency tracers for structured pruning handle slowly)
+    e = torch.exp(logits - logits.amax(dim=(2, 3), keepdim=True))
+    weights = e / e.sum(dim=(2, 3), keepdim=True)
     return features * weights[:, None], weights
 
 

@@ -46,6 +46,9 @@ Where we follow what
 - Clip sizes: the encoder halves T once and H, W twice. Other sizes are padded
   (replicate) up to multiples of (2, 4, 4) and the output is cropped back, so
   the output always has the input's shape.
+- ReLUs are not in-place, so the instance norms stay visible to the dependency
+  tracer of :func:`rppg_lib.train.pruning.structured_prune` (an in-place ReLU
+  hides them and the channel pruner then leaves them at their old width).
 - Value range: any; the correction is bounded to (-1, 1) by the tanh, which
   suits clips scaled to [0, 1] or [-1, 1].
 
@@ -94,7 +97,7 @@ class SpatioTemporalConv(nn.Module):
         p = kernel // 2
         self.spatial = nn.Conv3d(c_in, mid, (1, kernel, kernel), padding=(0, p, p), bias=bias)
         self.norm = norm(mid)
-        self.act = nn.ReLU(inplace=True)
+        self.act = nn.ReLU()
         self.temporal = nn.Conv3d(mid, c_out, (kernel, 1, 1), padding=(p, 0, 0), bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -108,7 +111,7 @@ class STResidualBlock(nn.Module):
         super().__init__()
         self.conv = SpatioTemporalConv(channels, channels, kernel)
         self.norm = _norm(channels)
-        self.act = nn.ReLU(inplace=True)
+        self.act = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.act(self.norm(self.conv(x)))
@@ -169,18 +172,18 @@ class STVEN(nn.Module):
         self.in_channels, self.n_levels = in_channels, n_levels
         self.encoder = nn.Sequential(
             nn.Conv3d(in_channels + n_levels, c1, (3, 7, 7), padding=(1, 3, 3), bias=False),
-            _norm(c1), nn.ReLU(inplace=True),
+            _norm(c1), nn.ReLU(),
             nn.Conv3d(c1, c2, (3, 4, 4), stride=(1, 2, 2), padding=1, bias=False),
-            _norm(c2), nn.ReLU(inplace=True),
+            _norm(c2), nn.ReLU(),
             nn.Conv3d(c2, c3, (4, 4, 4), stride=2, padding=1, bias=False),
-            _norm(c3), nn.ReLU(inplace=True),
+            _norm(c3), nn.ReLU(),
         )
         self.blocks = nn.Sequential(*[STResidualBlock(c3) for _ in range(n_blocks)])
         self.decoder = nn.Sequential(
             nn.ConvTranspose3d(c3, c2, (4, 4, 4), stride=2, padding=1, bias=False),
-            _norm(c2), nn.ReLU(inplace=True),
+            _norm(c2), nn.ReLU(),
             nn.ConvTranspose3d(c2, c1, (1, 4, 4), stride=(1, 2, 2), padding=(0, 1, 1), bias=False),
-            _norm(c1), nn.ReLU(inplace=True),
+            _norm(c1), nn.ReLU(),
             nn.Conv3d(c1, in_channels, (1, 7, 7), padding=(0, 3, 3), bias=False),
             nn.Tanh(),
         )
