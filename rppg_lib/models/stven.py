@@ -23,8 +23,8 @@ asks for the input's own level to map an enhanced clip back (see
 
 Where we follow what
 --------------------
-- Layers, kernels, strides and channel widths: the STVEN public code (the
-  paper's Fig. 3 draws the same encoder-decoder): (3, 7, 7) conv to 64
+- Layers, kernels, strides and channel widths: the STVEN public code (Deng &
+  Ramakrishnan's Fig. 1 draws the model adopted from it): (3, 7, 7) conv to 64
   channels; (3, 4, 4) conv, stride (1, 2, 2), to 128; (4, 4, 4) conv, stride 2,
   to 512; ``n_blocks`` = 4 spatio-temporal blocks at 512 channels; transposed
   (4, 4, 4) stride 2 to 128; transposed (1, 4, 4) stride (1, 2, 2) to 64;
@@ -38,11 +38,9 @@ Where we follow what
 - Normalisation: instance norm with affine parameters, computed per clip in
   training and inference alike (the public code tracks running statistics,
   which makes inference on a single clip depend on the training batches).
-- Number of levels: ``n_levels`` = 4, the uncompressed video and the three x264
-  bitrates (1000, 500 and 250 kb/s) of the STVEN paper's MAHNOB-HCI
-  experiments; the public code sizes the code for 5 levels. Neither Deng &
-  Ramakrishnan nor the STVEN paper fixes it for other data: set it to the
-  number of levels you train on.
+- Number of levels: ``n_levels`` = 4 (ours: the uncompressed video and three
+  compression levels); the public code sizes the code for 5 levels. Deng &
+  Ramakrishnan do not give it: set it to the number of levels you train on.
 - Clip sizes: the encoder halves T once and H, W twice. Other sizes are padded
   (replicate) up to multiples of (2, 4, 4) and the output is cropped back, so
   the output always has the input's shape.
