@@ -10,6 +10,10 @@
   (supernet, partial channels, edge normalisation, shared / varied cells),
   ``AutoHRNet`` (built from a ``Genotype``; ``MANUAL_GENOTYPE`` is the hand-made
   baseline), ``derive_genotype``, ``MixedOp``, ``make_search_optimizers``, ``search_step``
+- :mod:`.stven`: ``STVEN`` (Yu et al. 2019, video enhancement of compressed clips, conditioned on
+  the compression level; used by Deng & Ramakrishnan)
+- :mod:`.rppgnet`: ``RPPGNet`` and its output tuple ``RPPGNetOutput`` (Yu et al. 2019, PPG with
+  skin segmentation, skin-guided attention and part outputs; used by Deng & Ramakrishnan)
 
 Names are imported lazily so that ``import rppg_lib.models`` stays cheap.
 """
@@ -32,6 +36,9 @@ _EXPORTS = {
     "validate_genotype": "autohr",
     "make_search_optimizers": "autohr",
     "search_step": "autohr",
+    "STVEN": "stven",
+    "RPPGNet": "rppgnet",
+    "RPPGNetOutput": "rppgnet",
 }
 __all__ = sorted(_EXPORTS)
 
