@@ -19,7 +19,7 @@ from ...claims import decide as _decide
 from ...results import reported
 from . import KEY
 
-#: The stage-I network learned: its per-video MAE below this fraction of the constant answer's.
+#: A network learned: its per-video MAE below this fraction of the constant answer's.
 LEARNED_FRACTION = 0.8
 #: Fewest test videos for a verdict.
 MIN_TEST_VIDEOS = 10
