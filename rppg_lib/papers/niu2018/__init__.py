@@ -2,7 +2,7 @@
 
 The chapter's home: ``settings`` (profiles), ``experiment`` (what the notebook
 computes), ``training`` (the L1 regression trainer of the map regressor),
-``claims`` (the paper's claims and their rules) and ``numbers.csv`` (the
+``real`` (MAHNOB-HCI and MMSE-HR as block means, for ``data_root``), ``claims`` (the paper's claims and their rules) and ``numbers.csv`` (the
 numbers the paper reports). The shared pieces live in the core because other
 papers reuse them: spatial-temporal maps and clips
 (:func:`rppg_lib.video.stmap`, :func:`rppg_lib.video.random_clips`,
@@ -17,4 +17,4 @@ KEY = __name__.rsplit(".", 1)[-1]
 TITLE = "Niu et al. 2018: SynRhythm, spatial-temporal maps and synthetic-rhythm transfer"
 #: What ``data_root`` accepts: the dataset, its loader and the layout it expects.
 DATA_ROOT = ("MAHNOB-HCI (the HCI Tagging database's `Sessions/<n>/` folders with the video and the BDF with the "
-             "ECG), read by `rppg_lib.data.mahnob_hci` (see `data/README.md`)")
+             "ECG), read by `rppg_lib.data.mahnob_hci` through `rppg_lib.papers.niu2018.real` (see `data/README.md`)")
