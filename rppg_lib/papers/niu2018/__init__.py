@@ -2,7 +2,8 @@
 
 The chapter's home: ``settings`` (profiles), ``experiment`` (what the notebook
 computes), ``training`` (the L1 regression trainer of the map regressor),
-``real`` (MAHNOB-HCI and MMSE-HR as block means, for ``data_root``), ``claims`` (the paper's claims and their rules) and ``numbers.csv`` (the
+``real`` (MAHNOB-HCI and MMSE-HR as block means, for ``data_root``),
+``claims`` (the paper's claims and their rules) and ``numbers.csv`` (the
 numbers the paper reports). The shared pieces live in the core because other
 papers reuse them: spatial-temporal maps and clips
 (:func:`rppg_lib.video.stmap`, :func:`rppg_lib.video.random_clips`,
