@@ -34,7 +34,7 @@ from .training import predict, prepare_input, train_regressor
 
 __all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "clip_set", "synthetic_input",
            "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre", "target_scale",
-           "baseline_table", "constant_table", "zero_shot", "fold_hr",
+           "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
            "LADDER", "rung_rows", "run_ladder", "plot_ladder", "run_cv", "abs_errors", "with_paper", "show",
            "cross_validate", "hr_row", "hr_table"]
 
@@ -404,10 +404,7 @@ def _model_name(init: str) -> str:
 
 def rung_rows(name: str, videos: VideoSet, runs: dict) -> list:
     """Rows of one ladder rung: POS on the videos, the constant answer of the runs' folds and each
-    network's per-video MAE per seed (``runs``: init -> stacked :func:`cross_validate` tables; a
-    single table is read as stage I)."""
-    if isinstance(runs, pd.DataFrame):
-        runs = {"scratch": runs}
+    network's per-video MAE per seed (``runs``: init -> stacked :func:`cross_validate` tables)."""
     base = baseline_table(videos, ("POS",))
     any_run = next(iter(runs.values()))
     c = constant_table(videos, any_run[any_run["seed"] == any_run["seed"].min()])
@@ -454,6 +451,27 @@ def zero_shot(videos: VideoSet, cfg, state: dict, seed: int = 0, device="cpu") -
                          "hr_ref": videos.video_hr[ids], "hr_est": est,
                          "clips": [int(np.sum(video == v)) for v in ids]}).assign(
         init="synthetic only", protocol="none", fraction=0.0, seed=seed)
+
+
+def plot_fold_hr(folds_hr: pd.DataFrame, title: str = ""):
+    """Fig. 7: histograms of the training and test videos' HR, one panel per fold (:func:`fold_hr`)."""
+    import matplotlib.pyplot as plt
+
+    folds = sorted(folds_hr["fold"].unique())
+    fig, axes = plt.subplots(1, len(folds), figsize=(4 * len(folds), 2.8), sharex=True, sharey=True, squeeze=False)
+    axes = axes[0]
+    bins = np.arange(np.floor(folds_hr["hr"].min() / 5) * 5, folds_hr["hr"].max() + 5, 5)
+    for f, ax in zip(folds, axes):
+        part = folds_hr[folds_hr["fold"] == f]
+        for name, color in (("train", "C0"), ("test", "C1")):
+            ax.hist(part.loc[part["part"] == name, "hr"], bins=bins, alpha=0.6, color=color, label=f"{name} videos")
+        ax.set_title(f"fold {f + 1}", fontsize=9)
+        ax.set_xlabel("video-mean HR (bpm)")
+    axes[0].set_ylabel("videos")
+    axes[-1].legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
 
 
 def fold_hr(videos: VideoSet, folds: int = 3, protocol: str = "random", seed: int = 0) -> pd.DataFrame:
