@@ -41,7 +41,8 @@ import numpy as np
 
 __all__ = [
     "VERDICTS", "LEVEL", "N_BOOT", "Interval", "Rule", "AtMost", "AtLeast", "Between", "matches_paper",
-    "Claim", "Precondition", "decide", "LEARNED_FRACTION", "learned_precondition", "measurement", "bootstrap_mean", "paired_difference",
+    "Claim", "Precondition", "decide", "LEARNED_FRACTION",
+    "learned_precondition", "measurement", "bootstrap_mean", "paired_difference",
     "seed_values_interval", "verdict_table", "ABBREVIATIONS", "spell_out",
 ]
 

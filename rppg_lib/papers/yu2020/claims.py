@@ -105,8 +105,9 @@ def decide(errors: dict, *, cross: dict | None = None) -> list:
 
     thetas = sorted((k for k in errors if k.startswith("theta ") and float(k.split()[1]) > 0),
                     key=lambda k: float(k.split()[1]))
-    out.append(verdict(TDC_HELPS, ["theta 0", *thetas] if thetas else ["theta 0", "theta > 0"], lambda: paired_difference(
-        np.mean([_arr(errors[k]) for k in thetas], axis=0), _arr(errors["theta 0"]))))
+    mean_tdc = lambda: np.mean([_arr(errors[k]) for k in thetas], axis=0)  # noqa: E731
+    out.append(verdict(TDC_HELPS, ["theta 0", *(thetas or ["theta > 0"])],
+                       lambda: paired_difference(mean_tdc(), _arr(errors["theta 0"]))))
 
     searched = [k for k in errors if k.startswith("NAS ")]
     out.append(verdict(SEARCHED_BEATS_MANUAL, ["manual", *(searched or ["NAS shared, with TDC"])],

@@ -160,11 +160,12 @@ class Run:
 
 def make_network(kind: str, cfg, *, genotype=None, theta: float = 0.0):
     """``"autohr"`` (:class:`~rppg_lib.models.AutoHRNet` from ``genotype``, width ``cfg.train_width``) or
-    ``"physnet"`` (:class:`~rppg_lib.models.PhysNetUpsample`, width ``cfg.physnet_width``, TDC ``theta``)."""
+    ``"physnet"`` (:class:`~rppg_lib.models.PhysNetUpsample`, width ``cfg.physnet_width``, TDC ``theta``);
+    AutoHR's pools are ``cfg.pool``."""
     from ...models import MANUAL_GENOTYPE, AutoHRNet, PhysNetUpsample
 
     if kind == "autohr":
-        return AutoHRNet(genotype or MANUAL_GENOTYPE, width=cfg.train_width)
+        return AutoHRNet(genotype or MANUAL_GENOTYPE, width=cfg.train_width, pool=cfg.pool)
     if kind == "physnet":
         return PhysNetUpsample(3, cfg.physnet_width, theta=theta)
     raise ValueError(f"kind must be 'autohr' or 'physnet', got {kind!r}")
@@ -218,7 +219,7 @@ def run_searches(data, train, cfg, seed: int = 0, device="cpu", progress: bool =
             data.videos[train], data.ppg[train], data.fps, config=config,
             primitives=PRIMITIVES if tdc else PRIMITIVES_NO_TDC, width=cfg.search_width, epochs=cfg.search_epochs,
             warmup_epochs=cfg.search_warmup, steps_per_epoch=cfg.search_steps, batch_size=cfg.search_batch,
-            clip_len=cfg.search_frames, seed=seed, device=device, progress=progress)
+            clip_len=cfg.search_frames, pool=cfg.pool, seed=seed, device=device, progress=progress)
     return out
 
 
@@ -379,12 +380,13 @@ def show(table: pd.DataFrame, digits: int = 2):
 
 def settings_text(cfg, device) -> str:
     """What this profile trains, in one paragraph (the sizes reduced from the paper's)."""
-    return (f"{cfg.preset} with {cfg.n_subjects} subjects x {len(cfg.scenarios)} scenario(s) of {cfg.duration_s:g} s at "
-            f"{cfg.fps:g} fps, rendered {cfg.frame_size[0]}x{cfg.frame_size[1]}, face crops {cfg.crop}x{cfg.crop} "
+    return (f"{cfg.preset} with {cfg.n_subjects} subjects x {len(cfg.scenarios)} scenario(s) of {cfg.duration_s:g} s "
+            f"at {cfg.fps:g} fps, rendered {cfg.frame_size[0]}x{cfg.frame_size[1]}, face crops {cfg.crop}x{cfg.crop} "
             f"(paper: 112x112); fold {cfg.test_fold + 1} of {cfg.folds} subject-exclusive folds; search: width "
             f"{cfg.search_width} (paper 8), {cfg.search_frames}-frame clips (paper 128), {cfg.search_epochs} epochs "
             f"with the architecture frozen for {cfg.search_warmup} (paper 12 and 5), "
             f"{cfg.search_steps or 'one pass'} steps per epoch; training: width {cfg.train_width} (paper 16), "
             f"{cfg.clip_frames}-frame clips (paper 160), {cfg.epochs} epochs (paper at most 15), Adam lr {cfg.lr:g} "
-            f"(paper 1e-4), batch {cfg.batch_size}; PhysNet width {cfg.physnet_width}, {cfg.physnet_epochs} epochs; "
+            f"(paper 1e-4), batch {cfg.batch_size}, {cfg.pool} pools (paper: max); PhysNet width {cfg.physnet_width}, "
+            f"{cfg.physnet_epochs} epochs; "
             f"device {device}, {cfg.threads} torch thread(s).")

@@ -22,6 +22,8 @@ Search (Sec. II-B, App. B)
         channels, clip frames, batch, epochs, epochs with the architecture frozen, steps per epoch
         (None: one pass over the weights' half of the training videos).
 Training (App. B)
+    pool : the pools after blocks 1-3 of the AutoHR networks, "max" (the paper) or "avg" (the book: on 16 x 16
+        crops the derived network with MaxPools did not learn within the budget, with average pools it did).
     train_width : channels of the derived networks (the search width doubled); clip_frames : training
         clip length; epochs, lr, weight_decay, batch_size : Adam; clips_per_video : clips drawn per
         training video and epoch (ours); physnet_width, physnet_epochs : PhysNet's (Fig. 4a, 4b, tables).
@@ -60,6 +62,7 @@ class Settings:
     search_epochs: int
     search_warmup: int
     search_steps: int | None
+    pool: str
     train_width: int
     clip_frames: int
     epochs: int
@@ -88,7 +91,7 @@ _PROFILES = {
         "duration_s": 8.0, "fps": 10.0, "frame_size": (64, 48), "face_px": 32.0, "crop": 16, "boxes": "truth",
         "data_overrides": _BOOK_DATA, "folds": 3, "test_fold": 0, "test_clip_s": 3.2,
         "search_configs": _SEARCHES[:2], "search_width": 4, "search_frames": 32, "search_batch": 2,
-        "search_epochs": 2, "search_warmup": 1, "search_steps": 1, "train_width": 8, "clip_frames": 32,
+        "search_epochs": 2, "search_warmup": 1, "search_steps": 1, "pool": "avg", "train_width": 8, "clip_frames": 32,
         "epochs": 1, "lr": 1e-3, "weight_decay": 5e-5, "batch_size": 2, "clips_per_video": 1,
         "physnet_width": 8, "physnet_epochs": 1, "thetas": (0.0, 1.0), "ladder_rungs": 1, "seeds": (0,),
         "threads": 1,
@@ -105,8 +108,8 @@ _PROFILES = {
         "duration_s": 20.0, "fps": 10.0, "frame_size": (128, 96), "face_px": 60.0, "crop": 16, "boxes": "truth",
         "data_overrides": _BOOK_DATA, "folds": 3, "test_fold": 0, "test_clip_s": 10.0,
         "search_configs": _SEARCHES[:3], "search_width": 4, "search_frames": 48, "search_batch": 2,
-        "search_epochs": 4, "search_warmup": 2, "search_steps": 8, "train_width": 8, "clip_frames": 64,
-        "epochs": 8, "lr": 1e-3, "weight_decay": 5e-5, "batch_size": 4, "clips_per_video": 2,
+        "search_epochs": 4, "search_warmup": 2, "search_steps": 8, "pool": "avg", "train_width": 8,
+        "clip_frames": 64, "epochs": 8, "lr": 1e-3, "weight_decay": 5e-5, "batch_size": 4, "clips_per_video": 3,
         "physnet_width": 16, "physnet_epochs": 15, "thetas": (0.0, 0.2, 0.5, 1.0), "ladder_rungs": 3,
         "seeds": (0,), "threads": 1,
     },
@@ -117,7 +120,8 @@ _PROFILES = {
         "n_subjects_table3": 40, "duration_s": 30.0, "fps": 30.0, "frame_size": (960, 720), "face_px": 190.0,
         "crop": 112, "boxes": "detect", "data_overrides": {}, "folds": 5, "test_fold": 0, "test_clip_s": 10.0,
         "search_configs": _SEARCHES, "search_width": 8, "search_frames": 128, "search_batch": 2,
-        "search_epochs": 12, "search_warmup": 5, "search_steps": None, "train_width": 16, "clip_frames": 160,
+        "search_epochs": 12, "search_warmup": 5, "search_steps": None, "pool": "max", "train_width": 16,
+        "clip_frames": 160,
         "epochs": 15, "lr": 1e-4, "weight_decay": 5e-5, "batch_size": 4, "clips_per_video": 1,
         "physnet_width": 64, "physnet_epochs": 15, "thetas": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), "ladder_rungs": 3,
         "seeds": (0,), "threads": 2,

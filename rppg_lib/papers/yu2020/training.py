@@ -144,8 +144,8 @@ class SearchResult:
 
 def search_architecture(videos, ppg, fs: float, *, config: str = "shared", primitives=None, width: int = 8,
                         epochs: int = 12, warmup_epochs: int = 5, steps_per_epoch: int | None = None,
-                        batch_size: int = 2, clip_len: int = 128, pc_k: int | None = None, seed: int = 0,
-                        device="cpu", progress: bool = True, grad_clip: float = 5.0) -> SearchResult:
+                        batch_size: int = 2, clip_len: int = 128, pc_k: int | None = None, pool: str = "max",
+                        seed: int = 0, device="cpu", progress: bool = True, grad_clip: float = 5.0) -> SearchResult:
     """Search a cell (Sec. II-B, App. B) on recordings ``videos`` / ``ppg`` with the hybrid loss.
 
     The recordings are split at random into two halves: clips of the first train the weights, clips
@@ -165,7 +165,8 @@ def search_architecture(videos, ppg, fs: float, *, config: str = "shared", primi
     order = rng.permutation(len(videos))
     w_idx, a_idx = order[: (len(videos) + 1) // 2], order[(len(videos) + 1) // 2:]
     primitives = tuple(primitives or PRIMITIVES)
-    net = AutoHRSearchNet(width=width, config=config, primitives=primitives, pc_k=PC_K if pc_k is None else pc_k)
+    net = AutoHRSearchNet(width=width, config=config, primitives=primitives, pc_k=PC_K if pc_k is None else pc_k,
+                          pool=pool)
     dev = torch.device(device) if isinstance(device, str) else device
     net.to(dev)
     w_opt, a_opt = make_search_optimizers(net)
@@ -188,9 +189,10 @@ def search_architecture(videos, ppg, fs: float, *, config: str = "shared", primi
             if not all(np.isfinite(v) for v in out.values()):
                 bar.close()
                 lr = float(w_opt.param_groups[0]["lr"])
-                raise TrainingDivergedError(f"non-finite search loss {out} at epoch {epoch}, step {step}, learning rate "
-                                            f"{lr:g} (architecture {float(a_opt.param_groups[0]['lr']):g}); search "
-                                            "stopped. Lower the learning rates or check the data.",
+                arch_lr = float(a_opt.param_groups[0]["lr"])
+                raise TrainingDivergedError(f"non-finite search loss {out} at epoch {epoch}, step {step}, learning "
+                                            f"rate {lr:g} (architecture {arch_lr:g}); search stopped. Lower the "
+                                            "learning rates or check the data.",
                                             epoch=epoch, batch=step, lr=lr, history=history)
             for k, v in out.items():
                 sums[k] += v / steps
