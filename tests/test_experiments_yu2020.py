@@ -167,7 +167,8 @@ def test_claims_follow_the_evidence():
     assert set(v) == {c.id for c in C.CLAIMS} and set(v.values()) == {"reproduced"}
     # the other side of every rule
     flip = {"loss time": _errs(2), "loss frequency": _errs(5), "loss hybrid": _errs(6), "theta 0.2": _errs(4),
-            "theta 1": _errs(4), "manual": _errs(2), "NAS varied, with TDC": _errs(1), "NAS shared, without TDC": _errs(1),
+            "theta 1": _errs(4), "manual": _errs(2), "NAS varied, with TDC": _errs(1),
+            "NAS shared, without TDC": _errs(1),
             "DA1": _errs(1), "DA1+DA2": _errs(5), "POS": _errs(1), "PhysNet": _errs(1)}
     w = {x.claim.id: x.verdict for x in C.decide({**_GOOD, **flip}, cross={**_CROSS, "PhysNet": _errs(1)})}
     assert set(w.values()) == {"contradicted"}, w

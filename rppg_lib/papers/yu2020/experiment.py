@@ -262,25 +262,12 @@ def run_ladder(cfg, rungs, recipes: dict, *, reuse: dict | None = None, seed: in
     return pd.DataFrame(rows)
 
 
-def plot_ladder(ladder: pd.DataFrame, ax=None, title: str = ""):
-    """Per-video MAE per rung: every network, POS (dashed) and the constant answer (dotted)."""
-    import matplotlib.pyplot as plt
+def plot_ladder(ladder: pd.DataFrame, ax=None):
+    """Per-video MAE per rung: every network, POS (dashed) and the constant answer (dotted); the ladder
+    plot of paper 3's home (:func:`rppg_lib.papers.niu2018.experiment.plot_ladder`), whose rows are the same."""
+    from ..niu2018.experiment import plot_ladder as _plot
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.2))
-    rungs = list(dict.fromkeys(ladder["rung"]))
-    x = np.arange(len(rungs))
-    styles = {"POS": dict(color="k", ls="--", marker="s"), "constant": dict(color="0.5", ls=":", marker="")}
-    for name, part in ladder.groupby("model", sort=False):
-        ax.plot(x, part.set_index("rung")["mae"].reindex(rungs).to_numpy(), label=name,
-                **styles.get(name, dict(marker="o")))
-    ax.set_xticks(x)
-    ax.set_xticklabels([r.split(" ", 1)[-1] for r in rungs], rotation=10, ha="right", fontsize=8)
-    ax.set_ylabel("per-video MAE (bpm)")
-    ax.set_ylim(bottom=0)
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
-    return ax
+    return _plot(ladder, ax=ax)
 
 
 # ---------------------------------------------------------------------------
@@ -345,32 +332,12 @@ def draw_cell(genotype, cell: int = 0, ax=None, title: str = ""):
 
 
 def with_paper(ours: dict, table: str, paper_rows: dict | None = None, notes: dict | None = None) -> pd.DataFrame:
-    """Our rows (label -> per-video table, or None when not run) beside the paper's ``table``.
+    """Our rows (label -> per-video table, or None when not run) beside the paper's ``table``
+    (:func:`rppg_lib.results.beside_paper` with SD, MAE, RMSE, r)."""
+    from ...results import beside_paper
 
-    ``paper_rows``: our label -> the paper's row printed beside it; the paper's other rows follow
-    with no numbers of ours. ``notes``: label -> a note. Columns: ours and the paper's SD, MAE, RMSE, r.
-    """
-    from ...results import reported
-
-    paper = reported(KEY)
-    paper = paper[paper["table"] == table].pivot_table(index="row", columns="column", values="value", sort=False)
-    paper = paper.reindex(columns=list(METRICS))
-    paper_rows, notes = dict(paper_rows or {}), dict(notes or {})
-    rows = {}
-    for label, t in ours.items():
-        mine = metrics_row(t) if t is not None else dict.fromkeys(METRICS, np.nan)
-        p = paper_rows.get(label)
-        theirs = paper.loc[p].to_dict() if p in paper.index else dict.fromkeys(METRICS, np.nan)
-        rows[label] = {**{("ours", m): mine[m] for m in METRICS}, **{("paper", m): theirs[m] for m in METRICS},
-                       ("", "paper row"): p or "", ("", "note"): notes.get(label, "")}
-    for p in paper.index:
-        if p not in paper_rows.values():
-            rows[f"{p} (paper only)"] = {**{("ours", m): np.nan for m in METRICS},
-                                         **{("paper", m): paper.loc[p, m] for m in METRICS},
-                                         ("", "paper row"): p, ("", "note"): ""}
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
-    return out
+    return beside_paper(KEY, table, {k: None if t is None else metrics_row(t) for k, t in ours.items()}, METRICS,
+                        paper_rows, notes)
 
 
 def show(table: pd.DataFrame, digits: int = 2):
