@@ -200,3 +200,23 @@ def test_the_chapter_is_complete():
 
     assert missing_pieces(home("yu2020")) == []
     assert dataclasses.fields(profiles.resolve("yu2020", "book"))
+
+
+def test_prepare_real_reads_vipl_hr_in_its_layout(tmp_path, cfg):
+    """Two subjects written in VIPL-HR's own layout (30 fps video, 60 Hz wave) come back as face crops at
+    the profile's frame rate, with the reference resampled with them."""
+    from rppg_lib.data import write_vipl_hr_recording
+    from rppg_lib.synth import simulate
+
+    recs = {}
+    for subject in (1, 2):
+        recs[subject] = simulate("vipl-like", seed=subject, subject=subject, duration_s=4.0, fps=20.0, width=160,
+                                 height=120, face_px=70.0)
+        write_vipl_hr_recording(tmp_path, recs[subject], subject=subject)
+    small = dataclasses.replace(cfg, duration_s=3.0)
+    data = E.prepare_real(tmp_path, small)
+    assert data.source == "real: VIPL-HR" and sorted(data.subjects) == ["1", "2"]
+    assert data.fps == pytest.approx(10.0) and data.videos.shape == (2, 3, 30, cfg.crop, cfg.crop)
+    t = np.arange(30) / 10.0
+    rec = recs[int(data.subjects[0])]
+    np.testing.assert_allclose(data.ppg[0], np.interp(t, rec.timestamps - rec.timestamps[0], rec.ppg), atol=0.05)
