@@ -108,8 +108,8 @@ def pruned_variants(width: int = 64, keep: float = 0.1, *, batch=None, example=N
 
 
 #: Rows of the memory and latency table: (row label, variant, run in sparse format).
-_ROWS = (("dense", "dense", False), ("SNIP 10 %, masked dense", "masked-dense", False),
-         ("SNIP 10 %, sparse format (CSR)", "masked-dense", True), ("structured (channels)", "structured", False))
+_ROWS = (("dense", "dense", False), ("SNIP, masked dense", "masked-dense", False),
+         ("SNIP, sparse format (CSR)", "masked-dense", True), ("structured (channels)", "structured", False))
 
 
 def memory_latency_table(width: int = 64, size: int = 64, fps: float = 30.0, keep: float = 0.1, *,
@@ -127,7 +127,7 @@ def memory_latency_table(width: int = 64, size: int = 64, fps: float = 30.0, kee
     median latency (above 1: faster than real time). ``raw`` holds every timed run and the
     :func:`rppg_lib.train.pruning.storage_report` of each variant.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     if threads is not None:
         torch.set_num_threads(int(threads))
@@ -189,7 +189,7 @@ def render(preset: str, n_subjects: int, *, seed: int = 0, duration_s: float, fp
     """Simulate ``n_subjects`` recordings of ``preset`` and crop the face (simulator boxes through the
     sticky 50 %-margin rule), each cached on its own under the chapter's cache (keyed by every
     argument and the simulator's version). ``overrides`` go to :func:`rppg_lib.synth.simulate`."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from ...synth import SIMULATOR_VERSION, simulate
 
@@ -378,7 +378,7 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
     for m in ("pos", "chrom"):
         errors[m.upper()] = clip_errors(np.stack([methods.METHODS[m](c, fs) for c in rgb]), refs, fs, rec)
     models, runs = {}, []
-    for name, k in (("rPPGNet dense", None), (f"rPPGNet SNIP {keep:.0%}", keep)):
+    for name, k in (("rPPGNet dense", None), ("rPPGNet SNIP", keep)):
         tables = []
         for s in seeds:
             r = train_rppgnet(data, split, width=width, epochs=epochs, lr=lr, batch_size=batch_size, clip_s=clip_s,
