@@ -39,9 +39,11 @@ CONNECTIONS = Claim("ten-times-fewer-connections", KEY, "SNIP keeps 1 connection
                     AtLeast(1 / KEEP * (1 - CONNECTIONS_TOLERANCE)),
                     why=f"'1 among 10 connections'; {CONNECTIONS_TOLERANCE:.1%} allowed for rounding the kept count")
 MEMORY = Claim("ten-times-smaller-memory", KEY, "Pruning reduces the memory footprint of the model 10x",
-               "Abstract, Sec. III-A", "bytes on disk of the dense model / of the SNIP model stored sparse (CSR, int32 "
-               "indices)", AtLeast(REDUCTION), why=f"the paper's factor {REDUCTION:g}; a file on disk is what a footprint "
-                                                   "measures (biases and norms stay dense, each kept weight needs an index)")
+               "Abstract, Sec. III-A",
+               "bytes on disk of the dense model / of the SNIP model stored sparse (CSR, int32 indices)",
+               AtLeast(REDUCTION),
+               why=f"the paper's factor {REDUCTION:g}; a file on disk is what a footprint measures (biases and norms "
+                   "stay dense, each kept weight needs an index)")
 LATENCY = Claim("pruning-lowers-latency", KEY, "Pruning lowers the latency", "Sec. I (contributions)",
                 "latency of the dense model / latency of the faster SNIP form (masked dense or sparse format), one "
                 "10-s clip on this CPU", AtLeast(1.0), why="'latency is reduced': a speed-up above 1; the interval is "

@@ -37,7 +37,6 @@ from ...models import RPPGNet
 from ...storage import cache_dir, cache_key, cached_npz
 from ...train.pruning import (
     count_nonzero,
-    count_parameters,
     count_prunable,
     snip_prune,
     storage_report,
@@ -143,7 +142,7 @@ def memory_latency_table(width: int = 64, size: int = 64, fps: float = 30.0, kee
         runner = to_sparse_inference(model) if sparse else model
         runner.eval()
         with torch.no_grad():
-            t = timings(lambda: runner(clip), sparse_repeats if sparse else repeats)
+            t = timings(lambda r=runner: r(clip), sparse_repeats if sparse else repeats)
         raw["times_s"][label] = t.tolist()
         rows.append({"model": label, "parameters": rep["parameters"], "prunable": rep["prunable"],
                      "nonzero": rep["nonzero"], "nonzero prunable": rep["nonzero_prunable"],
