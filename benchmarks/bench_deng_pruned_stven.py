@@ -19,6 +19,10 @@ real-time factor = 10 s / latency (above 1: faster than real time), and bytes on
 ``--stven`` adds the same inference rows for a narrow STVEN (``base_channels`` 8) in front of
 rPPGNet: the default STVEN (37 M parameters, a 512-channel bottleneck) takes minutes per 10 s clip here.
 
+The models and the timing helper are the chapter's
+(:func:`rppg_lib.papers.deng_pruned_stven.experiment.pruned_variants`, ``timings``), so the benchmark and the
+notebook's memory and latency table measure the same things.
+
 Usage::
 
     python benchmarks/bench_deng_pruned_stven.py              # 2 threads, about 1.5 minutes
@@ -33,18 +37,14 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
 
+import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import median_time  # noqa: E402
-
-from rppg_lib.losses import rppgnet_loss  # noqa: E402
-from rppg_lib.models import STVEN, RPPGNet  # noqa: E402
-from rppg_lib.train import snip_prune  # noqa: E402
-from rppg_lib.train.pruning import (  # noqa: E402
+from rppg_lib.models import STVEN
+from rppg_lib.papers.deng_pruned_stven.experiment import pruned_variants, random_batch, snip_loss, timings
+from rppg_lib.train.pruning import (
     count_nonzero,
     count_parameters,
     storage_report,
@@ -55,46 +55,25 @@ from rppg_lib.train.pruning import (  # noqa: E402
 KEEP = 0.1
 
 
-def _clip_batch(n, frames, size, fs, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    clip = torch.rand(n, 3, frames, size, size, generator=g)
-    ppg = torch.sin(2 * torch.pi * 1.2 * torch.arange(frames) / fs).repeat(n, 1)
-    return clip, ppg
-
-
-def _loss_fn(model, batch):
-    return rppgnet_loss(model(batch[0]), batch[1])
-
-
-def build_models(keep, train_batch, example):
-    torch.manual_seed(0)
-    dense = RPPGNet()
-    masked = RPPGNet()
-    masked.load_state_dict(dense.state_dict())
-    snip_prune(masked, train_batch, _loss_fn, keep=keep)
-    structured = structured_prune(dense, example, keep=keep)
-    return {"dense": dense, "masked-dense": masked, "structured": structured}
-
-
 def bench_training(models, batch, steps):
     out = {}
     for name, model in models.items():
         model.train()
         opt = torch.optim.Adam(model.parameters(), lr=1e-4, weight_decay=5e-5)
 
-        def step():
+        def step(model=model, opt=opt):
             opt.zero_grad()
-            _loss_fn(model, batch).backward()
+            snip_loss(model, batch).backward()
             opt.step()
 
-        out[name] = batch[0].shape[0] / median_time(step, steps)
+        out[name] = batch[0].shape[0] / float(np.median(timings(step, steps)))
     return out
 
 
 @torch.no_grad()
 def bench_inference(model, clip, repeats, level=None):
     model.eval()
-    return median_time(lambda: model(clip) if level is None else model(clip, level), repeats)
+    return float(np.median(timings(lambda: model(clip) if level is None else model(clip, level), repeats)))
 
 
 def main(argv=None):
@@ -115,8 +94,9 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
-    train_batch = _clip_batch(args.batch, args.train_frames, args.train_size, args.fs)
-    models = build_models(KEEP, train_batch, torch.rand(1, 3, 4, args.train_size, args.train_size))
+    train_batch = random_batch(args.batch, args.train_frames, args.train_size, args.fs)
+    # the same construction as the chapter's memory and latency table
+    models = pruned_variants(64, KEEP, batch=train_batch, example=torch.rand(1, 3, 4, args.train_size, args.train_size))
     sparse = to_sparse_inference(models["masked-dense"])
     clip_seconds = args.frames / args.fs
     clip = torch.rand(1, 3, args.frames, args.size, args.size)
