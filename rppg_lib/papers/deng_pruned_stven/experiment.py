@@ -49,7 +49,7 @@ __all__ = [
     "BAND", "CLIP_S", "timings", "snip_loss", "random_batch", "pruned_variants", "memory_latency_table",
     "Clips", "render", "load_mahnob", "split_subjects", "cut_clips", "PPGOnly", "train_rppgnet", "predict",
     "clip_errors", "accuracy_runs", "table_one", "table_one_with_paper", "LADDER", "run_ladder", "ladder_table",
-    "last_learned_rung", "compression_sweep", "channel_spectra", "plot_channel_spectra", "settings_text",
+    "last_learned_rung", "compression_sweep", "train_stven", "channel_spectra", "plot_channel_spectra", "settings_text",
 ]
 
 #: Band searched for the heart rate (bpm): the library's default, for networks, classical methods and references.
@@ -546,3 +546,77 @@ def settings_text(cfg, device) -> str:
             f"{cfg.threads} torch thread(s) on {device}. Memory and latency: rPPGNet width {cfg.latency_width} on a "
             f"10-s clip of {cfg.latency_size}x{cfg.latency_size} at {cfg.latency_fps:g} fps. HR of a PPG: the highest "
             f"peak of a zero-padded periodogram in {BAND[0]:g}-{BAND[1]:g} bpm, for predictions and references alike.")
+
+
+# ----------------------------------------------------------------------------
+# STVEN in front of rPPGNet
+# ----------------------------------------------------------------------------
+def _render_subjects(cfg, subjects, overrides, seed):
+    subs = sorted(int(str(s).replace("subject", "")) for s in subjects)
+    parts = [render(cfg.preset, 1, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps, frame_size=cfg.frame_size,
+                    face_px=cfg.face_px, crop=cfg.crop, overrides=overrides, first_subject=s, progress=False)
+             for s in subs]
+    return np.concatenate([p.videos for p in parts]), np.concatenate([p.ppg for p in parts]), parts[0].fps
+
+
+def train_stven(cfg, rppgnet, overrides: dict, train_subjects, test_subjects, *, crf: float, level: int,
+                n_levels: int, epochs: int, lr: float = 1e-4, batch_size: int = 2, seed: int = 0, device="cpu",
+                progress: bool = True) -> dict:
+    """Train STVEN (``cfg.stven_base`` channels, ``n_levels`` compression codes) in front of a trained,
+    frozen rPPGNet with the joint loss (:func:`rppg_lib.losses.joint_loss`: rPPGNet's loss on the enhanced
+    clip + the perceptual term against rPPGNet on the lossless clip + a small weight on the reconstruction),
+    on the training subjects rendered lossless and with x264 at ``crf`` (code ``level``). Clips are scaled
+    to [0, 1]. Then both pipelines read the test subjects at that CRF.
+
+    Returns ``{"stven", "without": clip table, "with": clip table, "seconds", "history": [mean loss per
+    epoch]}``; the clip tables are :func:`clip_errors` of rPPGNet alone and of STVEN + rPPGNet on the same
+    10-s test clips.
+    """
+    from tqdm import tqdm
+
+    from ...losses import joint_loss
+    from ...models import STVEN
+
+    base = {k: v for k, v in overrides.items() if k not in ("codec", "crf")}
+    comp = {**base, "codec": "libx264", "crf": float(crf)}
+    orig_v, ppg, fs = _render_subjects(cfg, train_subjects, {**base, "codec": None}, seed)
+    comp_v, _, _ = _render_subjects(cfg, train_subjects, comp, seed)
+    clip_len = int(round(cfg.clip_s * fs))
+    net = rppgnet.net if isinstance(rppgnet, PPGOnly) else rppgnet
+    net.eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    torch.manual_seed(seed)
+    stven = STVEN(n_levels=n_levels, base_channels=cfg.stven_base).to(device)
+    opt = torch.optim.Adam(stven.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    history, t0 = [], time.perf_counter()
+    for epoch in tqdm(range(epochs), desc="STVEN + rPPGNet", disable=not progress):
+        stven.train()
+        order, losses = rng.permutation(len(orig_v)), []
+        for s in range(0, len(order), batch_size):
+            idx = order[s:s + batch_size]
+            starts = rng.integers(0, orig_v.shape[2] - clip_len + 1, len(idx))
+            comp_x, orig_x = (torch.as_tensor(np.stack([v[i, :, a:a + clip_len] for i, a in zip(idx, starts)]))
+                              .float().div(255.0).to(device) for v in (comp_v, orig_v))
+            y = torch.as_tensor(np.stack([ppg[i, a:a + clip_len] for i, a in zip(idx, starts)])).float().to(device)
+            loss = joint_loss(stven, net, comp_x, orig_x, y, target_level=0)
+            if not torch.isfinite(loss):
+                raise RuntimeError(f"STVEN training diverged at epoch {epoch}, learning rate {lr:g}")
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        history.append(float(np.mean(losses)))
+    for p in net.parameters():
+        p.requires_grad_(True)
+    test_v, test_ppg, _ = _render_subjects(cfg, test_subjects, comp, seed)
+    clips, refs, rec = cut_clips(test_v, test_ppg, int(round(CLIP_S * fs)))
+    stven.eval()
+    with torch.no_grad():
+        x = torch.as_tensor(clips).float().div(255.0)
+        plain = np.stack([net(x[i:i + 1].to(device))[0][0].double().cpu().numpy() for i in range(len(x))])
+        enhanced = np.stack([net(stven(x[i:i + 1].to(device), 0))[0][0].double().cpu().numpy()
+                             for i in range(len(x))])
+    return {"stven": stven, "without": clip_errors(plain, refs, fs, rec), "with": clip_errors(enhanced, refs, fs, rec),
+            "seconds": time.perf_counter() - t0, "history": history, "level": level}

@@ -63,7 +63,7 @@ _PROFILES = {
         "preset": "mahnob-like", "n_subjects": 4, "n_val": 1, "n_test": 1, "duration_s": 12.0, "fps": 10.0,
         "frame_size": (96, 72), "face_px": 40.0, "crop": 16, "pulse_amplitude": None,
         "width": 8, "clip_s": 6.0, "batch_size": 2, "lr": 3e-3, "epochs": 1, "keep": 0.1, "seeds": [0],
-        "ladder": True, "crf_levels": [None, 30], "stven_base": 4, "stven_epochs": 0,
+        "ladder": True, "crf_levels": [None, 30], "stven_base": 4, "stven_epochs": 1,
         "latency_width": 8, "latency_size": 16, "latency_fps": 3.0, "latency_repeats": 1, "threads": 1,
     },
     "book": {
