@@ -27,6 +27,7 @@ Usage::
 
     python benchmarks/bench_deng_pruned_stven.py              # 2 threads, about 1.5 minutes
     python benchmarks/bench_deng_pruned_stven.py --size 32 --json out.json
+    python benchmarks/bench_deng_pruned_stven.py --paper-cost  # + the paper profile's training cost here
 
 Numbers depend on the machine and on whatever else runs on it; the script prints the 1-minute load
 average next to them.
@@ -76,6 +77,33 @@ def bench_inference(model, clip, repeats, level=None):
     return float(np.median(timings(lambda: model(clip) if level is None else model(clip, level), repeats)))
 
 
+def paper_profile_cost(steps: int = 1) -> dict:
+    """One dense rPPGNet training step at the chapter's paper profile (width, crop, clip length, batch), timed
+    here, times the clip-steps that profile trains (epochs x training recordings x seeds x two models x ladder
+    rungs): the profile's training cost on this CPU, in hours (rendering and evaluation not included)."""
+    from rppg_lib import profiles
+    from rppg_lib.models import RPPGNet
+
+    cfg = profiles.resolve("deng_pruned_stven", "paper")
+    frames = int(round(cfg.clip_s * cfg.fps))
+    batch = random_batch(cfg.batch_size, frames, cfg.crop, cfg.fps)
+    torch.manual_seed(0)
+    model = RPPGNet(width=cfg.width, normalize_input=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+
+    def step():
+        opt.zero_grad()
+        snip_loss(model, batch).backward()
+        opt.step()
+
+    s_per_clip = float(np.median(timings(step, steps))) / cfg.batch_size
+    n_train = cfg.n_subjects - cfg.n_val - cfg.n_test
+    rungs = 4 if cfg.ladder else 1
+    clips = cfg.epochs * n_train * len(cfg.seeds) * 2 * rungs
+    return {"clip": f"{frames} frames x {cfg.crop} x {cfg.crop}, batch {cfg.batch_size}, width {cfg.width}",
+            "s_per_training_clip": s_per_clip, "training_clips": clips, "hours": clips * s_per_clip / 3600}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
@@ -88,6 +116,8 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=3, help="timed training steps (after one warm-up)")
     ap.add_argument("--repeats", type=int, default=3, help="timed inference runs (after one warm-up)")
     ap.add_argument("--stven", action="store_true", help="also time a narrow STVEN + rPPGNet")
+    ap.add_argument("--paper-cost", action="store_true",
+                    help="also time one training step at the paper profile's clip size and extrapolate its cost")
     ap.add_argument("--json", default=None, help="also write the results to this file")
     args = ap.parse_args(argv)
 
@@ -127,6 +157,8 @@ def main(argv=None):
         result["inference_s_per_clip"]["STVEN(base 8) structured"] = bench_inference(stven_small, clip, 1, level=0)
         result["stven_parameters"] = {"dense": count_parameters(stven), "structured": count_parameters(stven_small)}
     result["real_time_factor"] = {k: clip_seconds / v for k, v in result["inference_s_per_clip"].items()}
+    if args.paper_cost:
+        result["paper_profile_cost"] = paper_profile_cost()
     result["seconds"] = time.perf_counter() - t0
     result["load_average_1min"] = [load_before, os.getloadavg()[0]]
 
@@ -143,6 +175,10 @@ def main(argv=None):
     print(f"inference per {clip_seconds:g} s clip ({result['setup']['inference_clip']}, batch 1):")
     for k, v in result["inference_s_per_clip"].items():
         print(f"  {k:<26s} {1000 * v:9.1f} ms   real-time factor {result['real_time_factor'][k]:6.2f}")
+    if args.paper_cost:
+        c = result["paper_profile_cost"]
+        print(f"paper profile: {c['s_per_training_clip']:.2f} s per training clip ({c['clip']}) x "
+              f"{c['training_clips']:,} clips = {c['hours']:.1f} h of training on this CPU")
     print(f"total {result['seconds']:.0f} s")
     if args.json:
         with open(args.json, "w") as f:

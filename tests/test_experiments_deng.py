@@ -176,3 +176,16 @@ def test_every_profile_has_the_chapter_settings():
         assert cfg.preset == "mahnob-like" and cfg.keep == pytest.approx(0.1)
         assert cfg.n_val + cfg.n_test < cfg.n_subjects
         assert cfg.crop >= 16  # rPPGNet pools space three times and splits the H/8 map into quadrants
+
+
+def test_a_wrong_data_root_names_the_expected_layout(tmp_path):
+    with pytest.raises(Exception, match="Sessions|session"):
+        dx.load_mahnob(tmp_path)
+
+
+def test_ppg_from_hr_follows_the_rate():
+    from rppg_lib import signal as sig
+
+    fs = 15.0
+    p = dx._ppg_from_hr(np.full(300, 84.0), fs)
+    assert abs(sig.estimate_hr(p, fs, harmonic_ratio=None) - 84.0) < 0.5
