@@ -47,7 +47,8 @@ from . import KEY
 
 __all__ = [
     "BAND", "CLIP_S", "timings", "snip_loss", "random_batch", "pruned_variants", "memory_latency_table",
-    "Clips", "render", "load_mahnob", "split_subjects", "cut_clips", "PPGOnly", "train_rppgnet", "predict",
+    "Clips", "render", "load_mahnob", "split_subjects", "cut_clips", "PPGOnly", "train_rppgnet",
+    "kept_by_block", "predict",
     "clip_errors", "accuracy_runs", "table_one", "table_one_with_paper", "LADDER", "run_ladder", "ladder_table",
     "last_learned_rung", "compression_sweep", "train_stven", "channel_spectra", "plot_channel_spectra", "settings_text",
 ]
@@ -337,6 +338,24 @@ def train_rppgnet(data: Clips, split, *, width: int = 16, epochs: int = 10, lr: 
             "nonzero_prunable": count_nonzero(net, prunable_only=True), "prunable": count_prunable(net)}
 
 
+def kept_by_block(masks: dict) -> pd.DataFrame:
+    """Where SNIP kept its weights: per block of rPPGNet (the parameter name's first part: stem, stage1-3,
+    skin branch, heads) the conv weights, the kept ones, the kept share and the layers left with none
+    (a layer with no weight passes no signal: SNIP's "layer collapse")."""
+    rows = {}
+    for name, m in masks.items():
+        block = name.split(".")[0]
+        block = "skin branch" if block.startswith("skin") else ("heads" if block.startswith("head") else block)
+        r = rows.setdefault(block, {"weights": 0, "kept": 0, "layers": 0, "layers with none kept": 0})
+        r["weights"] += m.numel()
+        r["kept"] += int(m.sum())
+        r["layers"] += 1
+        r["layers with none kept"] += int(m.sum() == 0)
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out["kept share"] = out["kept"] / out["weights"]
+    return out
+
+
 def predict(model, clips, device="cpu") -> np.ndarray:
     """The model's PPG of every clip ``(M, 3, T, h, w)`` (eval mode)."""
     from ...train.contrastive import predict_ppg
@@ -376,7 +395,7 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
     rgb = _mean_rgb(clips)
     for m in ("pos", "chrom"):
         errors[m.upper()] = clip_errors(np.stack([methods.METHODS[m](c, fs) for c in rgb]), refs, fs, rec)
-    models, runs = {}, []
+    models, runs, masks = {}, [], {}
     for name, k in (("rPPGNet dense", None), ("rPPGNet SNIP", keep)):
         tables = []
         for s in seeds:
@@ -388,6 +407,8 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
             t = clip_errors(pred, refs, fs, rec).assign(seed=seed + s)
             tables.append(t)
             models[(name, seed + s)] = r["model"]
+            if r["masks"] is not None:
+                masks[seed + s] = r["masks"]
             hist = r["result"].history
             runs.append({"method": name, "seed": seed + s, "mae": float(t.error.abs().mean()),
                          "train_seconds": r["train_seconds"], "best_epoch": r["result"].best_epoch,
@@ -398,7 +419,8 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
                 log(f"{data.source} {name} seed {seed + s}: MAE {runs[-1]['mae']:.1f} bpm, "
                     f"best epoch {r['result'].best_epoch}, {r['train_seconds']:.0f} s")
         errors[name] = pd.concat(tables, ignore_index=True)
-    return {"errors": errors, "models": models, "train": runs, "clips": clips, "refs": refs, "recording": rec}
+    return {"errors": errors, "models": models, "train": runs, "clips": clips, "refs": refs, "recording": rec,
+            "masks": masks}
 
 
 def table_one(errors: dict) -> pd.DataFrame:
