@@ -189,3 +189,15 @@ def test_ppg_from_hr_follows_the_rate():
     fs = 15.0
     p = dx._ppg_from_hr(np.full(300, 84.0), fs)
     assert abs(sig.estimate_hr(p, fs, harmonic_ratio=None) - 84.0) < 0.5
+
+
+def test_kept_by_block_counts_empty_layers():
+    masks = {"stem.0.weight": torch.tensor([True, False, False, False]),
+             "stage3.2.0.spatial.weight": torch.zeros(6, dtype=torch.bool),
+             "stage3.1.0.spatial.weight": torch.ones(2, dtype=torch.bool),
+             "head_global.weight": torch.tensor([True, True]), "skin_out.weight": torch.zeros(3, dtype=torch.bool)}
+    t = dx.kept_by_block(masks)
+    assert t.loc["stem", "kept share"] == pytest.approx(0.25)
+    assert t.loc["stage3", "weights"] == 8 and t.loc["stage3", "kept"] == 2
+    assert t.loc["stage3", "layers with none kept"] == 1
+    assert t.loc["skin branch", "layers with none kept"] == 1 and t.loc["heads", "kept share"] == 1.0
