@@ -22,9 +22,10 @@ What ``book`` reduces from ``paper``: 16 subjects instead of MAHNOB-HCI's 27, 30
 15 fps and 192 x 144 (MAHNOB: 780 x 580 at 61 fps), 32 x 32 crops (the paper's source: 128 x 128),
 training clips of 64 frames (as the source) at 15 fps, 30 epochs at lr 1e-3 (ten times the source's
 1e-4, so that about 90 optimiser steps can converge), one seed, STVEN of 8 base channels instead of
-64 trained 20 epochs in front of the frozen rPPGNet on one compression level. rPPGNet keeps the
-source's width 64. Measured on 2 free cores: about 35 s per rPPGNet training run; a PyTorch run that
-shares the cores with another job is many times slower (threads spin), so run the book alone.
+64 trained 8 epochs in front of the frozen rPPGNet on one compression level. rPPGNet keeps the
+source's width 64. Measured (first book run, 2 cores, partly shared with another job): 31-43 s per
+rPPGNet training run when the cores were free, up to 384 s when shared (threads spin); STVEN about
+26 s per epoch (20 epochs took 518 s, hence 8); the whole chapter cold 1666 s. Run the book alone.
 """
 from dataclasses import dataclass
 
@@ -73,7 +74,7 @@ _PROFILES = {
         "preset": "mahnob-like", "n_subjects": 16, "n_val": 2, "n_test": 4, "duration_s": 30.0, "fps": 15.0,
         "frame_size": (192, 144), "face_px": 72.0, "crop": 32, "pulse_amplitude": None,
         "width": 64, "clip_s": 64 / 15.0, "batch_size": 4, "lr": 1e-3, "epochs": 30, "keep": 0.1, "seeds": [0],
-        "ladder": True, "crf_levels": [None, 18, 30], "stven_base": 8, "stven_epochs": 20,
+        "ladder": True, "crf_levels": [None, 18, 30], "stven_base": 8, "stven_epochs": 8,
         "latency_width": 64, "latency_size": 64, "latency_fps": 30.0, "latency_repeats": 3, "threads": 2,
     },
     # MAHNOB-HCI: 27 subjects, 780 x 580 at 61 fps; the STVEN / rPPGNet source crops 128 x 128 faces and
