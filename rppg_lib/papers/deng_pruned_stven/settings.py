@@ -25,7 +25,9 @@ training clips of 64 frames (as the source) at 15 fps, 30 epochs at lr 1e-3 (ten
 64 trained 8 epochs in front of the frozen rPPGNet on one compression level. rPPGNet keeps the
 source's width 64. Measured (first book run, 2 cores, partly shared with another job): 31-43 s per
 rPPGNet training run when the cores were free, up to 384 s when shared (threads spin); STVEN about
-26 s per epoch (20 epochs took 518 s, hence 8); the whole chapter cold 1666 s. Run the book alone.
+26 s per epoch (20 epochs took 518 s, hence 8); the whole chapter cold 1666 s. Second book run (warm
+cache, 8 STVEN epochs): 1125 s, with rPPGNet runs of 39-449 s and STVEN 19 s: the same run varies tenfold
+with what else uses the cores, so the ~12 min target holds only on free cores. Run the book alone.
 """
 from dataclasses import dataclass
 
