@@ -36,7 +36,7 @@ from rppg_lib import video as V
 from rppg_lib.models import ResNet18Regressor
 from rppg_lib.synth import synthetic_rhythm_maps
 
-SIZES = [(200, 300), (100, 150), (64, 150), (32, 150)]
+SIZES = [(200, 300), (100, 150), (64, 150), (32, 150), (16, 300)]  # (16, 300): the book profile
 PAPER_TRAIN_CLIP_STEPS = 52_700 * 2 / 3 * 3 * 30  # maps x training share x folds x epochs
 
 

@@ -131,6 +131,17 @@ class FrequencyResampler:
         return f"FrequencyResampler(low={self.low:g}, high={self.high:g})"
 
 
+def _recording(video, clip_len: int):
+    """``video`` (C, T, H, W) as a tensor and its frame count, checked to hold at least ``clip_len`` frames."""
+    v = video if torch.is_tensor(video) else torch.as_tensor(np.asarray(video))
+    if v.ndim != 4:
+        raise ValueError(f"video must be (C, T, H, W), got {tuple(v.shape)}")
+    n_frames = v.shape[1]
+    if n_frames < clip_len:
+        raise ValueError(f"recording has {n_frames} frames, fewer than the clip length {clip_len}")
+    return v, n_frames
+
+
 def draw_stretch_length(clip_len: int, max_hr_decrease: float = 1.0 / 3.0,
                         rng: np.random.Generator | None = None) -> int:
     """Source window length for a clip stretched to ``clip_len`` frames.
@@ -158,12 +169,7 @@ def sample_clip(video, ppg, clip_len: int, rng: np.random.Generator | None = Non
     with ``hr_factor = source_len / clip_len`` (1 when not stretched).
     """
     rng = rng or np.random.default_rng()
-    v = video if torch.is_tensor(video) else torch.as_tensor(np.asarray(video))
-    if v.ndim != 4:
-        raise ValueError(f"video must be (C, T, H, W), got {tuple(v.shape)}")
-    n_frames = v.shape[1]
-    if n_frames < clip_len:
-        raise ValueError(f"recording has {n_frames} frames, fewer than the clip length {clip_len}")
+    v, n_frames = _recording(video, clip_len)
     src = draw_stretch_length(clip_len, max_hr_decrease, rng) if max_hr_decrease > 0 else clip_len
     if start is None:
         start = int(rng.integers(0, n_frames - src + 1))
@@ -252,12 +258,7 @@ def hr_resample_clip(video, ppg, hr_bpm: float, clip_len: int, rng: np.random.Ge
     numpy or None, new_hr_bpm, hr_factor)``; ``new_hr_bpm = hr_bpm * hr_factor``.
     """
     rng = rng or np.random.default_rng()
-    v = video if torch.is_tensor(video) else torch.as_tensor(np.asarray(video))
-    if v.ndim != 4:
-        raise ValueError(f"video must be (C, T, H, W), got {tuple(v.shape)}")
-    n_frames = v.shape[1]
-    if n_frames < clip_len:
-        raise ValueError(f"recording has {n_frames} frames, fewer than the clip length {clip_len}")
+    v, n_frames = _recording(video, clip_len)
     p_sig = None if ppg is None else np.asarray(ppg, dtype=float)
     if p_sig is not None and p_sig.shape[-1] != n_frames:
         raise ValueError(f"ppg has {p_sig.shape[-1]} samples but the video {n_frames} frames")

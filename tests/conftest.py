@@ -67,3 +67,15 @@ def skin_trace(hr_bpm: float = 72.0, fs: float = 30.0, duration_s: float = 20.0,
 def make_skin_trace():
     """The :func:`skin_trace` builder, as a fixture."""
     return skin_trace
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny tensors: one intra-op torch thread is faster and immune to CPU oversubscription
+    (test modules use it with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

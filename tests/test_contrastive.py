@@ -18,13 +18,7 @@ from rppg_lib.train.contrastive import TrainingDivergedError, train_contrastive,
 FS = 30.0
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The tensors here are tiny: one intra-op thread is faster and immune to CPU oversubscription."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _sine(bpm, n=300, fs=FS, delay_s=0.0):

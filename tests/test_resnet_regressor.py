@@ -50,6 +50,22 @@ def test_resizing_and_offset_act_on_the_input_and_output():
     assert float(b - a) == pytest.approx(70.0)
 
 
+def test_hr_scale_multiplies_the_head_output():
+    # the head answers in units of hr_scale around hr_offset: with a scale near the training HR's
+    # spread a few hundred Adam steps span the HR range (at scale 1 the stage-I runs did not learn)
+    torch.manual_seed(0)
+    model = quiet_model(input_size=(32, 150), hr_offset=70.0).eval()
+    x = torch.rand(2, 3, 200, 300)
+    with torch.no_grad():
+        raw = model(x) - 70.0
+        model.hr_scale.fill_(12.0)
+        scaled = model(x) - 70.0
+    assert torch.allclose(scaled, 12.0 * raw, atol=1e-4)
+    assert "hr_scale" in model.state_dict()
+    with pytest.raises(ValueError, match="hr_scale"):
+        quiet_model(hr_scale=0.0)
+
+
 def test_maps_to_input_layout():
     maps = np.zeros((2, 200, 300, 3), np.uint8)
     maps[1, 7, 42, 1] = 255  # video 1, block 7, frame 42, green

@@ -21,7 +21,10 @@ Where we follow what
   torchvision ResNet-18 state dict (``resnet18-f37072fd.pth``); its last layer
   (1000 classes) is skipped. Without it the network is randomly initialised,
   ``pretrained`` is False and a warning says so.
-- ``hr_offset``: the output is ``hr_offset + fc(features)``; 0 by default.
+- ``hr_offset``, ``hr_scale``: the output is ``hr_offset + hr_scale * fc(features)``; 0 and 1 by
+  default. A scale near the spread of the training HR lets the head learn outputs of order one
+  (a conditioning choice; it let the book-sized synthetic pretraining of SynRhythm, with heart
+  rates over 42-240 bpm, learn within its budget).
   A trainer may set it to the training set's mean HR so that a fresh network
   starts at the constant answer instead of 0 bpm (not in the paper).
 """
@@ -63,12 +66,14 @@ class ResNet18Regressor(nn.Module):
         initialisation, with a warning). A missing file raises.
     input_size : (h, w) the input is resized to, or None (as given).
     hr_offset : added to the head's output (bpm).
+    hr_scale : the head's output is multiplied by this (bpm) before the offset is added.
 
     ``forward(x)``: ``x`` ``(N, 3, h, w)`` on [0, 1] (:func:`maps_to_input`)
     -> ``(N,)`` heart rates.
     """
 
-    def __init__(self, weights_path=None, input_size: tuple[int, int] | None = None, hr_offset: float = 0.0):
+    def __init__(self, weights_path=None, input_size: tuple[int, int] | None = None, hr_offset: float = 0.0,
+                 hr_scale: float = 1.0):
         super().__init__()
         import torchvision
 
@@ -78,6 +83,9 @@ class ResNet18Regressor(nn.Module):
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("hr_offset", torch.tensor(float(hr_offset)))
+        if not hr_scale > 0:
+            raise ValueError(f"hr_scale must be positive, got {hr_scale}")
+        self.register_buffer("hr_scale", torch.tensor(float(hr_scale)))
         self.pretrained = False
         if weights_path is None:
             warnings.warn("ResNet18Regressor: no ImageNet weight file given; randomly initialised", stacklevel=2)
@@ -107,4 +115,4 @@ class ResNet18Regressor(nn.Module):
         if self.input_size is not None and tuple(x.shape[-2:]) != self.input_size:
             x = F.interpolate(x, size=self.input_size, mode="bilinear", align_corners=False, antialias=True)
         x = (x - self.mean) / self.std
-        return self.net(x).squeeze(1) + self.hr_offset
+        return self.net(x).squeeze(1) * self.hr_scale + self.hr_offset

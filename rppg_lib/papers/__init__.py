@@ -6,7 +6,6 @@ the book can list them as coming.
 
 #: Papers of the compendium without a chapter yet: key -> citation.
 PLANNED = {
-    "niu2018": "Niu et al. 2018, SynRhythm",
     "yu2020": "Yu et al. 2020, AutoHR",
     "deng_pruned_stven": "Deng & Ramakrishnan, pruned STVEN + rPPGNet",
 }

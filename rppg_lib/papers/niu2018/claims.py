@@ -1,0 +1,138 @@
+"""The claims of Niu et al. 2018 (SynRhythm) and how a run decides them.
+
+Every comparison is on the absolute per-video HR errors (the paper's unit:
+the average HR per video), paired by video (every video is tested once in
+each run of the 3-fold cross-validation), with a bootstrap over videos and
+seeds (:func:`rppg_lib.claims.paired_difference`). A comparison means something
+only when a network in it learned: its per-video MAE below
+:data:`LEARNED_FRACTION` of the constant answer's (the training mean HR). When
+neither learned, both answer close to the constant and their difference is noise;
+when one did, the ordering is real (a transfer that lets a network learn where
+training from scratch does not is the paper's claim at its strongest).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...claims import AtLeast, AtMost, Claim, Precondition, paired_difference
+from ...claims import decide as _decide
+from ...results import reported
+from . import KEY
+
+#: A network learned: its per-video MAE below this fraction of the constant answer's.
+LEARNED_FRACTION = 0.8
+#: Fewest test videos for a verdict.
+MIN_TEST_VIDEOS = 10
+#: "Much harder": the subject-exclusive error at least this multiple of the random split's
+#: (the paper's HRrmse ratio is 11.08 / 4.49 = 2.5).
+MUCH_HARDER_FACTOR = 1.5
+PAPER_RATIO = reported(KEY, "Table IV", "Subject-exclusive", "HRrmse") / reported(KEY, "Table IV", "Random split",
+                                                                                  "HRrmse")
+
+SYNTHETIC_HELPS = Claim("synthetic-pretraining-helps", KEY, "Pretraining on synthetic rhythm maps lowers the error "
+                        "of the face-video estimator", "Table III",
+                        "MAE(synthetic -> face) - MAE(stage I), bpm (paired by video)", AtMost(0.0),
+                        why="an ordering claim; tested without ImageNet (stage III minus its ImageNet step), "
+                            "which runs offline")
+IMAGENET_HELPS = Claim("imagenet-helps", KEY, "ImageNet initialisation lowers the error (stage II below stage I)",
+                       "Table III", "MAE(stage II) - MAE(stage I), bpm (paired by video)", AtMost(0.0),
+                       why="an ordering claim")
+STAGE_III_BEST = Claim("stage-iii-best", KEY, "The full general-to-specific training (stage III) has the lowest "
+                       "error", "Table III", "MAE(stage III) - MAE(stage II), bpm (paired by video)", AtMost(0.0),
+                       why="an ordering claim")
+TRANSFER_CONSISTENT = Claim("transfer-helps-with-less-data", KEY, "With 1/2 and 1/4 of the training clips, transfer "
+                            "learning consistently gives a lower error than no transfer", "Fig. 6",
+                            "max over the reduced shares of MAE(synthetic -> face) - MAE(stage I), bpm",
+                            AtMost(0.0), why="'consistently' = at every reduced share")
+SCARCE_MORE = Claim("transfer-helps-more-when-scarce", KEY, "Transfer helps more when training data is scarce",
+                    "Fig. 6", "gain at the smallest share - gain with all clips, bpm (gain = MAE(stage I) - "
+                    "MAE(synthetic -> face), paired by video)", AtLeast(0.0), why="an ordering claim")
+SUBJECT_HARDER = Claim("subject-exclusive-much-harder", KEY, "A subject-exclusive split is much harder than a random "
+                       "split", "Table IV",
+                       f"MAE(subject-exclusive) - {MUCH_HARDER_FACTOR:g} x MAE(random split), bpm (paired by video)",
+                       AtLeast(0.0), why=f"'much harder' = at least {MUCH_HARDER_FACTOR:g}x the random split's "
+                                         f"error; the paper's HRrmse ratio is {PAPER_RATIO:.1f}")
+BEATS_BASELINES = Claim("deep-beats-hand-crafted", KEY, "The deep estimator beats the hand-crafted and "
+                        "learning-based baselines", "Table I",
+                        "MAE(ours, best initialisation run) - MAE(best baseline), bpm (paired by video)", AtMost(0.0),
+                        why="an ordering claim against POS, CHROM and ICA on the same videos (the paper's "
+                            "learning-based SVR baseline is not run here)")
+
+CLAIMS = (SYNTHETIC_HELPS, IMAGENET_HELPS, STAGE_III_BEST, TRANSFER_CONSISTENT, SCARCE_MORE, SUBJECT_HARDER,
+          BEATS_BASELINES)
+
+
+def _arr(x) -> np.ndarray:
+    return np.atleast_2d(np.asarray(x, float))
+
+
+def learned_precondition(errors: dict, keys=("scratch",)) -> Precondition:
+    """At least one of the networks ``keys`` beat the constant answer on enough test videos
+    (``errors[k]``, ``errors["constant"]``: absolute per-video errors)."""
+    const = np.nanmean(_arr(errors["constant"]))
+    keys = [k for k in keys if k in errors]
+    if not keys:
+        return Precondition("a network of the comparison learned", False, "its networks were not run")
+    n = min((_arr(errors[k]).shape[1] for k in keys), default=0)
+    maes = {k: float(np.nanmean(_arr(errors[k]))) for k in keys}
+    ok = n >= MIN_TEST_VIDEOS and any(m < LEARNED_FRACTION * const for m in maes.values())
+    names = " or ".join(keys) or "no network"
+    return Precondition(f"a network of the comparison learned ({names})", bool(ok),
+                        ", ".join(f"MAE {k} {m:.2f}" for k, m in maes.items())
+                        + f" vs constant answer {const:.2f} bpm on {n} test videos; one needs below "
+                          f"{LEARNED_FRACTION:.0%} of it and >= {MIN_TEST_VIDEOS} videos")
+
+
+def decide(errors: dict, *, fractions: dict | None = None, protocols: dict | None = None,
+           baselines: dict | None = None) -> list:
+    """Verdicts of :data:`CLAIMS`.
+
+    errors : initialisation -> absolute per-video errors ``(videos,)`` or ``(seeds, videos)`` on the random
+        split with all clips: ``"constant"`` (training mean), ``"scratch"`` (stage I), ``"synthetic"``, and
+        ``"imagenet"`` / ``"imagenet+synthetic"`` when ImageNet weights were supplied.
+    fractions : share of training clips -> {"scratch": errors, "synthetic": errors} (Fig. 6), share 1 included.
+    protocols : {"random": errors, "subject": errors} of the same initialisation (Table IV).
+    baselines : method -> absolute per-video errors (POS, CHROM, ICA, SVR...).
+    """
+    learned = lambda *keys: learned_precondition(errors, keys)  # noqa: E731
+    ev = {f"MAE {k}": float(np.nanmean(v)) for k, v in errors.items()}
+    diff = lambda a, b: paired_difference(_arr(a), _arr(b))  # noqa: E731
+    has_imagenet = Precondition("ImageNet weights were supplied (a local ResNet-18 file)", "imagenet" in errors)
+    has_stage3 = Precondition("stage III was run (ImageNet weights)", "imagenet+synthetic" in errors)
+    out = [_decide(SYNTHETIC_HELPS, diff(errors["synthetic"], errors["scratch"]),
+                   preconditions=[learned("synthetic", "scratch")], evidence=ev),
+           _decide(IMAGENET_HELPS, diff(errors["imagenet"], errors["scratch"]) if has_imagenet.ok else None,
+                   preconditions=[learned("imagenet", "scratch"), has_imagenet], evidence=ev),
+           _decide(STAGE_III_BEST, diff(errors["imagenet+synthetic"], errors["imagenet"])
+                   if has_stage3.ok and has_imagenet.ok else None,
+                   preconditions=[learned("imagenet+synthetic", "imagenet"), has_imagenet, has_stage3], evidence=ev)]
+
+    ran_fractions = Precondition("runs with reduced training clips", bool(fractions) and len(fractions) > 1)
+    consistent = scarce = None
+    if ran_fractions.ok:
+        reduced = sorted(f for f in fractions if f < 1)
+        ivs = [diff(fractions[f]["synthetic"], fractions[f]["scratch"]) for f in reduced]
+        consistent = max(ivs, key=lambda iv: iv.high) if ivs else None
+        gain = lambda f: _arr(fractions[f]["scratch"]) - _arr(fractions[f]["synthetic"])  # noqa: E731
+        scarce = diff(gain(min(fractions)), gain(max(fractions)))
+    out.append(_decide(TRANSFER_CONSISTENT, consistent, preconditions=[learned("synthetic", "scratch"), ran_fractions],
+                       evidence=ev))
+    out.append(_decide(SCARCE_MORE, scarce, preconditions=[learned("synthetic", "scratch"), ran_fractions],
+                       evidence=ev))
+
+    ran_protocols = Precondition("runs under both protocols",
+                                 bool(protocols) and {"random", "subject"} <= set(protocols))
+    harder = (diff(protocols["subject"], MUCH_HARDER_FACTOR * _arr(protocols["random"]))
+              if ran_protocols.ok else None)
+    # the random split's network (synthetic -> face) must have learned: "harder" than a constant means nothing
+    out.append(_decide(SUBJECT_HARDER, harder, preconditions=[learned("synthetic"), ran_protocols], evidence=ev))
+
+    ran_baselines = Precondition("baselines were run on the same videos", bool(baselines))
+    beat = None
+    ours = min((k for k in errors if k != "constant"), key=lambda k: np.nanmean(errors[k]))
+    if ran_baselines.ok:
+        best = min(baselines, key=lambda k: np.nanmean(baselines[k]))
+        beat = diff(errors[ours], baselines[best])
+        ev = {**ev, **{f"MAE {k}": float(np.nanmean(v)) for k, v in baselines.items()}}
+    out.append(_decide(BEATS_BASELINES, beat, preconditions=[learned(ours), ran_baselines], evidence=ev))
+    return out

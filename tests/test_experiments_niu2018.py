@@ -1,0 +1,196 @@
+"""The Niu et al. 2018 (SynRhythm) experiment at tiny sizes: data, clips, folds, initialisations, claims."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from rppg_lib import profiles
+from rppg_lib.papers.niu2018 import claims as C
+from rppg_lib.papers.niu2018 import experiment as E
+from rppg_lib.papers.niu2018 import training as T
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    torch.set_num_threads(1)  # the machine's two cores are shared
+    return dataclasses.replace(profiles.resolve("niu2018", "smoke"), clips_per_video=3, synthetic_maps=16)
+
+
+@pytest.fixture(scope="module")
+def videos(cfg, tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("RPPG_CACHE", str(tmp_path_factory.mktemp("cache")))
+    yield E.prepare_simulated(cfg.preset, cfg.n_subjects, cfg.videos_per_subject, duration_s=cfg.duration_s,
+                              fps=cfg.fps, frame_size=cfg.frame_size, face_px=cfg.face_px, boxes=cfg.boxes,
+                              cheek=cfg.cheek, grid=cfg.grid, progress=False)
+    mp.undo()
+
+
+def test_video_set(videos, cfg):
+    n = cfg.n_subjects * cfg.videos_per_subject
+    T_frames = int(cfg.duration_s * cfg.fps)
+    assert videos.blocks.shape == (n, T_frames, 200, 3) and videos.blocks.dtype == np.float32
+    assert videos.hr.shape == (n, T_frames) and len(set(videos.subjects)) == cfg.n_subjects
+    assert np.all((videos.video_hr > 40) & (videos.video_hr < 200))
+    assert len(set(np.round(videos.video_hr, 3))) == n  # every session has its own HR
+
+
+def test_clips_are_labelled_with_their_own_frames(videos, cfg):
+    maps, hr, video = E.clip_set(videos, [1, 4], 3, cfg.clip_frames, seed=2)
+    assert maps.shape == (6, 200, cfg.clip_frames, 3) and video.tolist() == [1, 1, 1, 4, 4, 4]
+    lo = videos.hr[[1, 4]].min(axis=1).repeat(3)
+    hi = videos.hr[[1, 4]].max(axis=1).repeat(3)
+    assert np.all((hr >= lo) & (hr <= hi))
+    # a video's clips do not depend on the other videos of the set
+    alone, hr_alone, _ = E.clip_set(videos, [4], 3, cfg.clip_frames, seed=2)
+    np.testing.assert_array_equal(alone, maps[3:])
+    np.testing.assert_allclose(hr_alone, hr[3:])
+
+
+@pytest.mark.parametrize("protocol", ["random", "subject"])
+def test_cross_validation_tests_every_video_once(videos, cfg, protocol):
+    torch.set_num_threads(1)
+    table = E.cross_validate(videos, cfg, protocol=protocol, progress=False)
+    assert sorted(table["video"]) == list(range(len(videos)))
+    assert set(table["fold"]) == {0, 1, 2} and np.all(table["clips"] == cfg.clips_per_video)
+    np.testing.assert_allclose(table["hr_ref"], videos.video_hr)
+    if protocol == "subject":  # every subject's videos sit in one fold
+        assert table.groupby("subject")["fold"].nunique().max() == 1
+    row = E.hr_row(table)
+    assert set(row) == {"HRme", "HRsd", "HRrmse", "HRmer"} and np.isfinite(list(row.values())).all()
+
+
+def test_synthetic_pretraining_and_initialisations(cfg, tmp_path, monkeypatch):
+    monkeypatch.setenv("RPPG_CACHE", str(tmp_path))
+    torch.set_num_threads(1)
+    x, hr = E.synthetic_input(5, cfg.clip_frames, cfg.fps, cfg.input_size, chunk=2, progress=False)
+    assert x.shape == (5, 3, *cfg.input_size) and hr.shape == (5,)
+    from rppg_lib.synth import synthetic_rhythm_maps
+
+    assert hr[2] == synthetic_rhythm_maps(1, cfg.clip_frames, cfg.fps, seed=2)[1][0]  # chunk 2 starts at map 2
+    pre = E.pretrain_synthetic(cfg, progress=False)
+    state = pre.state
+    assert len(pre.test_mae) == cfg.synthetic_epochs and pre.constant_mae > 20  # 42-240 bpm around their mean
+    again = E.pretrain_synthetic(cfg, progress=False)  # cached, with its held-out scores
+    assert again.state["net.fc.weight"].equal(state["net.fc.weight"]) and again.test_mae == pre.test_mae
+    model = E.make_model("synthetic", cfg, hr_offset=70.0, synthetic_state=state, hr_scale=5.0)
+    assert model.net.fc.weight.equal(state["net.fc.weight"])
+    # regression: the pretrained network keeps its own offset and scale, so its answers in bpm are unchanged
+    # (re-centring it on the face videos' mean shifted every answer by the difference of the two means)
+    assert model.hr_offset.equal(state["hr_offset"]) and model.hr_scale.equal(state["hr_scale"])
+    pre = E.make_model("scratch", cfg, hr_offset=0.0)
+    pre.load_state_dict(state)
+    pre.eval(), model.eval()
+    with torch.no_grad():
+        assert torch.allclose(model(x), pre(x))
+    # fine-tuning starts from the face clips' mean answer, keeping what the pretraining learned
+    target = np.array([60.0, 65.0, 70.0, 75.0, 80.0])
+    before = T.predict(model, x)
+    shift = E.recentre(model, x, target)
+    after = T.predict(model, x)
+    assert after.mean() == pytest.approx(target.mean(), abs=1e-3)
+    assert np.allclose(after - before, shift, atol=1e-3)
+    with pytest.raises(ValueError, match="imagenet_weights"):
+        E.make_model("imagenet", cfg, hr_offset=70.0)
+    with pytest.raises(ValueError, match="pretrain_synthetic"):
+        E.make_model("synthetic", cfg, hr_offset=70.0)
+
+
+def test_regressor_training_lowers_the_loss_and_stops_on_nan():
+    torch.manual_seed(0)
+    x = torch.rand(32, 3, 16, 30)
+    hr = 60 + 40 * x[:, 1].mean(dim=(1, 2)).numpy()
+    cfg = dataclasses.replace(profiles.resolve("niu2018", "smoke"), input_size=(16, 30))
+    model = E.make_model("scratch", cfg, hr_offset=0.0)
+    res = T.train_regressor(model, x, hr, epochs=4, lr=1e-2, batch_size=8, progress=False)
+    assert res.history[-1]["train_l1"] < res.history[0]["train_l1"]
+    from rppg_lib.train.loop import TrainingDivergedError
+
+    with pytest.raises(TrainingDivergedError, match="epoch 0.*learning rate"):
+        T.train_regressor(model, x, np.full(32, np.nan), epochs=1, progress=False)
+
+
+def _errs(mean, n=30, seed=0):
+    return np.abs(np.random.default_rng(seed).normal(mean, 0.3, n))
+
+
+def test_claims_follow_the_evidence():
+    errors = {"constant": _errs(12), "scratch": _errs(6), "synthetic": _errs(4)}
+    fractions = {1.0: {"scratch": _errs(6), "synthetic": _errs(5)},
+                 0.25: {"scratch": _errs(10), "synthetic": _errs(6)}}
+    protocols = {"random": _errs(4), "subject": _errs(9)}
+    v = {x.claim.id: x for x in C.decide(errors, fractions=fractions, protocols=protocols,
+                                         baselines={"POS": _errs(8)})}
+    assert set(v) == {c.id for c in C.CLAIMS}
+    assert v["synthetic-pretraining-helps"].verdict == "reproduced"
+    assert v["transfer-helps-with-less-data"].verdict == "reproduced"
+    assert v["transfer-helps-more-when-scarce"].verdict == "reproduced"
+    assert v["subject-exclusive-much-harder"].verdict == "reproduced"
+    assert v["deep-beats-hand-crafted"].verdict == "reproduced"
+    assert v["imagenet-helps"].verdict == "not testable here" and "ImageNet" in v["imagenet-helps"].reason
+    # the other side of each rule
+    worse = C.decide({**errors, "synthetic": _errs(8)}, protocols={"random": _errs(4), "subject": _errs(4.5)})
+    w = {x.claim.id: x.verdict for x in worse}
+    assert w["synthetic-pretraining-helps"] == "contradicted"
+    assert w["subject-exclusive-much-harder"] == "contradicted"
+    # networks that did not beat the constant answer decide nothing
+    flat = C.decide({"constant": _errs(6), "scratch": _errs(6), "synthetic": _errs(5.5)},
+                    protocols={"random": _errs(5.5), "subject": _errs(12)}, baselines={"POS": _errs(8)})
+    assert {x.verdict for x in flat} == {"not testable here"}
+    # ... but a transfer that learns where training from scratch does not decides its comparison
+    one = {x.claim.id: x for x in C.decide({"constant": _errs(6), "scratch": _errs(6), "synthetic": _errs(4)})}
+    assert one["synthetic-pretraining-helps"].verdict == "reproduced"
+    assert "(synthetic)" in {x.claim.id: x for x in flat}["subject-exclusive-much-harder"].reason
+
+
+def _tiny_videos(n=6, T=90, fps=15.0):
+    rng = np.random.default_rng(0)
+    hr = np.repeat(np.linspace(60, 90, n)[:, None], T, axis=1)
+    t = np.arange(T) / fps
+    pulse = np.sin(2 * np.pi * hr[:, :1] / 60 * t)[:, :, None, None]  # (n, T, 1, 1)
+    blocks = (120 + 2 * pulse * np.array([0.3, 1.0, 0.5]) + 0.05 * rng.standard_normal((n, T, 4, 3)))
+    return E.VideoSet(blocks.astype(np.float32), hr, np.array([f"s{i // 2}" for i in range(n)]), fps, "test")
+
+
+def test_constant_table_abs_errors_and_baselines():
+    videos = _tiny_videos()
+    import pandas as pd
+
+    runs = pd.DataFrame({"video": range(6), "fold": [0, 0, 1, 1, 2, 2], "seed": 0, "hr_ref": videos.video_hr,
+                         "hr_est": videos.video_hr + 1.0})
+    const = E.constant_table(videos, runs)
+    # video 0's fold trains on videos 2-5
+    assert const.loc[const.video == 0, "hr_est"].item() == pytest.approx(videos.video_hr[2:].mean())
+    errs = E.abs_errors(runs)
+    assert errs.shape == (1, 6) and np.allclose(errs, 1.0)
+    base = E.baseline_table(videos, ("POS", "CHROM"))
+    assert set(base.method) == {"POS", "CHROM"} and len(base) == 12
+    assert np.abs(base.hr_est - base.hr_ref).max() < 3.0  # a clean pulse in every block
+    table = E.with_paper({"ours": runs, "not run": None}, "Table III", {"ours": "Stage-I", "not run": "Stage-II"},
+                         notes={"not run": "no weights"})
+    assert table.loc["ours", ("paper", "HRrmse")] == 4.72 and table.loc["ours", ("ours", "HRme")] == 1.0
+    assert np.isnan(table.loc["not run", ("ours", "HRme")]) and table.loc["not run", ("", "note")] == "no weights"
+    assert "Stage-III (paper only)" in table.index
+
+
+def test_regressor_draws_fresh_data_every_epoch_and_decays_its_rate_on_a_cosine():
+    torch.manual_seed(0)
+    from rppg_lib.models import ResNet18Regressor
+
+    drawn = []
+
+    def inputs(epoch):
+        drawn.append(epoch)
+        return torch.full((4, 3, 8, 16), float(epoch) / 10)
+
+    with pytest.warns(UserWarning):
+        model = ResNet18Regressor(input_size=(8, 16), hr_offset=70.0)
+    result = T.train_regressor(model, inputs, lambda e: np.full(4, 70.0 + e), epochs=3, batch_size=2,
+                               schedule="cosine", progress=False)
+    assert sorted(set(drawn)) == [0, 1, 2]
+    assert result.history[-1]["lr"] < 0.1 * 1e-3  # the last step's rate is near 0
+    with pytest.raises(ValueError, match="schedule"):
+        T.train_regressor(model, inputs, lambda e: np.full(4, 70.0), epochs=1, schedule="step", progress=False)
