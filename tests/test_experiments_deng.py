@@ -85,8 +85,9 @@ def _errors(snip, dense, pos=10.0, chrom=12.0, const=10.0, n=20):
 
 
 def test_accuracy_claims_follow_the_evidence():
-    v = {x.claim.id: x for x in DC.decide(_memory(), _errors(snip=2.0, dense=1.8))}
+    v = {x.claim.id: x for x in DC.decide(_memory(), _errors(snip=2.0, dense=1.8), errors_data="rung 2")}
     assert v["pruned-as-accurate"].verdict == "reproduced"
+    assert v["pruned-as-accurate"].evidence["data"] == "rung 2"   # the reader sees which data decided it
     assert v["pruned-beats-pos-chrom"].verdict == "reproduced"
     assert v["table-i-mean-error"].verdict == "not testable here"   # simulated data
     v = {x.claim.id: x for x in DC.decide(_memory(), _errors(snip=6.0, dense=1.0, pos=2.0))}

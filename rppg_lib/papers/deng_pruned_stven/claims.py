@@ -95,7 +95,7 @@ def _arr(x) -> np.ndarray:
 
 
 def decide(memory: dict, errors: dict | None = None, *, stven_errors: dict | None = None,
-           synthetic: bool = True) -> list:
+           synthetic: bool = True, errors_data: str = "") -> list:
     """Verdicts of :data:`CLAIMS`.
 
     memory : ``{"dense_prunable", "snip_nonzero_prunable", "dense_bytes", "snip_sparse_bytes",
@@ -106,6 +106,8 @@ def decide(memory: dict, errors: dict | None = None, *, stven_errors: dict | Non
     stven_errors : ``{"with": ..., "without": ..., "constant": ...}`` absolute errors at the strongest
         compression, or None when STVEN was not trained.
     synthetic : the accuracy runs used simulated data (Table I's numbers are then not comparable).
+    errors_data : what ``errors`` were measured on (e.g. the ladder rung), shown in the accuracy claims'
+        evidence.
     """
     m = memory
     ev_mem = {"dense conv weights": m["dense_prunable"], "SNIP nonzero conv weights": m["snip_nonzero_prunable"],
@@ -130,7 +132,8 @@ def decide(memory: dict, errors: dict | None = None, *, stven_errors: dict | Non
         const = _arr(errors["Constant"])
         dense_ok = learned_precondition(_arr(errors["dense"]), const, "the dense rPPGNet")
         snip_ok = learned_precondition(_arr(errors["SNIP"]), const, "the SNIP rPPGNet")
-        ev = {f"MAE {k}": float(np.nanmean(v)) for k, v in errors.items()}
+        ev = {"data": errors_data} if errors_data else {}
+        ev |= {f"MAE {k}": float(np.nanmean(v)) for k, v in errors.items()}
         out.append(_decide(AS_ACCURATE, paired_difference(_arr(errors["SNIP"]), _arr(errors["dense"])),
                            preconditions=[dense_ok, snip_ok], evidence=ev))
         better = min(("POS", "CHROM"), key=lambda k: float(np.nanmean(errors[k])))
