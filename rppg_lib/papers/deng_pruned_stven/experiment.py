@@ -9,7 +9,8 @@ The notebook is a narrative; the work is here:
   (:func:`timings`), with the real-time factor; ``benchmarks/bench_deng_pruned_stven.py`` uses
   the same functions;
 - data: :func:`render` (simulator preset -> face crops with the reference PPG, cached per
-  recording), :func:`load_mahnob` (a MAHNOB-HCI copy), :func:`split_subjects`, :func:`cut_clips`;
+  recording) and :func:`render_profile` (the same at a profile's sizes),
+  :func:`load_mahnob` (a MAHNOB-HCI copy), :func:`split_subjects`, :func:`cut_clips`;
 - learning: :func:`train_rppgnet` (rPPGNet with its loss, dense or SNIP-pruned at
   initialisation, on the shared supervised loop), :func:`accuracy_runs` (both models, POS, CHROM
   and the constant answer on the same test clips), :data:`LADDER` and :func:`run_ladder` (the same
@@ -47,7 +48,7 @@ from . import KEY
 
 __all__ = [
     "BAND", "CLIP_S", "timings", "snip_loss", "random_batch", "pruned_variants", "memory_latency_table",
-    "Clips", "render", "load_mahnob", "split_subjects", "cut_clips", "PPGOnly", "train_rppgnet",
+    "Clips", "render", "render_profile", "load_mahnob", "split_subjects", "cut_clips", "PPGOnly", "train_rppgnet",
     "kept_by_block", "predict",
     "clip_errors", "accuracy_runs", "table_one", "table_one_with_paper", "LADDER", "run_ladder", "ladder_table",
     "last_learned_rung", "compression_sweep", "train_stven", "channel_spectra", "plot_channel_spectra", "settings_text",
@@ -215,6 +216,20 @@ def render(preset: str, n_subjects: int, *, seed: int = 0, duration_s: float, fp
         subjects.append(f"subject{s}")
     src = f"simulated: {preset}" + (f" ({label})" if label else "")
     return Clips(np.stack(videos), np.stack(ppgs), float(fps), subjects, src, np.asarray(hrs))
+
+
+def render_profile(cfg, n_subjects: int, overrides: dict, *, seed: int = 0, first_subject: int = 0,
+                   label: str = "", progress: bool = True) -> Clips:
+    """:func:`render` at the profile's sizes: ``overrides`` on top of the preset, plus the profile's
+    ``pulse_amplitude`` (unless the overrides set one) and ``bframes`` (when set)."""
+    extra = {}
+    if cfg.pulse_amplitude is not None and "pulse_amplitude" not in overrides:
+        extra["pulse_amplitude"] = cfg.pulse_amplitude
+    if cfg.bframes is not None:
+        extra["bframes"] = cfg.bframes
+    return render(cfg.preset, n_subjects, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps,
+                  frame_size=cfg.frame_size, face_px=cfg.face_px, crop=cfg.crop, overrides={**overrides, **extra},
+                  first_subject=first_subject, progress=progress, label=label)
 
 
 def _ppg_from_hr(hr, fs: float) -> np.ndarray:
@@ -469,11 +484,7 @@ def run_ladder(cfg, *, rungs=LADDER, seed: int = 0, device="cpu", log=None, prog
     split and recipe). Returns rung name -> ``{"overrides", "data", "split", **accuracy_runs}``."""
     out = {}
     for name, overrides in rungs:
-        data = render(cfg.preset, cfg.n_subjects, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps,
-                      frame_size=cfg.frame_size, face_px=cfg.face_px, crop=cfg.crop,
-                      overrides={**overrides, **({} if cfg.pulse_amplitude is None or "pulse_amplitude" in overrides
-                                                 else {"pulse_amplitude": cfg.pulse_amplitude})},
-                      progress=progress, label=name)
+        data = render_profile(cfg, cfg.n_subjects, overrides, seed=seed, progress=progress, label=name)
         split = split_subjects(data.subjects, cfg.n_val, cfg.n_test, seed)
         runs = accuracy_runs(data, split, width=cfg.width, epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size,
                              clip_s=cfg.clip_s, keep=cfg.keep, seeds=cfg.seeds, seed=seed, device=device, log=log)
@@ -510,9 +521,8 @@ def compression_sweep(cfg, models: dict, overrides: dict, test_subjects, *, crf_
     subs = sorted(int(str(s).replace("subject", "")) for s in test_subjects)
     for crf in crf_levels:
         codec = {"codec": None} if crf is None else {"codec": "libx264", "crf": float(crf)}
-        parts = [render(cfg.preset, 1, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps, frame_size=cfg.frame_size,
-                        face_px=cfg.face_px, crop=cfg.crop, overrides={**overrides, **codec}, first_subject=s,
-                        progress=False) for s in subs]
+        parts = [render_profile(cfg, 1, {**overrides, **codec}, seed=seed, first_subject=s, progress=False)
+                 for s in subs]
         fs = parts[0].fps
         videos = np.concatenate([p.videos for p in parts])
         ppg = np.concatenate([p.ppg for p in parts])
@@ -575,9 +585,7 @@ def settings_text(cfg, device) -> str:
 # ----------------------------------------------------------------------------
 def _render_subjects(cfg, subjects, overrides, seed):
     subs = sorted(int(str(s).replace("subject", "")) for s in subjects)
-    parts = [render(cfg.preset, 1, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps, frame_size=cfg.frame_size,
-                    face_px=cfg.face_px, crop=cfg.crop, overrides=overrides, first_subject=s, progress=False)
-             for s in subs]
+    parts = [render_profile(cfg, 1, overrides, seed=seed, first_subject=s, progress=False) for s in subs]
     return np.concatenate([p.videos for p in parts]), np.concatenate([p.ppg for p in parts]), parts[0].fps
 
 

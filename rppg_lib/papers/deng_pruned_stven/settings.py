@@ -4,6 +4,10 @@ Data: ``preset`` rendered for ``n_subjects`` subjects of ``duration_s`` at ``fps
 ``frame_size`` (width, height) with a face of ``face_px``; face crops of ``crop`` x ``crop``
 (simulator boxes, sticky 50 % margin); a subject-exclusive split with ``n_val`` validation and
 ``n_test`` test subjects; test clips of 10 s. ``pulse_amplitude`` None = the simulator's own.
+``bframes``: x264's B frames between reference frames (None = x264's default, 3). The picture
+quality follows the frame type, a cadence at fps / (bframes + 1): 15 Hz at MAHNOB-HCI's 61 fps,
+but 3.75 Hz (225 bpm) at 15 fps, inside the HR band, where POS on still simulated faces peaked on
+every video. Below 30 fps the profiles therefore encode without B frames.
 
 Training: rPPGNet of ``width`` (64 in the paper's source), its loss (negative Pearson on the global,
 part and auxiliary PPGs), AdamW at ``lr``, ``batch_size`` clips of ``clip_s`` seconds, ``epochs``,
@@ -46,6 +50,7 @@ class Settings:
     face_px: float
     crop: int
     pulse_amplitude: float | None
+    bframes: int | None
     width: int
     clip_s: float
     batch_size: int
@@ -67,14 +72,14 @@ class Settings:
 _PROFILES = {
     "smoke": {
         "preset": "mahnob-like", "n_subjects": 4, "n_val": 1, "n_test": 1, "duration_s": 12.0, "fps": 10.0,
-        "frame_size": (96, 72), "face_px": 40.0, "crop": 16, "pulse_amplitude": None,
+        "frame_size": (96, 72), "face_px": 40.0, "crop": 16, "pulse_amplitude": None, "bframes": 0,
         "width": 8, "clip_s": 6.0, "batch_size": 2, "lr": 3e-3, "epochs": 1, "keep": 0.1, "seeds": [0],
         "ladder": True, "crf_levels": [None, 30], "stven_base": 4, "stven_epochs": 1,
         "latency_width": 8, "latency_size": 16, "latency_fps": 3.0, "latency_repeats": 1, "threads": 1,
     },
     "book": {
         "preset": "mahnob-like", "n_subjects": 16, "n_val": 2, "n_test": 4, "duration_s": 30.0, "fps": 15.0,
-        "frame_size": (192, 144), "face_px": 72.0, "crop": 32, "pulse_amplitude": None,
+        "frame_size": (192, 144), "face_px": 72.0, "crop": 32, "pulse_amplitude": None, "bframes": 0,
         "width": 64, "clip_s": 64 / 15.0, "batch_size": 4, "lr": 1e-3, "epochs": 30, "keep": 0.1, "seeds": [0],
         "ladder": True, "crf_levels": [None, 18, 30], "stven_base": 8, "stven_epochs": 8,
         "latency_width": 64, "latency_size": 64, "latency_fps": 30.0, "latency_repeats": 3, "threads": 2,
@@ -83,7 +88,7 @@ _PROFILES = {
     # trains 64-frame clips; width 64 and STVEN base 64 are the public code's. For a GPU, never run here.
     "paper": {
         "preset": "mahnob-like", "n_subjects": 27, "n_val": 3, "n_test": 6, "duration_s": 60.0, "fps": 61.0,
-        "frame_size": (780, 580), "face_px": 150.0, "crop": 128, "pulse_amplitude": None,
+        "frame_size": (780, 580), "face_px": 150.0, "crop": 128, "pulse_amplitude": None, "bframes": None,
         "width": 64, "clip_s": 64 / 61.0, "batch_size": 2, "lr": 1e-4, "epochs": 15, "keep": 0.1,
         "seeds": [0, 1, 2], "ladder": True, "crf_levels": [None, 18, 24, 30], "stven_base": 64, "stven_epochs": 15,
         "latency_width": 64, "latency_size": 128, "latency_fps": 61.0, "latency_repeats": 5, "threads": 2,
