@@ -129,19 +129,6 @@ def test_table_one_columns():
     assert paper.loc["m", "source"] == "x"
 
 
-def test_split_and_clips():
-    subjects = [f"s{i % 5}" for i in range(10)]
-    train, val, test = dx.split_subjects(subjects, 1, 2, seed=0)
-    assert sorted(np.concatenate([train, val, test])) == list(range(10))
-    sets = [{subjects[i] for i in part} for part in (train, val, test)]
-    assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
-    v = np.zeros((2, 3, 25, 16, 16), np.uint8)
-    clips, refs, rec = dx.cut_clips(v, np.zeros((2, 25)), 10)
-    assert clips.shape == (4, 3, 10, 16, 16) and refs.shape == (4, 10) and list(rec) == [0, 0, 1, 1]
-    with pytest.raises(ValueError, match="shorter than one clip"):
-        dx.cut_clips(v, np.zeros((2, 25)), 30)
-
-
 def test_channel_spectra_peak_at_the_pulse():
     fs, hr = 15.0, 72.0
     t = np.arange(150) / fs

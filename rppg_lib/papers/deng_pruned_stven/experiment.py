@@ -10,7 +10,7 @@ The notebook is a narrative; the work is here:
   the same functions;
 - data: :func:`render` (simulator preset -> face crops with the reference PPG, cached per
   recording) and :func:`render_profile` (the same at a profile's sizes),
-  :func:`load_mahnob` (a MAHNOB-HCI copy), :func:`split_subjects`, :func:`cut_clips`;
+  :func:`load_mahnob` (a MAHNOB-HCI copy); splits and clips from :mod:`rppg_lib.data.splits`;
 - learning: :func:`train_rppgnet` (rPPGNet with its loss, dense or SNIP-pruned at
   initialisation, on the shared supervised loop), :func:`accuracy_runs` (both models, POS, CHROM
   and the constant answer on the same test clips), :data:`LADDER` and :func:`run_ladder` (the same
@@ -33,6 +33,7 @@ import torch.nn as nn
 
 from ... import methods
 from ... import signal as sig
+from ...data.splits import cut_clips, split_by_subject
 from ...losses import rppgnet_loss
 from ...models import RPPGNet
 from ...storage import cache_dir, cache_key, cached_npz
@@ -48,7 +49,7 @@ from . import KEY
 
 __all__ = [
     "BAND", "CLIP_S", "timings", "snip_loss", "random_batch", "pruned_variants", "memory_latency_table",
-    "Clips", "render", "render_profile", "load_mahnob", "split_subjects", "cut_clips", "PPGOnly", "train_rppgnet",
+    "Clips", "render", "render_profile", "load_mahnob", "split_by_subject", "cut_clips", "PPGOnly", "train_rppgnet",
     "kept_by_block", "predict",
     "clip_errors", "accuracy_runs", "table_one", "table_one_with_paper", "LADDER", "run_ladder", "ladder_table",
     "last_learned_rung", "compression_sweep", "train_stven", "channel_spectra", "plot_channel_spectra", "settings_text",
@@ -269,33 +270,6 @@ def load_mahnob(root, n_recordings: int | None = None, *, seconds: float = 30.0,
                  subjects, "real: MAHNOB-HCI", np.asarray(hrs))
 
 
-def split_subjects(subjects, n_val: int, n_test: int, seed: int = 0):
-    """Subject-exclusive split: ``n_val`` and ``n_test`` subjects drawn at random, every recording of a
-    subject on one side. Returns (train, val, test) recording index arrays."""
-    subjects = np.asarray([str(s) for s in subjects])
-    names = np.array(sorted(set(subjects)))
-    if n_val + n_test >= len(names):
-        raise ValueError(f"{len(names)} subjects cannot hold {n_val} validation and {n_test} test ones "
-                         "plus training")
-    order = names[np.random.default_rng(seed).permutation(len(names))]
-    idx = np.arange(len(subjects))
-    val, test = np.isin(subjects, order[:n_val]), np.isin(subjects, order[n_val:n_val + n_test])
-    return idx[~val & ~test], idx[val], idx[test]
-
-
-def cut_clips(videos, ppg, clip_len: int):
-    """Non-overlapping clips of every recording: (M, C, clip_len, h, w), (M, clip_len), recording index (M,)."""
-    vs, ps, idx = [], [], []
-    for i in range(len(videos)):
-        for s in range(0, videos.shape[2] - clip_len + 1, clip_len):
-            vs.append(videos[i, :, s:s + clip_len])
-            ps.append(ppg[i, s:s + clip_len])
-            idx.append(i)
-    if not vs:
-        raise ValueError(f"recordings of {videos.shape[2]} frames are shorter than one clip of {clip_len}")
-    return np.stack(vs), np.stack(ps), np.array(idx)
-
-
 # ----------------------------------------------------------------------------
 # learning
 # ----------------------------------------------------------------------------
@@ -485,7 +459,7 @@ def run_ladder(cfg, *, rungs=LADDER, seed: int = 0, device="cpu", log=None, prog
     out = {}
     for name, overrides in rungs:
         data = render_profile(cfg, cfg.n_subjects, overrides, seed=seed, progress=progress, label=name)
-        split = split_subjects(data.subjects, cfg.n_val, cfg.n_test, seed)
+        split = split_by_subject(data.subjects, cfg.n_val, cfg.n_test, seed)
         runs = accuracy_runs(data, split, width=cfg.width, epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size,
                              clip_s=cfg.clip_s, keep=cfg.keep, seeds=cfg.seeds, seed=seed, device=device, log=log)
         out[name] = {"overrides": overrides, "data": data, "split": split, **runs}
