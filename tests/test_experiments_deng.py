@@ -93,6 +93,13 @@ def test_accuracy_claims_follow_the_evidence():
     v = {x.claim.id: x for x in DC.decide(_memory(), _errors(snip=6.0, dense=1.0, pos=2.0))}
     assert v["pruned-as-accurate"].verdict == "contradicted"
     assert v["pruned-beats-pos-chrom"].verdict == "contradicted"
+    # the dense reference learned, the pruned model did not: pruning lost the accuracy
+    v = {x.claim.id: x for x in DC.decide(_memory(), _errors(snip=9.5, dense=1.0, pos=30.0))}
+    assert v["pruned-as-accurate"].verdict == "contradicted"
+    assert v["pruned-beats-pos-chrom"].verdict == "not testable here"   # neither SNIP nor POS/CHROM learned
+    # a classical method that reads the pulse is enough for the ordering
+    v = {x.claim.id: x for x in DC.decide(_memory(), _errors(snip=9.5, dense=1.0, pos=2.0))}
+    assert v["pruned-beats-pos-chrom"].verdict == "contradicted"
     # a network that does not beat 80 % of the constant answer has not learned: no accuracy verdict
     v = {x.claim.id: x for x in DC.decide(_memory(), _errors(snip=9.0, dense=9.5, pos=30.0))}
     assert v["pruned-as-accurate"].verdict == "not testable here"
