@@ -75,14 +75,15 @@ class VideoSet:
 
 
 def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, frame_size, face_px, boxes, cheek,
-           grid, overrides=None) -> dict:
+           grid, overrides=None, bframes=None) -> dict:
     from ...synth import simulate
     from ...video import CHEEK_REGION, detect_faces, eye_cheek_region, stmap_blocks
 
     width, height = frame_size
     size = {} if face_px is None else {"face_px": face_px}
+    codec = {} if bframes is None else {"bframes": bframes}
     rec = simulate(preset, seed=session_seed, subject=subject, duration_s=duration_s, fps=fps, width=width,
-                   height=height, **size, **dict(overrides or {}))
+                   height=height, **size, **codec, **dict(overrides or {}))
     if boxes == "truth":
         box = np.asarray(rec.meta["face_box"], float)
     elif boxes == "detect":
@@ -103,11 +104,12 @@ def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, fra
 
 def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, duration_s: float, fps: float,
                       frame_size=(192, 144), face_px: float | None = 72.0, boxes: str = "truth", cheek: str = "box",
-                      grid=(10, 20), seed: int = 0, overrides: dict | None = None, cache: bool = True,
-                      progress: bool = True) -> VideoSet:
+                      grid=(10, 20), seed: int = 0, overrides: dict | None = None, bframes: int | None = None,
+                      cache: bool = True, progress: bool = True) -> VideoSet:
     """Render ``n_subjects`` x ``videos_per_subject`` videos of ``preset`` and take their block means.
 
     ``overrides``: extra :func:`rppg_lib.synth.simulate` parameters (the rungs of :data:`LADDER`).
+    ``bframes``: the encoder's B frames (None: x264's default), see the ``bframes`` setting.
 
     Video ``k`` of subject ``s`` is session seed ``1000 * seed + k`` of subject ``s`` (the simulator
     draws a subject's traits from ``s`` and the session's HR and nuisances from the seed). Each
@@ -120,6 +122,8 @@ def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, 
                 boxes=boxes, cheek=cheek, grid=tuple(grid))
     if overrides:
         opts["overrides"] = dict(sorted(dict(overrides).items()))
+    if bframes is not None:
+        opts["bframes"] = int(bframes)
     if progress:
         from tqdm import tqdm
 
@@ -431,7 +435,7 @@ def run_ladder(cfg, *, rungs=LADDER, inits=("scratch",), synthetic_state: dict |
         videos = prepare_simulated(cfg.preset, cfg.n_subjects, cfg.videos_per_subject, duration_s=cfg.duration_s,
                                    fps=cfg.fps, frame_size=cfg.frame_size, face_px=cfg.face_px, boxes=cfg.boxes,
                                    cheek=cfg.cheek, grid=cfg.grid, seed=data_seed, overrides=overrides,
-                                   progress=progress)
+                                   bframes=cfg.bframes, progress=progress)
         runs = {init: run_cv(videos, cfg, seeds=seeds, init=init, synthetic_state=synthetic_state, device=device,
                              progress=progress) for init in inits}
         for row in rung_rows(name, videos, runs):

@@ -4,6 +4,10 @@ Face videos (Tables I, III, IV; Fig. 5-7)
     preset : simulated dataset (``mahnob-like``); preset_table2 : the one of Table II (``mmse-like``).
     n_subjects, videos_per_subject : MAHNOB-HCI has 27 subjects and 527 usable 30-s videos.
     duration_s, fps, frame_size (width, height), face_px : how each video is rendered.
+    bframes : x264's B frames between reference frames (None: x264's default, 3). The picture quality
+        follows the frame type, a cadence at fps / (bframes + 1): 15 Hz at MAHNOB-HCI's 61 fps, but
+        3.75 Hz (225 bpm) at 15 fps, inside the HR band, where POS on still simulated faces peaked on
+        every video. Below 30 fps the profiles therefore encode without B frames.
     boxes : face boxes from the simulator (``"truth"``) or the Haar detector (``"detect"``).
     cheek : the cheek region from the face box (``"box"``) or placed from the eyes (``"eyes"``); the
         paper uses 81 landmarks (no landmark model ships offline; see :mod:`rppg_lib.video.stmap`).
@@ -42,6 +46,7 @@ class Settings:
     fps: float
     frame_size: tuple
     face_px: float | None
+    bframes: int | None
     boxes: str
     cheek: str
     grid: tuple
@@ -65,7 +70,8 @@ class Settings:
 _PROFILES = {
     "smoke": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 3, "videos_per_subject": 2,
-        "duration_s": 8.0, "fps": 15.0, "frame_size": (96, 72), "face_px": 40.0, "boxes": "truth", "cheek": "box",
+        "duration_s": 8.0, "fps": 15.0, "frame_size": (96, 72), "face_px": 40.0, "bframes": 0, "boxes": "truth",
+        "cheek": "box",
         "grid": (10, 20), "clip_frames": 60, "clips_per_video": 4, "input_size": (16, 30),
         "scale_target": True,
         "folds": 3, "epochs": 1, "lr": 1e-3, "batch_size": 8, "synthetic_maps": 32, "synthetic_epochs": 1,
@@ -82,7 +88,8 @@ _PROFILES = {
     # about 2.5 min.
     "book": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 12, "videos_per_subject": 5,
-        "duration_s": 12.0, "fps": 15.0, "frame_size": (192, 144), "face_px": 72.0, "boxes": "detect",
+        "duration_s": 12.0, "fps": 15.0, "frame_size": (192, 144), "face_px": 72.0, "bframes": 0,
+        "boxes": "detect",
         "cheek": "eyes", "grid": (10, 20), "clip_frames": 150, "clips_per_video": 6, "input_size": (16, 300),
         "scale_target": True,
         "folds": 3, "epochs": 6, "lr": 1e-3, "batch_size": 32, "synthetic_maps": 3000, "synthetic_epochs": 6,
@@ -90,7 +97,8 @@ _PROFILES = {
     },
     "paper": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 27, "videos_per_subject": 20,
-        "duration_s": 30.0, "fps": 61.0, "frame_size": (780, 580), "face_px": 150.0, "boxes": "detect",
+        "duration_s": 30.0, "fps": 61.0, "frame_size": (780, 580), "face_px": 150.0, "bframes": None,
+        "boxes": "detect",
         "cheek": "eyes", "grid": (10, 20), "clip_frames": 300, "clips_per_video": 100, "input_size": None,
         "scale_target": True,
         "folds": 3, "epochs": 30, "lr": 1e-3, "batch_size": 64, "synthetic_maps": 50000, "synthetic_epochs": 10,
