@@ -194,3 +194,17 @@ def test_regressor_draws_fresh_data_every_epoch_and_decays_its_rate_on_a_cosine(
     assert result.history[-1]["lr"] < 0.1 * 1e-3  # the last step's rate is near 0
     with pytest.raises(ValueError, match="schedule"):
         T.train_regressor(model, inputs, lambda e: np.full(4, 70.0), epochs=1, schedule="step", progress=False)
+
+
+def test_a_video_without_a_face_is_dropped_and_named_not_fed_as_nan(tmp_path, monkeypatch):
+    monkeypatch.setenv("RPPG_CACHE", str(tmp_path))
+    # mmse-like subject 1 has the darkest skin type; at this size the Haar cascade never finds its face
+    videos = E.prepare_simulated("mmse-like", 2, 1, duration_s=4.0, fps=15.0, frame_size=(144, 192), face_px=72.0,
+                                 boxes="detect", cheek="box", progress=False)
+    assert len(videos) == 1 and list(videos.subjects) == ["mmse-like-s00"]
+    (dropped,) = videos.dropped
+    assert dropped.startswith("mmse-like-s01") and "skin type 6" in dropped
+    assert np.isfinite(videos.blocks).all() and videos.filled.shape == (1,)
+    again = E.prepare_simulated("mmse-like", 2, 1, duration_s=4.0, fps=15.0, frame_size=(144, 192), face_px=72.0,
+                                boxes="detect", cheek="box", progress=False)  # the drop is cached too
+    assert again.dropped == videos.dropped

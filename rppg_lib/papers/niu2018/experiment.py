@@ -55,7 +55,10 @@ class VideoSet:
 
     blocks : (V, T, n, 3) float32 block means per frame; hr : (V, T) reference HR per frame (bpm);
     subjects : (V,) subject ids; fps : frame rate; source : what the videos are;
-    regions : (V, 4) the cheek region of each video in fractions of its face box.
+    regions : (V, 4) the cheek region of each video in fractions of its face box;
+    filled : (V,) frames of each video whose face box was carried or interpolated from other frames
+    (:func:`rppg_lib.video.complete_boxes`), 0 when the boxes are the simulator's;
+    dropped : the videos left out because no face was found in them, each as ``"name: why"``.
     """
 
     blocks: np.ndarray
@@ -64,6 +67,8 @@ class VideoSet:
     fps: float
     source: str
     regions: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    filled: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    dropped: tuple = ()
 
     def __len__(self) -> int:
         return len(self.blocks)
@@ -77,19 +82,24 @@ class VideoSet:
 def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, frame_size, face_px, boxes, cheek,
            grid, overrides=None, bframes=None) -> dict:
     from ...synth import simulate
-    from ...video import CHEEK_REGION, detect_faces, eye_cheek_region, stmap_blocks
+    from ...video import CHEEK_REGION, NoFaceFoundError, complete_boxes, detect_faces, eye_cheek_region, stmap_blocks
 
+    if boxes not in ("truth", "detect"):
+        raise ValueError(f"boxes must be 'truth' or 'detect', got {boxes!r}")
     width, height = frame_size
     size = {} if face_px is None else {"face_px": face_px}
     codec = {} if bframes is None else {"bframes": bframes}
     rec = simulate(preset, seed=session_seed, subject=subject, duration_s=duration_s, fps=fps, width=width,
                    height=height, **size, **codec, **dict(overrides or {}))
+    skin = int(rec.meta["subject_traits"]["skin_type"])
     if boxes == "truth":
-        box = np.asarray(rec.meta["face_box"], float)
-    elif boxes == "detect":
-        box = np.asarray(detect_faces(rec.frames, every=5, smoothing="mean20").boxes)
+        found = np.asarray(rec.meta["face_box"], float)
     else:
-        raise ValueError(f"boxes must be 'truth' or 'detect', got {boxes!r}")
+        found = np.asarray(detect_faces(rec.frames, every=5, smoothing="mean20", on_missing="nan").boxes)
+    try:  # frames without a box (before the first detection) carry the nearest one; boxes end at the frame's edge
+        box = complete_boxes(found, rec.frames.shape[1:])
+    except NoFaceFoundError:  # no face anywhere: the video is dropped (and counted), not turned into NaN maps
+        return {"face": False, "skin_type": skin}
     if cheek == "eyes":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # no eyes found -> the box rule, recorded in `regions`
@@ -99,7 +109,9 @@ def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, fra
     else:
         raise ValueError(f"cheek must be 'box' or 'eyes', got {cheek!r}")
     blocks = stmap_blocks(rec.frames, box, tuple(grid), region=region)
-    return {"blocks": blocks.astype(np.float32), "hr": np.asarray(rec.hr, float), "region": np.asarray(region)}
+    filled = int(np.sum(~np.all(np.isfinite(found), axis=1)))
+    return {"face": True, "skin_type": skin, "blocks": blocks.astype(np.float32), "hr": np.asarray(rec.hr, float),
+            "region": np.asarray(region), "filled": filled}
 
 
 def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, duration_s: float, fps: float,
@@ -114,6 +126,12 @@ def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, 
     Video ``k`` of subject ``s`` is session seed ``1000 * seed + k`` of subject ``s`` (the simulator
     draws a subject's traits from ``s`` and the session's HR and nuisances from the seed). Each
     video's result is cached on its own (``cache=False``: nothing is stored).
+
+    Face boxes: frames where the detector has no box yet take the nearest found box, and boxes are
+    clipped to the frame (:func:`rppg_lib.video.complete_boxes`; counted per video in ``filled``). A
+    video in which the detector finds no face at all is left out and named in ``dropped`` with its
+    subject's skin type (on ``mmse-like`` at small frame sizes the Haar cascade misses the darkest
+    skin type entirely), so no map holds NaN or zero-filled blocks.
     """
     from ...synth import SIMULATOR_VERSION
 
@@ -128,17 +146,23 @@ def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, 
         from tqdm import tqdm
 
         jobs = tqdm(jobs, desc=f"videos ({preset})", unit="video")
-    out = []
+    out, dropped = [], []
     for subject, session in jobs:
-        params = dict(preset=preset, subject=subject, session=session, simulator=SIMULATOR_VERSION, version=1,
+        params = dict(preset=preset, subject=subject, session=session, simulator=SIMULATOR_VERSION, version=2,
                       **opts)
         file = cache_dir(KEY) / "videos" / f"{cache_key(params, 24)}.npz" if cache else None
         data, _ = cached_npz(file, lambda s=subject, e=session: _video(preset, s, e, **opts))
-        out.append(data)
+        name = f"{preset}-s{subject:02d}"
+        if bool(data["face"]):
+            out.append({**data, "subject": name})
+        else:
+            dropped.append(f"{name} session {session}: no face found (skin type {int(data['skin_type'])})")
+    if not out:
+        raise ValueError(f"{preset}: no face found in any of its videos; dropped: {dropped}")
     return VideoSet(np.stack([d["blocks"] for d in out]), np.stack([d["hr"] for d in out]),
-                    np.array([f"{preset}-s{s:02d}" for s in range(n_subjects) for _ in range(videos_per_subject)]),
+                    np.array([d["subject"] for d in out]),
                     float(fps), f"simulated: {preset}" + (f" {opts['overrides']}" if overrides else ""),
-                    np.stack([d["region"] for d in out]))
+                    np.stack([d["region"] for d in out]), np.array([int(d["filled"]) for d in out]), tuple(dropped))
 
 
 def clip_set(videos: VideoSet, indices, clips_per_video: int, clip_frames: int, seed: int = 0):
