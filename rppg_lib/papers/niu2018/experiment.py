@@ -32,11 +32,11 @@ from ...storage import cache_dir, cache_key, cached_npz, save_torch_atomic
 from . import KEY
 from .training import predict, prepare_input, train_regressor
 
-__all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "clip_set", "synthetic_input",
+__all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "clip_seed", "clip_set", "synthetic_input",
            "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre", "target_scale",
            "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
            "LADDER", "rung_rows", "run_ladder", "plot_ladder", "run_cv", "abs_errors", "with_paper", "show",
-           "cross_validate", "hr_row", "hr_table"]
+           "cross_validate", "video_rows", "hr_row", "hr_table"]
 
 #: Network initialisations: name -> what it is (Table III and the offline variant).
 INITS = {
@@ -165,6 +165,11 @@ def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, 
                     np.stack([d["region"] for d in out]), np.array([int(d["filled"]) for d in out]), tuple(dropped))
 
 
+def clip_seed(seed: int, video: int) -> int:
+    """The seed of the clip starts of video ``video`` in a set drawn with ``seed`` (:func:`clip_set`)."""
+    return int(seed) * 100_003 + int(video)
+
+
 def clip_set(videos: VideoSet, indices, clips_per_video: int, clip_frames: int, seed: int = 0):
     """Random clips of the videos ``indices`` as maps: ``(maps, hr, video)``.
 
@@ -177,7 +182,7 @@ def clip_set(videos: VideoSet, indices, clips_per_video: int, clip_frames: int, 
 
     maps, hr, video = [], [], []
     for v in np.asarray(indices, dtype=int):
-        m, starts = random_clips(videos.blocks[v], clips_per_video, clip_frames, seed=int(seed) * 100_003 + int(v))
+        m, starts = random_clips(videos.blocks[v], clips_per_video, clip_frames, seed=clip_seed(seed, v))
         maps.append(m)
         hr.append([videos.hr[v, s:s + clip_frames].mean() for s in starts])
         video.append(np.full(len(m), v))
@@ -362,13 +367,17 @@ def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str
                         device=device, progress=progress)
         test_maps, _, test_video = clip_set(videos, test_idx, cfg.clips_per_video, cfg.clip_frames, seed=seed + 1)
         pred = predict(model, prepare_input(test_maps, cfg.input_size), device=device)
-        ids, est = per_video_mean(pred, test_video)
-        for v, e in zip(ids, est):
-            rows.append({"video": int(v), "subject": videos.subjects[v], "fold": f,
-                         "hr_ref": float(videos.video_hr[v]), "hr_est": float(e),
-                         "clips": int(np.sum(test_video == v))})
+        rows += video_rows(videos, f, pred, test_video)
     table = pd.DataFrame(rows).sort_values("video").reset_index(drop=True)
     return table.assign(init=init, protocol=protocol, fraction=fraction, seed=seed)
+
+
+def video_rows(videos: VideoSet, fold: int, pred, clip_video) -> list:
+    """Rows of a per-video table from clip predictions ``pred`` of the videos ``clip_video``: each
+    video's estimate ``hr_est`` is the mean of its clips' predictions (the paper's rule)."""
+    ids, est = per_video_mean(np.asarray(pred, float), clip_video)
+    return [{"video": int(v), "subject": videos.subjects[v], "fold": fold, "hr_ref": float(videos.video_hr[v]),
+             "hr_est": float(e), "clips": int(np.sum(clip_video == v))} for v, e in zip(ids, est)]
 
 
 def hr_row(table: pd.DataFrame) -> dict:
