@@ -235,3 +235,22 @@ def test_hsu2014_style_svr_recovers_known_heart_rates_better_than_the_constant_a
     const = E.constant_table(videos, table)
     mae = np.mean(np.abs(table.hr_est - table.hr_ref))
     assert mae < 0.3 * np.mean(np.abs(const.hr_est - const.hr_ref)) and mae < 4.0  # measured: 2.4 vs 15.1
+
+
+def test_table2_rows_at_the_smoke_profile(cfg, tmp_path, monkeypatch):
+    from rppg_lib.papers.niu2018 import hsu2014 as H
+
+    monkeypatch.setenv("RPPG_CACHE", str(tmp_path))
+    torch.set_num_threads(1)
+    videos2 = E.table2_videos(cfg, progress=False)
+    assert videos2.source == "simulated: mmse-like" and not videos2.dropped
+    assert len(videos2) == cfg.table2_subjects * cfg.table2_videos_per_subject
+    assert videos2.blocks.shape[1] == int(cfg.duration_s * cfg.fps)  # Table I's length: one synthetic pretraining
+    state = E.pretrain_synthetic(cfg, progress=False).state
+    synth2 = E.run_cv(videos2, cfg, seeds=(0,), init="synthetic", synthetic_state=state, progress=False)
+    runs = {"synthetic -> face (ours)": synth2, "Hsu 2014-style SVR": H.svr_cross_validate(videos2, cfg),
+            "constant": E.constant_table(videos2, synth2)}
+    table = E.with_paper(runs, "Table II", {"synthetic -> face (ours)": "Proposed"})
+    assert table.loc["synthetic -> face (ours)", ("paper", "HRrmse")] == 6.83
+    assert np.isfinite(table.loc[list(runs), "ours"].to_numpy(float)).all()
+    assert {"Li2014 (paper only)", "Haan2013 (paper only)", "Tulyakov2016 (paper only)"} <= set(table.index)

@@ -4,7 +4,9 @@
    render each video, find the face box (simulator or Haar detector), place
    the cheek region (face box or eyes), average the 10 x 20 blocks
    (:func:`rppg_lib.video.stmap_blocks`). Cached per video under
-   ``cache_dir("niu2018")``.
+   ``cache_dir("niu2018")``. Table II's ``mmse-like`` videos go through the
+   same code (:func:`table2_videos`); a video without any face found is dropped
+   and named in the set's ``dropped``.
 2. Clips (:func:`clip_set`): random 300-frame clips per video, each scaled to
    a map over its own frames (:func:`rppg_lib.video.random_clips`), labelled
    with the mean reference HR over the clip's frames.
@@ -16,6 +18,8 @@
    (stages II and III, only with a local weight file), and predicts every clip
    of the test videos; a video's HR is the mean of its clips' predictions.
 4. Metrics per table row (:func:`hr_row`): HRme, HRsd, HRrmse, HRmer.
+
+The Hsu 2014-style SVR baseline of Table I (and II) is in :mod:`.hsu2014`: the same folds and clips.
 """
 from __future__ import annotations
 
@@ -32,9 +36,9 @@ from ...storage import cache_dir, cache_key, cached_npz, save_torch_atomic
 from . import KEY
 from .training import predict, prepare_input, train_regressor
 
-__all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "clip_seed", "clip_set", "synthetic_input",
-           "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre", "target_scale",
-           "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
+__all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "table2_videos", "clip_seed", "clip_set",
+           "synthetic_input", "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre",
+           "target_scale", "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
            "LADDER", "rung_rows", "run_ladder", "plot_ladder", "run_cv", "abs_errors", "with_paper", "show",
            "cross_validate", "video_rows", "hr_row", "hr_table"]
 
@@ -163,6 +167,16 @@ def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, 
                     np.array([d["subject"] for d in out]),
                     float(fps), f"simulated: {preset}" + (f" {opts['overrides']}" if overrides else ""),
                     np.stack([d["region"] for d in out]), np.array([int(d["filled"]) for d in out]), tuple(dropped))
+
+
+def table2_videos(cfg, seed: int = 0, progress: bool = True) -> VideoSet:
+    """Table II's face videos: ``cfg.preset_table2`` (``mmse-like``) at the settings' Table II sizes, with
+    Table I's duration, frame rate, boxes, cheek rule and grid (:func:`prepare_simulated`). The setting
+    ``bframes`` does not apply: ``mmse-like`` frames are JPEG-coded one by one, as MMSE-HR's are."""
+    return prepare_simulated(cfg.preset_table2, cfg.table2_subjects, cfg.table2_videos_per_subject,
+                             duration_s=cfg.duration_s, fps=cfg.fps, frame_size=cfg.table2_frame_size,
+                             face_px=cfg.table2_face_px, boxes=cfg.boxes, cheek=cfg.cheek, grid=cfg.grid, seed=seed,
+                             progress=progress)
 
 
 def clip_seed(seed: int, video: int) -> int:
