@@ -21,8 +21,9 @@ Regressor (:func:`make_svr`)
     mean reference HR; a video's HR is the mean of its clips' predictions, as for the network.
     Measured before choosing: on clean synthetic pulses (the test's) an RBF kernel (gamma "scale",
     C 1-100) erred 8 bpm per video against 2.4 for the linear one, the 72 features and a few hundred
-    clips being too few for it; on the book's videos every variant stayed near the constant answer,
-    the strongest regularisation (C = 0.01) closest to it.
+    clips being too few for it (a smaller gamma, 0.001-0.003: 3.1-4.2 bpm); on the book's
+    ``mahnob-like`` videos every variant tried (linear C 0.01-0.1, RBF) erred 8.7-10.5 bpm per video,
+    near the constant answer's 10.6, and the linear one with C = 0.01 was the better linear one.
 Protocol (:func:`svr_cross_validate`)
     The network's folds (:func:`rppg_lib.data.cv_folds`, same seed) and the network's clips
     (:func:`~.experiment.clip_seed`): the same training and test videos.
