@@ -1,7 +1,7 @@
 """A Hsu et al. 2014-style learning baseline: hand-crafted spectral features and a support vector regressor.
 
-Niu et al. (2018) list "Hus2014" in Table I (and its Bland-Altman plot in Fig. 5): Hsu, Lin and Fu's
-(ICASSP 2014) learning-based HR estimator, which, in Niu et al.'s words, "combined the frequency domain
+Niu et al. (2018) list "Hus2014" in Table I (and its Bland-Altman plot in Fig. 5): Hsu et al.'s 2014
+learning-based HR estimator (the paper's reference [11]), which, in Niu et al.'s words, "combined the frequency domain
 features of RGB channels as well as ICA components and used support vector regression (SVR) to estimate
 the HR"; Niu et al. re-implemented it under their protocol. That sentence is all we take from it. What
 follows is **ours**, a readable version in that spirit, not Hsu et al.'s method:
