@@ -96,7 +96,9 @@ _PROFILES = {
     # about 2.5 min. Table II renders 15 x 2 mmse-like videos (MMSE-HR has about 2.5 per subject) in
     # portrait frames of Table I's height ratio, the face as large as Table I's so that both tables' maps
     # are alike; the Haar cascade finds no face of the preset's skin type 6 at this size (subjects 1, 2
-    # and 4 of the first 15), and those videos are dropped and counted.
+    # and 4 of the first 15), and those videos are dropped and counted. Cold run with Table II and the SVR,
+    # videos without B frames: 26 min 31 s wall on two cores shared with other jobs (load 3-7; the run got
+    # 64 % of a core, 17 min 12 s of CPU); Table II took 64 s of it, the SVR of Table I about 10 s.
     "book": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 12, "videos_per_subject": 5,
         "duration_s": 12.0, "fps": 15.0, "frame_size": (192, 144), "face_px": 72.0, "bframes": 0,
