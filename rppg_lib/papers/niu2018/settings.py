@@ -98,7 +98,10 @@ _PROFILES = {
     # are alike; the Haar cascade finds no face of the preset's skin type 6 at this size (subjects 1, 2
     # and 4 of the first 15), and those videos are dropped and counted. Cold run with Table II and the SVR,
     # videos without B frames: 26 min 31 s wall on two cores shared with other jobs (load 3-7; the run got
-    # 64 % of a core, 17 min 12 s of CPU); Table II took 64 s of it, the SVR of Table I about 10 s.
+    # 64 % of a core, 17 min 12 s of CPU); Table II took 64 s of it, the SVR of Table I about 10 s. So the
+    # ladder trains two easy rungs (the third, noise + codec + flicker on a still face, cost ~2.5 min): the
+    # profile is single-threaded because two torch threads ran 4x slower than one (16.7 vs 65.6 clips/s)
+    # as soon as another job held a core (threads spin).
     "book": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 12, "videos_per_subject": 5,
         "duration_s": 12.0, "fps": 15.0, "frame_size": (192, 144), "face_px": 72.0, "bframes": 0,
@@ -107,7 +110,7 @@ _PROFILES = {
         "cheek": "eyes", "grid": (10, 20), "clip_frames": 150, "clips_per_video": 6, "input_size": (16, 300),
         "scale_target": True,
         "folds": 3, "epochs": 6, "lr": 1e-3, "batch_size": 32, "synthetic_maps": 3000, "synthetic_epochs": 6,
-        "fractions": (1.0, 0.5), "ladder_rungs": 3, "imagenet_weights": None, "seeds": (0,), "threads": 1,
+        "fractions": (1.0, 0.5), "ladder_rungs": 2, "imagenet_weights": None, "seeds": (0,), "threads": 1,
     },
     "paper": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 27, "videos_per_subject": 20,
