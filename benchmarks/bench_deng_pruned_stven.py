@@ -19,10 +19,15 @@ real-time factor = 10 s / latency (above 1: faster than real time), and bytes on
 ``--stven`` adds the same inference rows for a narrow STVEN (``base_channels`` 8) in front of
 rPPGNet: the default STVEN (37 M parameters, a 512-channel bottleneck) takes minutes per 10 s clip here.
 
+The models and the timing helper are the chapter's
+(:func:`rppg_lib.papers.deng_pruned_stven.experiment.pruned_variants`, ``timings``), so the benchmark and the
+notebook's memory and latency table measure the same things.
+
 Usage::
 
     python benchmarks/bench_deng_pruned_stven.py              # 2 threads, about 1.5 minutes
     python benchmarks/bench_deng_pruned_stven.py --size 32 --json out.json
+    python benchmarks/bench_deng_pruned_stven.py --paper-cost  # + the paper profile's training cost here
 
 Numbers depend on the machine and on whatever else runs on it; the script prints the 1-minute load
 average next to them.
@@ -33,18 +38,14 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
 
+import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import median_time  # noqa: E402
-
-from rppg_lib.losses import rppgnet_loss  # noqa: E402
-from rppg_lib.models import STVEN, RPPGNet  # noqa: E402
-from rppg_lib.train import snip_prune  # noqa: E402
-from rppg_lib.train.pruning import (  # noqa: E402
+from rppg_lib.models import STVEN
+from rppg_lib.papers.deng_pruned_stven.experiment import pruned_variants, random_batch, snip_loss, timings
+from rppg_lib.train.pruning import (
     count_nonzero,
     count_parameters,
     storage_report,
@@ -55,46 +56,52 @@ from rppg_lib.train.pruning import (  # noqa: E402
 KEEP = 0.1
 
 
-def _clip_batch(n, frames, size, fs, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    clip = torch.rand(n, 3, frames, size, size, generator=g)
-    ppg = torch.sin(2 * torch.pi * 1.2 * torch.arange(frames) / fs).repeat(n, 1)
-    return clip, ppg
-
-
-def _loss_fn(model, batch):
-    return rppgnet_loss(model(batch[0]), batch[1])
-
-
-def build_models(keep, train_batch, example):
-    torch.manual_seed(0)
-    dense = RPPGNet()
-    masked = RPPGNet()
-    masked.load_state_dict(dense.state_dict())
-    snip_prune(masked, train_batch, _loss_fn, keep=keep)
-    structured = structured_prune(dense, example, keep=keep)
-    return {"dense": dense, "masked-dense": masked, "structured": structured}
-
-
 def bench_training(models, batch, steps):
     out = {}
     for name, model in models.items():
         model.train()
         opt = torch.optim.Adam(model.parameters(), lr=1e-4, weight_decay=5e-5)
 
-        def step():
+        def step(model=model, opt=opt):
             opt.zero_grad()
-            _loss_fn(model, batch).backward()
+            snip_loss(model, batch).backward()
             opt.step()
 
-        out[name] = batch[0].shape[0] / median_time(step, steps)
+        out[name] = batch[0].shape[0] / float(np.median(timings(step, steps)))
     return out
 
 
 @torch.no_grad()
 def bench_inference(model, clip, repeats, level=None):
     model.eval()
-    return median_time(lambda: model(clip) if level is None else model(clip, level), repeats)
+    return float(np.median(timings(lambda: model(clip) if level is None else model(clip, level), repeats)))
+
+
+def paper_profile_cost(steps: int = 1) -> dict:
+    """One dense rPPGNet training step at the chapter's paper profile (width, crop, clip length, batch), timed
+    here, times the clip-steps that profile trains (epochs x training recordings x seeds x two models x ladder
+    rungs): the profile's training cost on this CPU, in hours (rendering and evaluation not included)."""
+    from rppg_lib import profiles
+    from rppg_lib.models import RPPGNet
+
+    cfg = profiles.resolve("deng_pruned_stven", "paper")
+    frames = int(round(cfg.clip_s * cfg.fps))
+    batch = random_batch(cfg.batch_size, frames, cfg.crop, cfg.fps)
+    torch.manual_seed(0)
+    model = RPPGNet(width=cfg.width, normalize_input=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+
+    def step():
+        opt.zero_grad()
+        snip_loss(model, batch).backward()
+        opt.step()
+
+    s_per_clip = float(np.median(timings(step, steps))) / cfg.batch_size
+    n_train = cfg.n_subjects - cfg.n_val - cfg.n_test
+    rungs = 4 if cfg.ladder else 1
+    clips = cfg.epochs * n_train * len(cfg.seeds) * 2 * rungs
+    return {"clip": f"{frames} frames x {cfg.crop} x {cfg.crop}, batch {cfg.batch_size}, width {cfg.width}",
+            "s_per_training_clip": s_per_clip, "training_clips": clips, "hours": clips * s_per_clip / 3600}
 
 
 def main(argv=None):
@@ -109,14 +116,17 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=3, help="timed training steps (after one warm-up)")
     ap.add_argument("--repeats", type=int, default=3, help="timed inference runs (after one warm-up)")
     ap.add_argument("--stven", action="store_true", help="also time a narrow STVEN + rPPGNet")
+    ap.add_argument("--paper-cost", action="store_true",
+                    help="also time one training step at the paper profile's clip size and extrapolate its cost")
     ap.add_argument("--json", default=None, help="also write the results to this file")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
-    train_batch = _clip_batch(args.batch, args.train_frames, args.train_size, args.fs)
-    models = build_models(KEEP, train_batch, torch.rand(1, 3, 4, args.train_size, args.train_size))
+    train_batch = random_batch(args.batch, args.train_frames, args.train_size, args.fs)
+    # the same construction as the chapter's memory and latency table
+    models = pruned_variants(64, KEEP, batch=train_batch, example=torch.rand(1, 3, 4, args.train_size, args.train_size))
     sparse = to_sparse_inference(models["masked-dense"])
     clip_seconds = args.frames / args.fs
     clip = torch.rand(1, 3, args.frames, args.size, args.size)
@@ -147,6 +157,8 @@ def main(argv=None):
         result["inference_s_per_clip"]["STVEN(base 8) structured"] = bench_inference(stven_small, clip, 1, level=0)
         result["stven_parameters"] = {"dense": count_parameters(stven), "structured": count_parameters(stven_small)}
     result["real_time_factor"] = {k: clip_seconds / v for k, v in result["inference_s_per_clip"].items()}
+    if args.paper_cost:
+        result["paper_profile_cost"] = paper_profile_cost()
     result["seconds"] = time.perf_counter() - t0
     result["load_average_1min"] = [load_before, os.getloadavg()[0]]
 
@@ -163,6 +175,10 @@ def main(argv=None):
     print(f"inference per {clip_seconds:g} s clip ({result['setup']['inference_clip']}, batch 1):")
     for k, v in result["inference_s_per_clip"].items():
         print(f"  {k:<26s} {1000 * v:9.1f} ms   real-time factor {result['real_time_factor'][k]:6.2f}")
+    if args.paper_cost:
+        c = result["paper_profile_cost"]
+        print(f"paper profile: {c['s_per_training_clip']:.2f} s per training clip ({c['clip']}) x "
+              f"{c['training_clips']:,} clips = {c['hours']:.1f} h of training on this CPU")
     print(f"total {result['seconds']:.0f} s")
     if args.json:
         with open(args.json, "w") as f:

@@ -20,7 +20,7 @@ Four verdicts (:data:`VERDICTS`):
 - *reproduced*: the whole 95 % interval lies on the paper's side of the rule;
 - *contradicted*: the whole interval lies on the other side;
 - *inconclusive*: the interval straddles the threshold;
-- *not testable here*: a named precondition failed, or the evidence is NaN;
+- *not testable here*: a named precondition is not met, or the evidence is NaN;
   the reason is part of the verdict.
 
 Rules (each unit-tested on both sides of its threshold):
@@ -320,7 +320,8 @@ def decide(claim: Claim, interval: Interval | None, *, preconditions: Iterable[P
     failed = [p for p in preconditions if not p.ok]
     if failed:
         reason = "; ".join(f"{p.name}" + (f" ({p.detail})" if p.detail else "") for p in failed)
-        return Verdict(claim, "not testable here", f"precondition failed: {reason}", interval, evidence)
+        head = "precondition not met" if len(failed) == 1 else "preconditions not met"
+        return Verdict(claim, "not testable here", f"{head}: {reason}", interval, evidence)
     if interval is None or not interval.finite:
         why = "no interval" if interval is None else interval.method
         return Verdict(claim, "not testable here", f"the evidence is missing or NaN ({why})", interval, evidence)

@@ -6,6 +6,7 @@ import pytest
 from fixtures_data import make_recording
 
 from rppg_lib.data import clip_windows, cv_folds, random_clip_windows, random_kfold, subject_kfold
+from rppg_lib.data.splits import cut_clips, split_by_subject
 
 # 10 subjects with 1-4 recordings each
 SUBJECTS = [f"s{i}" for i in range(10) for _ in range(1 + i % 4)]
@@ -76,3 +77,16 @@ def test_random_clip_windows():
     assert len({a for a, _ in wins}) > 50
     with pytest.raises(ValueError, match="does not fit"):
         random_clip_windows(100, 300, count=1)
+
+
+def test_split_by_subject_and_cut_clips():
+    subjects = [f"s{i % 5}" for i in range(10)]
+    train, val, test = split_by_subject(subjects, 1, 2, seed=0)
+    assert sorted(np.concatenate([train, val, test])) == list(range(10))
+    sets = [{subjects[i] for i in part} for part in (train, val, test)]
+    assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
+    v = np.zeros((2, 3, 25, 16, 16), np.uint8)
+    clips, refs, rec = cut_clips(v, np.zeros((2, 25)), 10)
+    assert clips.shape == (4, 3, 10, 16, 16) and refs.shape == (4, 10) and list(rec) == [0, 0, 1, 1]
+    with pytest.raises(ValueError, match="shorter than one clip"):
+        cut_clips(v, np.zeros((2, 25)), 30)

@@ -121,3 +121,28 @@ def test_eye_cheek_region_follows_the_eyes_not_the_box(pulsing):
     np.testing.assert_allclose(dominant_hz(m), HR_HZ, atol=0.02)
     with pytest.warns(UserWarning, match="no pair of eyes"):
         assert V.eye_cheek_region(np.full_like(frames, 128), boxes) == V.CHEEK_REGION
+
+
+def test_missed_detections_are_carried_and_boxes_clipped_so_the_map_is_finite(pulsing):
+    frames, truth = pulsing.frames, np.asarray(pulsing.face_boxes, float)
+    H, W = frames.shape[1:3]
+    found = truth.copy()
+    found[:15] = np.nan  # the detector found the face only from frame 15 on
+    found[40:60] = np.nan  # ... and lost it for 20 frames
+    found[80:90, 0] = W + 5.0  # boxes entirely right of the frame: not a face there
+    found[100:110, 1] = H - 0.3 * truth[100:110, 3]  # boxes running past the bottom edge
+    blocks = V.stmap_blocks(frames, found)
+    assert np.isnan(blocks).any()  # the problem: NaN blocks feed zero columns into the map
+    boxes = V.complete_boxes(found, frames.shape[1:])
+    assert np.isfinite(boxes).all()
+    np.testing.assert_allclose(boxes[:15], np.repeat(truth[15:16], 15, axis=0))  # carried back from the first
+    np.testing.assert_allclose(boxes[50], (truth[39] + truth[60]) / 2)  # interpolated over the gap (still face)
+    np.testing.assert_allclose(boxes[80:90], truth[80:90])  # the boxes outside the frame are replaced too
+    assert np.all(boxes[:, :2] >= 0) and np.all(boxes[:, :2] + boxes[:, 2:] <= [W, H])
+    np.testing.assert_allclose(boxes[100:110, 1] + boxes[100:110, 3], H)  # clipped at the bottom edge
+    m = V.stmap(frames, boxes)
+    assert np.isfinite(V.stmap_blocks(frames, boxes)).all()
+    # the carried boxes still see the pulse (in green; the 10 clipped frames move the cheek region, a step in red)
+    assert np.mean(np.abs(dominant_hz(m[..., 1]) - HR_HZ) < 0.05) > 0.95
+    with pytest.raises(V.NoFaceFoundError, match="none of the 3 frames"):
+        V.complete_boxes(np.full((3, 4), np.nan), frames.shape[1:])

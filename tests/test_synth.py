@@ -6,6 +6,7 @@ import hashlib
 import cv2
 import numpy as np
 import pytest
+from av.video.frame import PictureType
 
 from rppg_lib import signal as sig
 from rppg_lib.synth import PARAMETERS, PRESETS, Scene, simulate
@@ -164,6 +165,21 @@ def test_codecs_return_every_frame():
         codec = cam.Codec(name, 66, 48, 15.0, crf=30, qscale=10)
         out = [f for fr in frames for f in codec.push(fr)] + codec.flush()
         assert len(out) == 5 and out[0].shape == (48, 66, 3), name
+
+
+@pytest.mark.parametrize("name", ["libx264", "libx265"])
+def test_bframes_sets_the_frame_types(name, monkeypatch):
+    """``bframes=0`` leaves no B frame (no I/P/B quality cadence, which sits at fps / 4 = 3.75 Hz,
+    225 bpm, at 15 fps with the encoders' default); the default makes some."""
+    types = []
+    to_rgb = cam.Codec._to_rgb
+    monkeypatch.setattr(cam.Codec, "_to_rgb", lambda self, f: (types.append(int(f.pict_type)), to_rgb(self, f))[1])
+    frames = np.random.default_rng(0).integers(0, 255, (16, 48, 64, 3), dtype=np.uint8)
+    for bframes in (None, 0):
+        types.clear()
+        codec = cam.Codec(name, 64, 48, 15.0, crf=30, bframes=bframes)
+        assert len([f for fr in frames for f in codec.push(fr)] + codec.flush()) == 16
+        assert (int(PictureType.B) in types) == (bframes is None), (bframes, types)
 
 
 @pytest.mark.parametrize("codec", ["libx264", "libx265", "mpeg4"])

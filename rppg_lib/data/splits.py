@@ -6,8 +6,10 @@
   subjects, the "random split" that Niu et al. 2018 (Table IV) compare with;
 - :func:`cv_folds`: either of the two by name, the two protocols of Niu et
   al. 2018, Table IV (``"random"`` and ``"subject"``);
+- :func:`split_by_subject`: one subject-exclusive (train, val, test) split;
 - :func:`clip_windows` / :func:`random_clip_windows`: ``(start, stop)`` index
-  windows of a fixed length inside one recording.
+  windows of a fixed length inside one recording; :func:`cut_clips`: every
+  recording of an array cut into non-overlapping clips.
 
 Folds are lists of ``(train_indices, test_indices)`` into the sequence given.
 """
@@ -19,7 +21,8 @@ import numpy as np
 
 from ..record import Recording
 
-__all__ = ["subject_kfold", "random_kfold", "cv_folds", "CV_PROTOCOLS", "clip_windows", "random_clip_windows"]
+__all__ = ["subject_kfold", "random_kfold", "cv_folds", "CV_PROTOCOLS", "split_by_subject", "clip_windows",
+           "random_clip_windows", "cut_clips"]
 
 #: Cross-validation protocols of :func:`cv_folds`.
 CV_PROTOCOLS = ("random", "subject")
@@ -78,6 +81,20 @@ def cv_folds(subjects: Sequence, protocol: str, k: int = 3, seed: int = 0) -> li
     raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(CV_PROTOCOLS)}")
 
 
+def split_by_subject(subjects: Sequence, n_val: int, n_test: int, seed: int = 0):
+    """Subject-exclusive split of recordings that may share a subject (e.g. PURE's six tasks per
+    subject): ``n_val`` and ``n_test`` *subjects* are drawn at random (``seed``) and every recording
+    of a subject goes to the same side. Returns (train, val, test) recording index arrays."""
+    subjects = np.asarray([str(s) for s in subjects])
+    names = np.array(sorted(set(subjects)))
+    if n_val + n_test >= len(names):
+        raise ValueError(f"{len(names)} subjects cannot hold {n_val} validation and {n_test} test ones plus training")
+    order = names[np.random.default_rng(seed).permutation(len(names))]
+    idx = np.arange(len(subjects))
+    val, test = np.isin(subjects, order[:n_val]), np.isin(subjects, order[n_val:n_val + n_test])
+    return idx[~val & ~test], idx[val], idx[test]
+
+
 def _length(recording_or_n) -> int:
     return len(recording_or_n) if isinstance(recording_or_n, Recording) else int(recording_or_n)
 
@@ -108,3 +125,17 @@ def random_clip_windows(recording_or_n, length: int, count: int, seed: int = 0) 
         raise ValueError(f"a window of {length} samples does not fit in {n} samples")
     starts = np.random.default_rng(seed).integers(0, n - length + 1, size=count)
     return [(int(s), int(s) + length) for s in starts]
+
+
+def cut_clips(videos, ppg, clip_len: int):
+    """Non-overlapping clips of every recording of ``videos`` (N, C, T, h, w) and ``ppg`` (N, T):
+    (M, C, clip_len, h, w), (M, clip_len) and the recording index of each clip (M,)."""
+    vs, ps, idx = [], [], []
+    for i in range(len(videos)):
+        for s in range(0, videos.shape[2] - clip_len + 1, clip_len):
+            vs.append(videos[i, :, s:s + clip_len])
+            ps.append(ppg[i, s:s + clip_len])
+            idx.append(i)
+    if not vs:
+        raise ValueError(f"recordings of {videos.shape[2]} frames are shorter than one clip of {clip_len}")
+    return np.stack(vs), np.stack(ps), np.array(idx)

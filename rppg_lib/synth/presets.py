@@ -151,6 +151,8 @@ PARAMETERS: dict[str, tuple] = {
     "qscale": (5.0, "fixed quantiser of mpeg4 / mjpeg / wmv2 / msmpeg4 (2-31)"),
     "x264_preset": ("medium", "x264/x265 speed preset (FFmpeg's default, as datasets are encoded "
                               "offline; 'veryfast' is ~1.3x faster and harsher on the pulse)"),
+    "bframes": (None, "x264/x265 B-frames between reference frames; None = the encoder's default "
+                      "(3). The frame-type cadence, fps / (bframes + 1) Hz, is in the HR band below ~30 fps"),
     "jitter_ms": (0.0, "frame-time jitter std (0-5 ms)"),
     "drop_rate": (0.0, "share of dropped frames (0-0.02)"),
     # --- nuisances

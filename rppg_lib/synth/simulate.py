@@ -298,7 +298,7 @@ class Scene:
         codec = None
         if p["codec"]:
             codec = cam.Codec(p["codec"], self.W, self.H, p["fps"], crf=p["crf"],
-                              qscale=p["qscale"], preset=p["x264_preset"])
+                              qscale=p["qscale"], preset=p["x264_preset"], bframes=p["bframes"])
         out_index = 0
         for i in range(n):
             radiance, occluded = self.render_radiance(i)

@@ -41,6 +41,7 @@ from .detect import (
                      FaceTrack,
                      FaceTracker,
                      NoFaceFoundError,
+                     complete_boxes,
                      detect_face,
                      detect_faces,
                      enlarge_boxes,
@@ -82,7 +83,7 @@ __all__ = [
     "VideoChunk", "VideoInfo", "VideoDecodeError",
     # detect
     "detect_faces", "detect_face", "FaceTracker", "FaceTrack", "enlarge_boxes",
-    "smooth_boxes", "NoFaceFoundError", "SMOOTHINGS", "FRONTAL_CASCADE",
+    "smooth_boxes", "complete_boxes", "NoFaceFoundError", "SMOOTHINGS", "FRONTAL_CASCADE",
     # roi
     "ROI_SETS", "CHEEK_REGION", "SKIN_CR", "SKIN_CB", "grid_rois", "roi_rects", "roi_masks",
     "skin_mask", "roi_traces", "frame_means", "face_crops", "st_map", "st_map_blocks",

@@ -24,6 +24,10 @@ frames for which no face has been found yet. The pipeline per frame is
    64x64; here the enlarged box keeps the detector's square shape and
    :func:`~rppg_lib.video.roi.face_crops` scales it to 64x64 directly.
 
+:func:`complete_boxes` then gives every frame a box inside the frame (missed
+frames interpolated between detections or carried from the nearest one, boxes
+clipped to the frame), for code that needs a finite box on every frame.
+
 :class:`FaceTracker` keeps the state between calls, so a long video can be
 processed chunk by chunk with the same result as in one call (except that
 ``"interpolate"`` cannot look past the end of a chunk and holds there).
@@ -45,6 +49,7 @@ __all__ = [
     "detect_face",
     "enlarge_boxes",
     "smooth_boxes",
+    "complete_boxes",
     "SMOOTHINGS",
     "FRONTAL_CASCADE",
 ]
@@ -286,6 +291,37 @@ def smooth_boxes(boxes, smoothing: str = "mean20", window: int = 20,
     if smoothing == "sticky":
         return tracker._sticky(b)
     return b.copy()
+
+
+def complete_boxes(boxes, frame_shape) -> np.ndarray:
+    """A box for every frame, inside the frame: ``(T, 4)`` x, y, w, h with no NaN.
+
+    Tracks from :func:`detect_faces` leave NaN rows before the first detection
+    (and a box can drift past the frame's edge, where an ROI of it would be
+    empty and average to NaN). Here a box that misses the frame entirely counts
+    as missing; missing rows between two boxes are interpolated linearly, those
+    before the first (after the last) box take that box; then every box is
+    clipped to the frame ``frame_shape`` ``(H, W, ...)``, so each of its ROIs
+    lies inside the frame. Raises :class:`NoFaceFoundError` when no row has a
+    box: there is nothing to carry, and a map of such a video would be NaN.
+    """
+    b = np.array(boxes, dtype=float)
+    if b.ndim != 2 or b.shape[1] != 4:
+        raise ValueError(f"boxes must have shape (T, 4), got {b.shape}")
+    H, W = frame_shape[:2]
+    x0, y0 = b[:, 0], b[:, 1]
+    x1, y1 = x0 + b[:, 2], y0 + b[:, 3]
+    with np.errstate(invalid="ignore"):
+        inside = np.all(np.isfinite(b), axis=1) & (x1 > 0) & (y1 > 0) & (x0 < W) & (y0 < H) \
+            & (b[:, 2] > 0) & (b[:, 3] > 0)
+    if not inside.any():
+        raise NoFaceFoundError(f"none of the {len(b)} frames has a face box inside the {W}x{H} frame")
+    t, known = np.arange(len(b)), np.flatnonzero(inside)
+    corners = np.column_stack([x0, y0, x1, y1])
+    filled = np.column_stack([np.interp(t, known, corners[known, k]) for k in range(4)])  # holds at the ends
+    lo = np.clip(filled[:, :2], 0, [W, H])
+    hi = np.clip(filled[:, 2:], 0, [W, H])
+    return np.column_stack([lo, hi - lo])
 
 
 def detect_faces(frames, every: int = 1, smoothing: str = "none", scale_factor: float = 1.1,

@@ -36,6 +36,7 @@ import torch
 
 from ... import methods
 from ... import signal as sig
+from ...data.splits import cut_clips, split_by_subject
 from ...storage import cache_dir, cache_key, load_npz, save_npz_atomic
 from . import KEY
 
@@ -227,33 +228,6 @@ def split_indices(n: int, n_val: int, n_test: int, seed: int = 0):
         raise ValueError(f"{n} recordings cannot hold {n_val} validation and {n_test} test ones plus training")
     order = np.random.default_rng(seed).permutation(n)
     return np.sort(order[n_val + n_test:]), np.sort(order[:n_val]), np.sort(order[n_val:n_val + n_test])
-
-
-def split_by_subject(subjects, n_val: int, n_test: int, seed: int = 0):
-    """Subject-exclusive split of recordings that may share a subject (e.g. PURE's six tasks per
-    subject): ``n_val`` and ``n_test`` *subjects* are drawn at random and every recording of a
-    subject goes to the same side. Returns (train, val, test) recording index arrays."""
-    subjects = np.asarray([str(s) for s in subjects])
-    names = np.array(sorted(set(subjects)))
-    if n_val + n_test >= len(names):
-        raise ValueError(f"{len(names)} subjects cannot hold {n_val} validation and {n_test} test ones plus training")
-    order = names[np.random.default_rng(seed).permutation(len(names))]
-    val, test = set(order[:n_val]), set(order[n_val:n_val + n_test])
-    idx = np.arange(len(subjects))
-    in_val = np.isin(subjects, list(val))
-    in_test = np.isin(subjects, list(test))
-    return idx[~in_val & ~in_test], idx[in_val], idx[in_test]
-
-
-def cut_clips(videos, ppg, clip_len: int):
-    """Non-overlapping clips of every recording: (M, C, clip_len, h, w), (M, clip_len), recording index (M,)."""
-    vs, ps, idx = [], [], []
-    for i in range(len(videos)):
-        for s in range(0, videos.shape[2] - clip_len + 1, clip_len):
-            vs.append(videos[i, :, s:s + clip_len])
-            ps.append(ppg[i, s:s + clip_len])
-            idx.append(i)
-    return np.stack(vs), np.stack(ps), np.array(idx)
 
 
 class OffsetRecordings(torch.utils.data.Dataset):

@@ -3,6 +3,7 @@
 The chapter's home: ``settings`` (profiles), ``experiment`` (what the notebook
 computes), ``training`` (the L1 regression trainer of the map regressor),
 ``real`` (MAHNOB-HCI and MMSE-HR as block means, for ``data_root``),
+``hsu2014`` (the Hsu 2014-style hand-crafted features + SVR baseline of Table I),
 ``claims`` (the paper's claims and their rules) and ``numbers.csv`` (the
 numbers the paper reports). The shared pieces live in the core because other
 papers reuse them: spatial-temporal maps and clips

@@ -4,7 +4,9 @@
    render each video, find the face box (simulator or Haar detector), place
    the cheek region (face box or eyes), average the 10 x 20 blocks
    (:func:`rppg_lib.video.stmap_blocks`). Cached per video under
-   ``cache_dir("niu2018")``.
+   ``cache_dir("niu2018")``. Table II's ``mmse-like`` videos go through the
+   same code (:func:`table2_videos`); a video without any face found is dropped
+   and named in the set's ``dropped``.
 2. Clips (:func:`clip_set`): random 300-frame clips per video, each scaled to
    a map over its own frames (:func:`rppg_lib.video.random_clips`), labelled
    with the mean reference HR over the clip's frames.
@@ -16,6 +18,8 @@
    (stages II and III, only with a local weight file), and predicts every clip
    of the test videos; a video's HR is the mean of its clips' predictions.
 4. Metrics per table row (:func:`hr_row`): HRme, HRsd, HRrmse, HRmer.
+
+The Hsu 2014-style SVR baseline of Table I (and II) is in :mod:`.hsu2014`: the same folds and clips.
 """
 from __future__ import annotations
 
@@ -32,11 +36,11 @@ from ...storage import cache_dir, cache_key, cached_npz, save_torch_atomic
 from . import KEY
 from .training import predict, prepare_input, train_regressor
 
-__all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "clip_set", "synthetic_input",
-           "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre", "target_scale",
-           "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
+__all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "table2_videos", "clip_seed", "clip_set",
+           "synthetic_input", "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre",
+           "target_scale", "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
            "LADDER", "rung_rows", "run_ladder", "plot_ladder", "run_cv", "abs_errors", "with_paper", "show",
-           "cross_validate", "hr_row", "hr_table"]
+           "cross_validate", "video_rows", "hr_row", "hr_table"]
 
 #: Network initialisations: name -> what it is (Table III and the offline variant).
 INITS = {
@@ -55,7 +59,10 @@ class VideoSet:
 
     blocks : (V, T, n, 3) float32 block means per frame; hr : (V, T) reference HR per frame (bpm);
     subjects : (V,) subject ids; fps : frame rate; source : what the videos are;
-    regions : (V, 4) the cheek region of each video in fractions of its face box.
+    regions : (V, 4) the cheek region of each video in fractions of its face box;
+    filled : (V,) frames of each video whose face box was carried or interpolated from other frames
+    (:func:`rppg_lib.video.complete_boxes`), 0 when the boxes are the simulator's;
+    dropped : the videos left out because no face was found in them, each as ``"name: why"``.
     """
 
     blocks: np.ndarray
@@ -64,6 +71,8 @@ class VideoSet:
     fps: float
     source: str
     regions: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    filled: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    dropped: tuple = ()
 
     def __len__(self) -> int:
         return len(self.blocks)
@@ -75,20 +84,26 @@ class VideoSet:
 
 
 def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, frame_size, face_px, boxes, cheek,
-           grid, overrides=None) -> dict:
+           grid, overrides=None, bframes=None) -> dict:
     from ...synth import simulate
-    from ...video import CHEEK_REGION, detect_faces, eye_cheek_region, stmap_blocks
+    from ...video import CHEEK_REGION, NoFaceFoundError, complete_boxes, detect_faces, eye_cheek_region, stmap_blocks
 
+    if boxes not in ("truth", "detect"):
+        raise ValueError(f"boxes must be 'truth' or 'detect', got {boxes!r}")
     width, height = frame_size
     size = {} if face_px is None else {"face_px": face_px}
+    codec = {} if bframes is None else {"bframes": bframes}
     rec = simulate(preset, seed=session_seed, subject=subject, duration_s=duration_s, fps=fps, width=width,
-                   height=height, **size, **dict(overrides or {}))
+                   height=height, **size, **codec, **dict(overrides or {}))
+    skin = int(rec.meta["subject_traits"]["skin_type"])
     if boxes == "truth":
-        box = np.asarray(rec.meta["face_box"], float)
-    elif boxes == "detect":
-        box = np.asarray(detect_faces(rec.frames, every=5, smoothing="mean20").boxes)
+        found = np.asarray(rec.meta["face_box"], float)
     else:
-        raise ValueError(f"boxes must be 'truth' or 'detect', got {boxes!r}")
+        found = np.asarray(detect_faces(rec.frames, every=5, smoothing="mean20", on_missing="nan").boxes)
+    try:  # frames without a box (before the first detection) carry the nearest one; boxes end at the frame's edge
+        box = complete_boxes(found, rec.frames.shape[1:])
+    except NoFaceFoundError:  # no face anywhere: the video is dropped (and counted), not turned into NaN maps
+        return {"face": False, "skin_type": skin}
     if cheek == "eyes":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # no eyes found -> the box rule, recorded in `regions`
@@ -98,20 +113,29 @@ def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, fra
     else:
         raise ValueError(f"cheek must be 'box' or 'eyes', got {cheek!r}")
     blocks = stmap_blocks(rec.frames, box, tuple(grid), region=region)
-    return {"blocks": blocks.astype(np.float32), "hr": np.asarray(rec.hr, float), "region": np.asarray(region)}
+    filled = int(np.sum(~np.all(np.isfinite(found), axis=1)))
+    return {"face": True, "skin_type": skin, "blocks": blocks.astype(np.float32), "hr": np.asarray(rec.hr, float),
+            "region": np.asarray(region), "filled": filled}
 
 
 def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, duration_s: float, fps: float,
                       frame_size=(192, 144), face_px: float | None = 72.0, boxes: str = "truth", cheek: str = "box",
-                      grid=(10, 20), seed: int = 0, overrides: dict | None = None, cache: bool = True,
-                      progress: bool = True) -> VideoSet:
+                      grid=(10, 20), seed: int = 0, overrides: dict | None = None, bframes: int | None = None,
+                      cache: bool = True, progress: bool = True) -> VideoSet:
     """Render ``n_subjects`` x ``videos_per_subject`` videos of ``preset`` and take their block means.
 
     ``overrides``: extra :func:`rppg_lib.synth.simulate` parameters (the rungs of :data:`LADDER`).
+    ``bframes``: the encoder's B frames (None: x264's default), see the ``bframes`` setting.
 
     Video ``k`` of subject ``s`` is session seed ``1000 * seed + k`` of subject ``s`` (the simulator
     draws a subject's traits from ``s`` and the session's HR and nuisances from the seed). Each
     video's result is cached on its own (``cache=False``: nothing is stored).
+
+    Face boxes: frames where the detector has no box yet take the nearest found box, and boxes are
+    clipped to the frame (:func:`rppg_lib.video.complete_boxes`; counted per video in ``filled``). A
+    video in which the detector finds no face at all is left out and named in ``dropped`` with its
+    subject's skin type (on ``mmse-like`` at small frame sizes the Haar cascade misses the darkest
+    skin type entirely), so no map holds NaN or zero-filled blocks.
     """
     from ...synth import SIMULATOR_VERSION
 
@@ -120,21 +144,44 @@ def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, 
                 boxes=boxes, cheek=cheek, grid=tuple(grid))
     if overrides:
         opts["overrides"] = dict(sorted(dict(overrides).items()))
+    if bframes is not None:
+        opts["bframes"] = int(bframes)
     if progress:
         from tqdm import tqdm
 
         jobs = tqdm(jobs, desc=f"videos ({preset})", unit="video")
-    out = []
+    out, dropped = [], []
     for subject, session in jobs:
-        params = dict(preset=preset, subject=subject, session=session, simulator=SIMULATOR_VERSION, version=1,
+        params = dict(preset=preset, subject=subject, session=session, simulator=SIMULATOR_VERSION, version=2,
                       **opts)
         file = cache_dir(KEY) / "videos" / f"{cache_key(params, 24)}.npz" if cache else None
         data, _ = cached_npz(file, lambda s=subject, e=session: _video(preset, s, e, **opts))
-        out.append(data)
+        name = f"{preset}-s{subject:02d}"
+        if bool(data["face"]):
+            out.append({**data, "subject": name})
+        else:
+            dropped.append(f"{name} session {session}: no face found (skin type {int(data['skin_type'])})")
+    if not out:
+        raise ValueError(f"{preset}: no face found in any of its videos; dropped: {dropped}")
     return VideoSet(np.stack([d["blocks"] for d in out]), np.stack([d["hr"] for d in out]),
-                    np.array([f"{preset}-s{s:02d}" for s in range(n_subjects) for _ in range(videos_per_subject)]),
+                    np.array([d["subject"] for d in out]),
                     float(fps), f"simulated: {preset}" + (f" {opts['overrides']}" if overrides else ""),
-                    np.stack([d["region"] for d in out]))
+                    np.stack([d["region"] for d in out]), np.array([int(d["filled"]) for d in out]), tuple(dropped))
+
+
+def table2_videos(cfg, seed: int = 0, progress: bool = True) -> VideoSet:
+    """Table II's face videos: ``cfg.preset_table2`` (``mmse-like``) at the settings' Table II sizes, with
+    Table I's duration, frame rate, boxes, cheek rule and grid (:func:`prepare_simulated`). The setting
+    ``bframes`` does not apply: ``mmse-like`` frames are JPEG-coded one by one, as MMSE-HR's are."""
+    return prepare_simulated(cfg.preset_table2, cfg.table2_subjects, cfg.table2_videos_per_subject,
+                             duration_s=cfg.duration_s, fps=cfg.fps, frame_size=cfg.table2_frame_size,
+                             face_px=cfg.table2_face_px, boxes=cfg.boxes, cheek=cfg.cheek, grid=cfg.grid, seed=seed,
+                             progress=progress)
+
+
+def clip_seed(seed: int, video: int) -> int:
+    """The seed of the clip starts of video ``video`` in a set drawn with ``seed`` (:func:`clip_set`)."""
+    return int(seed) * 100_003 + int(video)
 
 
 def clip_set(videos: VideoSet, indices, clips_per_video: int, clip_frames: int, seed: int = 0):
@@ -149,7 +196,7 @@ def clip_set(videos: VideoSet, indices, clips_per_video: int, clip_frames: int, 
 
     maps, hr, video = [], [], []
     for v in np.asarray(indices, dtype=int):
-        m, starts = random_clips(videos.blocks[v], clips_per_video, clip_frames, seed=int(seed) * 100_003 + int(v))
+        m, starts = random_clips(videos.blocks[v], clips_per_video, clip_frames, seed=clip_seed(seed, v))
         maps.append(m)
         hr.append([videos.hr[v, s:s + clip_frames].mean() for s in starts])
         video.append(np.full(len(m), v))
@@ -334,13 +381,17 @@ def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str
                         device=device, progress=progress)
         test_maps, _, test_video = clip_set(videos, test_idx, cfg.clips_per_video, cfg.clip_frames, seed=seed + 1)
         pred = predict(model, prepare_input(test_maps, cfg.input_size), device=device)
-        ids, est = per_video_mean(pred, test_video)
-        for v, e in zip(ids, est):
-            rows.append({"video": int(v), "subject": videos.subjects[v], "fold": f,
-                         "hr_ref": float(videos.video_hr[v]), "hr_est": float(e),
-                         "clips": int(np.sum(test_video == v))})
+        rows += video_rows(videos, f, pred, test_video)
     table = pd.DataFrame(rows).sort_values("video").reset_index(drop=True)
     return table.assign(init=init, protocol=protocol, fraction=fraction, seed=seed)
+
+
+def video_rows(videos: VideoSet, fold: int, pred, clip_video) -> list:
+    """Rows of a per-video table from clip predictions ``pred`` of the videos ``clip_video``: each
+    video's estimate ``hr_est`` is the mean of its clips' predictions (the paper's rule)."""
+    ids, est = per_video_mean(np.asarray(pred, float), clip_video)
+    return [{"video": int(v), "subject": videos.subjects[v], "fold": fold, "hr_ref": float(videos.video_hr[v]),
+             "hr_est": float(e), "clips": int(np.sum(clip_video == v))} for v, e in zip(ids, est)]
 
 
 def hr_row(table: pd.DataFrame) -> dict:
@@ -431,7 +482,7 @@ def run_ladder(cfg, *, rungs=LADDER, inits=("scratch",), synthetic_state: dict |
         videos = prepare_simulated(cfg.preset, cfg.n_subjects, cfg.videos_per_subject, duration_s=cfg.duration_s,
                                    fps=cfg.fps, frame_size=cfg.frame_size, face_px=cfg.face_px, boxes=cfg.boxes,
                                    cheek=cfg.cheek, grid=cfg.grid, seed=data_seed, overrides=overrides,
-                                   progress=progress)
+                                   bframes=cfg.bframes, progress=progress)
         runs = {init: run_cv(videos, cfg, seeds=seeds, init=init, synthetic_state=synthetic_state, device=device,
                              progress=progress) for init in inits}
         for row in rung_rows(name, videos, runs):

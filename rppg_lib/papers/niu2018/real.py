@@ -25,7 +25,7 @@ DATASETS = {
     "mmse-hr": ("MMSE-HR (rppg_lib.data.mmse_hr): the device's pulse rate", "Table II"),
 }
 #: Bumped when what a cached video holds changes.
-_VERSION = 1
+_VERSION = 2
 
 
 def _recordings(root, dataset: str) -> list:
@@ -76,7 +76,7 @@ def _reference_hr(rec) -> tuple[np.ndarray, str]:
 def _video(load, *, fps: float, duration_s: float, start_s: float, cheek: str, grid) -> dict:
     """One recording -> resampled block means and HR over ``[start_s, start_s + duration_s)`` of it,
     or ``{"length_s": ...}`` alone when it is too short."""
-    from ...video import CHEEK_REGION, detect_faces, eye_cheek_region, stmap_blocks
+    from ...video import CHEEK_REGION, complete_boxes, detect_faces, eye_cheek_region, stmap_blocks
 
     rec = load()
     t = np.asarray(rec.timestamps, float)
@@ -91,7 +91,8 @@ def _video(load, *, fps: float, duration_s: float, start_s: float, cheek: str, g
     keep = (t >= t0 - 1.0 / rec.fps) & (t <= t0 + (n - 1) / fps + 1.0 / rec.fps)
     frames, t, hr = rec.frames[keep], t[keep], hr[keep]
     del rec
-    box = np.asarray(detect_faces(frames, every=5, smoothing="mean20").boxes)
+    found = np.asarray(detect_faces(frames, every=5, smoothing="mean20", on_missing="nan").boxes)
+    box = complete_boxes(found, frames.shape[1:])  # no face at all: NoFaceFoundError, the video is skipped
     if cheek == "eyes":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # no eyes found -> the box rule, recorded in `region`
@@ -101,7 +102,7 @@ def _video(load, *, fps: float, duration_s: float, start_s: float, cheek: str, g
     blocks = stmap_blocks(frames, box, tuple(grid), region=region)
     return {**ids, "blocks": _resample(t, blocks, fps, t0, n).astype(np.float32),
             "hr": _resample(t, hr, fps, t0, n), "region": np.asarray(region, float),
-            "hr_source": np.asarray(hr_source)}
+            "hr_source": np.asarray(hr_source), "filled": int(np.sum(~np.all(np.isfinite(found), axis=1)))}
 
 
 def prepare_real(root, dataset: str = "mahnob-hci", *, fps: float, duration_s: float, boxes: str = "detect",
@@ -124,7 +125,9 @@ def prepare_real(root, dataset: str = "mahnob-hci", *, fps: float, duration_s: f
     What it computes, per recording
         The frames of ``[start_s, start_s + duration_s]`` (plus one frame each side) go through the
         same calls as the simulated videos: Haar face boxes (``detect_faces(every=5,
-        smoothing="mean20")``), the cheek region (``cheek="eyes"``: placed from the eyes by
+        smoothing="mean20")``, frames without a box carried from the nearest found one and boxes
+        clipped to the frame by :func:`rppg_lib.video.complete_boxes`), the cheek region
+        (``cheek="eyes"``: placed from the eyes by
         :func:`rppg_lib.video.eye_cheek_region`, falling back to the box rule; ``"box"``:
         :data:`rppg_lib.video.CHEEK_REGION`) and the ``grid`` block means
         (:func:`rppg_lib.video.stmap_blocks`).
@@ -140,7 +143,8 @@ def prepare_real(root, dataset: str = "mahnob-hci", *, fps: float, duration_s: f
         Videos shorter than ``start_s + duration_s`` are skipped with one warning that lists them;
         when none is left a ``ValueError`` is raised. The reference HR is the readers' per-frame HR
         (a reader offering only a PPG would get :func:`rppg_lib.data._common.hr_from_ppg`, the
-        sliding-window HR of the PPG). Videos where no face is found are skipped with a warning.
+        sliding-window HR of the PPG). Videos where no face is found are skipped with a warning and
+        named in the set's ``dropped``.
 
     Deviations from the paper
         No landmark model (the paper places the cheek ROI from facial landmarks): the region is
@@ -205,4 +209,5 @@ def prepare_real(root, dataset: str = "mahnob-hci", *, fps: float, duration_s: f
     return VideoSet(np.stack([d["blocks"] for d in out]), np.stack([d["hr"] for d in out]),
                     np.array([str(d["subject"]) for d in out]), float(fps),
                     f"real: {dataset} at {root}, {len(out)} videos, {duration_s:g} s from {start_s:g} s "
-                    f"at {fps:g} fps", np.stack([d["region"] for d in out]))
+                    f"at {fps:g} fps", np.stack([d["region"] for d in out]),
+                    np.array([int(d["filled"]) for d in out]), tuple(f"{n}: no face found" for n in faceless))

@@ -1,0 +1,626 @@
+"""Experiments of Deng & Ramakrishnan for ``notebooks/deng_pruned_stven.ipynb``.
+
+The notebook is a narrative; the work is here:
+
+- memory and latency (no learning needed): :func:`pruned_variants` builds the dense,
+  SNIP-masked and structurally pruned rPPGNet from one initialisation (plus the SNIP model run
+  in sparse format), :func:`memory_latency_table` counts their parameters and nonzeros, measures
+  their bytes on disk dense and sparse and times one 10-s clip each on the CPU
+  (:func:`timings`), with the real-time factor; ``benchmarks/bench_deng_pruned_stven.py`` uses
+  the same functions;
+- data: :func:`render` (simulator preset -> face crops with the reference PPG, cached per
+  recording) and :func:`render_profile` (the same at a profile's sizes),
+  :func:`load_mahnob` (a MAHNOB-HCI copy); splits and clips from :mod:`rppg_lib.data.splits`;
+- learning: :func:`train_rppgnet` (rPPGNet with its loss, dense or SNIP-pruned at
+  initialisation, on the shared supervised loop), :func:`accuracy_runs` (both models, POS, CHROM
+  and the constant answer on the same test clips), :data:`LADDER` and :func:`run_ladder` (the same
+  recipe on data from easy to the preset);
+- Table I: :func:`clip_errors`, :func:`table_one`, :func:`table_one_with_paper`;
+- compression: :func:`compression_sweep` (trained models on test subjects re-rendered at several
+  x264 CRFs);
+- Fig. 2: :func:`channel_spectra`, :func:`plot_channel_spectra`.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn as nn
+
+from ... import methods
+from ... import signal as sig
+from ...data.splits import cut_clips, split_by_subject
+from ...losses import rppgnet_loss
+from ...models import RPPGNet
+from ...storage import cache_dir, cache_key, cached_npz
+from ...train.pruning import (
+    count_nonzero,
+    count_prunable,
+    snip_prune,
+    storage_report,
+    structured_prune,
+    to_sparse_inference,
+)
+from . import KEY
+
+__all__ = [
+    "BAND", "CLIP_S", "timings", "snip_loss", "random_batch", "pruned_variants", "memory_latency_table",
+    "Clips", "render", "render_profile", "load_mahnob", "split_by_subject", "cut_clips", "PPGOnly", "train_rppgnet",
+    "kept_by_block", "predict",
+    "clip_errors", "accuracy_runs", "table_one", "table_one_with_paper", "LADDER", "run_ladder", "ladder_table",
+    "last_learned_rung", "compression_sweep", "train_stven", "channel_spectra", "plot_channel_spectra", "settings_text",
+]
+
+#: Band searched for the heart rate (bpm): the library's default, for networks, classical methods and references.
+BAND = sig.DEFAULT_BAND_BPM
+#: Length of an evaluation clip (s): the paper's latency and the book's Table I are per 10-s clip.
+CLIP_S = 10.0
+
+
+# ----------------------------------------------------------------------------
+# memory and latency
+# ----------------------------------------------------------------------------
+def timings(func, repeats: int) -> np.ndarray:
+    """Wall times (s) of ``repeats`` calls of ``func`` after one untimed warm-up call."""
+    func()
+    out = []
+    for _ in range(max(1, int(repeats))):
+        t0 = time.perf_counter()
+        func()
+        out.append(time.perf_counter() - t0)
+    return np.asarray(out)
+
+
+def snip_loss(model, batch) -> torch.Tensor:
+    """rPPGNet's loss on ``batch = (clips, ppg)``: the ``loss_fn`` SNIP scores the weights with."""
+    return rppgnet_loss(model(batch[0]), batch[1])
+
+
+def random_batch(n: int, frames: int, size: int, fs: float, seed: int = 0):
+    """A batch of random clips ``(n, 3, frames, size, size)`` with a 72-bpm sinusoid as their PPG:
+    enough for SNIP's scores when only storage and timing matter (they do not depend on training)."""
+    g = torch.Generator().manual_seed(seed)
+    clips = torch.rand(n, 3, frames, size, size, generator=g)
+    ppg = torch.sin(2 * torch.pi * 1.2 * torch.arange(frames) / fs).repeat(n, 1)
+    return clips, ppg
+
+
+def pruned_variants(width: int = 64, keep: float = 0.1, *, batch=None, example=None, seed: int = 0,
+                    normalize_input: bool = False) -> dict:
+    """Dense, SNIP-masked and structurally pruned rPPGNet of ``width`` from one initialisation.
+
+    ``batch``: what SNIP scores on (default :func:`random_batch` of 2 x 16 frames at 32 x 32);
+    ``example``: the input the channel pruner traces (default 1 x 4 frames at 32 x 32). The
+    structured model has at most ``keep`` x the dense model's conv weights
+    (:func:`rppg_lib.train.pruning.structured_prune`). Returns ``{"dense", "masked-dense",
+    "structured"}``.
+    """
+    batch = batch if batch is not None else random_batch(2, 16, 32, 15.0, seed)
+    example = example if example is not None else torch.rand(1, 3, 4, 32, 32)
+    torch.manual_seed(seed)
+    dense = RPPGNet(width=width, normalize_input=normalize_input)
+    masked = copy.deepcopy(dense)
+    snip_prune(masked, batch, snip_loss, keep=keep)
+    structured = structured_prune(dense, example, keep=keep)
+    return {"dense": dense, "masked-dense": masked, "structured": structured}
+
+
+#: Rows of the memory and latency table: (row label, variant, run in sparse format).
+_ROWS = (("dense", "dense", False), ("SNIP, masked dense", "masked-dense", False),
+         ("SNIP, sparse format (CSR)", "masked-dense", True), ("structured (channels)", "structured", False))
+
+
+def memory_latency_table(width: int = 64, size: int = 64, fps: float = 30.0, keep: float = 0.1, *,
+                         repeats: int = 3, sparse_repeats: int = 1, clip_s: float = CLIP_S, seed: int = 0,
+                         threads: int | None = None, variants: dict | None = None, progress: bool = True):
+    """The memory and latency of rPPGNet dense and pruned: ``(table, raw)``.
+
+    One row per :data:`_ROWS`: ``parameters`` (values stored), ``prunable`` (conv weights),
+    ``nonzero`` and ``nonzero prunable``, ``bytes dense`` (``torch.save`` of the state dict),
+    ``bytes CSR int32`` (prunable weights sparser than 50 % as CSR with 32-bit indices),
+    ``bytes on disk`` (the format the row stores: CSR for the sparse-format row, dense otherwise),
+    ``latency median / min / max (s)`` of one clip of ``clip_s`` seconds at ``fps`` and ``size`` x
+    ``size`` (batch 1, eval mode, no grad; ``repeats`` timed runs after a warm-up,
+    ``sparse_repeats`` for the slow sparse-format row) and ``real-time factor`` = ``clip_s`` /
+    median latency (above 1: faster than real time). ``raw`` holds every timed run and the
+    :func:`rppg_lib.train.pruning.storage_report` of each variant.
+    """
+    from tqdm import tqdm
+
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    frames = int(round(clip_s * fps))
+    models = variants if variants is not None else pruned_variants(width, keep, seed=seed)
+    clip = torch.rand(1, 3, frames, size, size, generator=torch.Generator().manual_seed(seed + 1))
+    rows, raw = [], {"storage": {}, "times_s": {}, "clip": f"{frames} frames x {size} x {size}",
+                     "torch_threads": torch.get_num_threads()}
+    for label, key, sparse in tqdm(_ROWS, desc="memory and latency", disable=not progress):
+        model = models[key]
+        model.eval()
+        rep = raw["storage"].setdefault(key, storage_report(model))
+        runner = to_sparse_inference(model) if sparse else model
+        runner.eval()
+        with torch.no_grad():
+            t = timings(lambda r=runner: r(clip), sparse_repeats if sparse else repeats)
+        raw["times_s"][label] = t.tolist()
+        rows.append({"model": label, "parameters": rep["parameters"], "prunable": rep["prunable"],
+                     "nonzero": rep["nonzero"], "nonzero prunable": rep["nonzero_prunable"],
+                     "bytes dense": rep["dense_bytes"], "bytes CSR int32": rep["csr32_bytes"],
+                     "bytes on disk": rep["csr32_bytes"] if sparse else rep["dense_bytes"],
+                     "latency median (s)": float(np.median(t)), "latency min (s)": float(t.min()),
+                     "latency max (s)": float(t.max()), "timed runs": len(t),
+                     "real-time factor": clip_s / float(np.median(t))})
+    table = pd.DataFrame(rows).set_index("model")
+    return table, raw
+
+
+# ----------------------------------------------------------------------------
+# data
+# ----------------------------------------------------------------------------
+@dataclass
+class Clips:
+    """Face-crop recordings: ``videos`` (N, 3, T, h, w) uint8, ``ppg`` (N, T) reference PPG at the frame
+    times, ``fps``, ``subjects``, ``source`` (a label for tables), ``hr`` (N,) mean reference HR."""
+
+    videos: np.ndarray
+    ppg: np.ndarray
+    fps: float
+    subjects: list
+    source: str
+    hr: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __len__(self):
+        return len(self.videos)
+
+
+def _crop_recording(rec, crop: int) -> np.ndarray:
+    from ...video import face_crops
+    from ...video.detect import smooth_boxes
+
+    boxes = smooth_boxes(np.asarray(rec.meta["face_box"], float), smoothing="sticky", margin=0.5)
+    return face_crops(rec.frames, boxes, size=(crop, crop)).transpose(3, 0, 1, 2)
+
+
+def render(preset: str, n_subjects: int, *, seed: int = 0, duration_s: float, fps: float, frame_size,
+           face_px: float, crop: int, overrides: dict | None = None, first_subject: int = 0,
+           progress: bool = True, label: str = "") -> Clips:
+    """Simulate ``n_subjects`` recordings of ``preset`` and crop the face (simulator boxes through the
+    sticky 50 %-margin rule), each cached on its own under the chapter's cache (keyed by every
+    argument and the simulator's version). ``overrides`` go to :func:`rppg_lib.synth.simulate`."""
+    from tqdm import tqdm
+
+    from ...synth import SIMULATOR_VERSION, simulate
+
+    overrides = dict(sorted((overrides or {}).items()))
+    videos, ppgs, subjects, hrs = [], [], [], []
+    subs = range(first_subject, first_subject + n_subjects)
+    for s in tqdm(subs, desc=f"render {preset} {label}".strip(), unit="video", disable=not progress):
+        params = dict(preset=preset, seed=seed, subject=s, duration_s=duration_s, fps=fps,
+                      frame_size=tuple(frame_size), face_px=face_px, crop=crop, overrides=overrides,
+                      simulator=SIMULATOR_VERSION, version=1)
+        file = cache_dir(KEY) / "videos" / f"{cache_key(params, 24)}.npz"
+
+        def compute(s=s):
+            rec = simulate(preset, seed=seed, subject=s, duration_s=duration_s, fps=fps, width=frame_size[0],
+                           height=frame_size[1], face_px=face_px, **overrides)
+            return {"video": _crop_recording(rec, crop), "ppg": np.asarray(rec.ppg, float),
+                    "hr": float(np.mean(rec.hr))}
+
+        d, _ = cached_npz(file, compute)
+        videos.append(d["video"])
+        ppgs.append(d["ppg"])
+        hrs.append(float(d["hr"]))
+        subjects.append(f"subject{s}")
+    src = f"simulated: {preset}" + (f" ({label})" if label else "")
+    return Clips(np.stack(videos), np.stack(ppgs), float(fps), subjects, src, np.asarray(hrs))
+
+
+def render_profile(cfg, n_subjects: int, overrides: dict, *, seed: int = 0, first_subject: int = 0,
+                   label: str = "", progress: bool = True) -> Clips:
+    """:func:`render` at the profile's sizes: ``overrides`` on top of the preset, plus the profile's
+    ``pulse_amplitude`` (unless the overrides set one) and ``bframes`` (when set)."""
+    extra = {}
+    if cfg.pulse_amplitude is not None and "pulse_amplitude" not in overrides:
+        extra["pulse_amplitude"] = cfg.pulse_amplitude
+    if cfg.bframes is not None:
+        extra["bframes"] = cfg.bframes
+    return render(cfg.preset, n_subjects, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps,
+                  frame_size=cfg.frame_size, face_px=cfg.face_px, crop=cfg.crop, overrides={**overrides, **extra},
+                  first_subject=first_subject, progress=progress, label=label)
+
+
+def _ppg_from_hr(hr, fs: float) -> np.ndarray:
+    """A unit cosine whose instantaneous rate follows ``hr`` (bpm per frame): the training target when a
+    dataset gives heart rate (from ECG) but no PPG."""
+    phase = 2 * np.pi * np.cumsum(np.asarray(hr, float) / 60.0) / fs
+    return np.cos(phase)
+
+
+def load_mahnob(root, n_recordings: int | None = None, *, seconds: float = 30.0, fps: float = 15.0,
+                crop: int = 32) -> Clips:
+    """The first ``n_recordings`` MAHNOB-HCI sessions under ``root`` (its layout, see
+    :mod:`rppg_lib.data.mahnob_hci`; a wrong layout raises naming what is missing), cut to
+    ``seconds``, decimated to about ``fps``, face-cropped by detection. MAHNOB-HCI gives ECG, not a
+    PPG: the training target is a cosine following the ECG heart rate (:func:`_ppg_from_hr`)."""
+    from ...data import list_mahnob_hci, load_mahnob_hci_session
+    from ...video import detect_faces, face_crops
+
+    folders = list_mahnob_hci(root)[:n_recordings]
+    videos, ppgs, subjects, hrs, rate = [], [], [], [], None
+    for folder in folders:
+        rec = load_mahnob_hci_session(folder)
+        step = max(1, int(round(rec.fps / fps)))
+        n = int(round(seconds * rec.fps))
+        frames = rec.frames[:n:step]
+        boxes = np.asarray(detect_faces(frames, every=5, smoothing="sticky", margin=0.5, fill="hold"))
+        rate = rec.fps / step
+        videos.append(face_crops(frames, boxes, size=(crop, crop)).transpose(3, 0, 1, 2))
+        hr = np.asarray(rec.hr[:n:step], float)
+        ppgs.append(_ppg_from_hr(hr, rate))
+        hrs.append(float(np.nanmean(hr)))
+        subjects.append(rec.subject or folder.name)
+    if not videos:
+        raise FileNotFoundError(f"no MAHNOB-HCI session with video and ECG under {root}")
+    length = min(v.shape[1] for v in videos)
+    return Clips(np.stack([v[:, :length] for v in videos]), np.stack([p[:length] for p in ppgs]), float(rate),
+                 subjects, "real: MAHNOB-HCI", np.asarray(hrs))
+
+
+# ----------------------------------------------------------------------------
+# learning
+# ----------------------------------------------------------------------------
+class PPGOnly(nn.Module):
+    """rPPGNet for the shared supervised loop: its whole output while training (the loss needs the part
+    and auxiliary PPGs), the global PPG ``(N, T)`` in eval mode (validation, prediction)."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        out = self.net(x)
+        return out if self.training else out[0]
+
+
+def _rppgnet_train_loss(out, target):
+    # the skin BCE is left out: the shared loop hands the loss the PPG only (see the chapter)
+    return rppgnet_loss(out, target)
+
+
+def train_rppgnet(data: Clips, split, *, width: int = 16, epochs: int = 10, lr: float = 1e-3, batch_size: int = 4,
+                  clip_s: float = CLIP_S, keep: float | None = None, seed: int = 0, device="cpu",
+                  progress: bool = False) -> dict:
+    """Train rPPGNet (``normalize_input=True``) on the training recordings of ``split`` with its loss
+    (negative Pearson on the global PPG, the four parts and the auxiliary PPG) on the shared supervised
+    loop (:func:`rppg_lib.train.contrastive.train_supervised`: AdamW, random clips with the clip-stretch
+    augmentation, the epoch of best validation MCC kept).
+
+    ``keep``: SNIP-prune at initialisation to this fraction of the conv weights, scored on one batch of
+    training clips (the first ``batch_size`` training recordings' first clip), masks kept through
+    training. Returns ``{"model", "result", "masks", "train_seconds", "nonzero_prunable", "prunable"}``.
+    """
+    from ...train.contrastive import train_supervised
+
+    train, val, _ = split
+    fs = data.fps
+    clip_len = int(round(clip_s * fs))
+    torch.manual_seed(seed)
+    net = RPPGNet(width=width, normalize_input=True)
+    masks = None
+    if keep is not None:
+        first = train[:batch_size]
+        x = torch.as_tensor(data.videos[first, :, :clip_len]).float()
+        y = torch.as_tensor(data.ppg[first, :clip_len]).float()
+        masks = snip_prune(net, (x, y), snip_loss, keep=keep)
+    model = PPGOnly(net)
+    t0 = time.perf_counter()
+    result = train_supervised(model, data.videos[train], data.ppg[train], fs=fs, loss=_rppgnet_train_loss,
+                              epochs=epochs, lr=lr, batch_size=batch_size, clip_seconds=clip_s,
+                              val_videos=data.videos[val] if len(val) else None,
+                              val_ppg=data.ppg[val] if len(val) else None, seed=seed, device=device,
+                              progress=progress)
+    return {"model": model, "result": result, "masks": masks, "train_seconds": time.perf_counter() - t0,
+            "nonzero_prunable": count_nonzero(net, prunable_only=True), "prunable": count_prunable(net)}
+
+
+def kept_by_block(masks: dict) -> pd.DataFrame:
+    """Where SNIP kept its weights: per block of rPPGNet (the parameter name's first part: stem, stage1-3,
+    skin branch, heads) the conv weights, the kept ones, the kept share and the layers left with none
+    (a layer with no weight passes no signal: SNIP's "layer collapse")."""
+    rows = {}
+    for name, m in masks.items():
+        block = name.split(".")[0]
+        block = "skin branch" if block.startswith("skin") else ("heads" if block.startswith("head") else block)
+        r = rows.setdefault(block, {"weights": 0, "kept": 0, "layers": 0, "layers with none kept": 0})
+        r["weights"] += m.numel()
+        r["kept"] += int(m.sum())
+        r["layers"] += 1
+        r["layers with none kept"] += int(m.sum() == 0)
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out["kept share"] = out["kept"] / out["weights"]
+    return out
+
+
+def predict(model, clips, device="cpu") -> np.ndarray:
+    """The model's PPG of every clip ``(M, 3, T, h, w)`` (eval mode)."""
+    from ...train.contrastive import predict_ppg
+
+    return predict_ppg(model, clips, device=device)
+
+
+def clip_errors(pred_ppg, ref_ppg, fs: float, recording=None, hr_pred=None) -> pd.DataFrame:
+    """One row per clip: ``hr_ref`` and ``hr_pred`` (highest periodogram peak in :data:`BAND`, the same
+    estimator for both; ``hr_pred`` given directly for the constant answer) and ``error`` = pred - ref."""
+    ref = np.atleast_2d(np.asarray(ref_ppg, float))
+    hr_ref = np.atleast_1d(sig.estimate_hr(ref, fs, BAND, harmonic_ratio=None))
+    if hr_pred is None:
+        hr_pred = np.atleast_1d(sig.estimate_hr(np.atleast_2d(pred_ppg), fs, BAND, harmonic_ratio=None))
+    hr_pred = np.broadcast_to(np.asarray(hr_pred, float), hr_ref.shape)
+    return pd.DataFrame({"recording": np.arange(len(ref)) if recording is None else recording,
+                         "hr_ref": hr_ref, "hr_pred": hr_pred, "error": hr_pred - hr_ref})
+
+
+def _mean_rgb(clips) -> np.ndarray:
+    return np.asarray(clips).astype(np.float32).mean(axis=(3, 4)).transpose(0, 2, 1)
+
+
+def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, batch_size: int, clip_s: float,
+                  keep: float, seeds=(0,), seed: int = 0, device="cpu", log=None, progress: bool = False) -> dict:
+    """Dense and SNIP-pruned rPPGNet (each once per seed), POS, CHROM and the constant answer (the mean
+    reference HR of the training recordings) on the same 10-s test clips.
+
+    Returns ``{"errors": {method: clip table (seeds stacked, column "seed")}, "models": {(method, seed):
+    model}, "train": [per-run dicts], "clips", "refs", "recording"}``.
+    """
+    fs = data.fps
+    clips, refs, rec = cut_clips(data.videos[split[2]], data.ppg[split[2]], int(round(CLIP_S * fs)))
+    errors: dict = {}
+    train_hr = np.atleast_1d(sig.estimate_hr(data.ppg[split[0]], fs, BAND, harmonic_ratio=None))
+    errors["Constant (train mean HR)"] = clip_errors(None, refs, fs, rec, hr_pred=float(np.mean(train_hr)))
+    rgb = _mean_rgb(clips)
+    for m in ("pos", "chrom"):
+        errors[m.upper()] = clip_errors(np.stack([methods.METHODS[m](c, fs) for c in rgb]), refs, fs, rec)
+    models, runs, masks = {}, [], {}
+    for name, k in (("rPPGNet dense", None), ("rPPGNet SNIP", keep)):
+        tables = []
+        for s in seeds:
+            r = train_rppgnet(data, split, width=width, epochs=epochs, lr=lr, batch_size=batch_size, clip_s=clip_s,
+                              keep=k, seed=seed + s, device=device, progress=progress)
+            t0 = time.perf_counter()
+            pred = predict(r["model"], clips, device)
+            infer = (time.perf_counter() - t0) / len(clips)
+            t = clip_errors(pred, refs, fs, rec).assign(seed=seed + s)
+            tables.append(t)
+            models[(name, seed + s)] = r["model"]
+            if r["masks"] is not None:
+                masks[seed + s] = r["masks"]
+            hist = r["result"].history
+            runs.append({"method": name, "seed": seed + s, "mae": float(t.error.abs().mean()),
+                         "train_seconds": r["train_seconds"], "best_epoch": r["result"].best_epoch,
+                         "epochs": len(hist), "clips_per_s": float(np.median([h["clips_per_s"] for h in hist])),
+                         "infer_s_per_clip": infer, "nonzero_prunable": r["nonzero_prunable"],
+                         "prunable": r["prunable"], "stopped": r["result"].stopped})
+            if log is not None:
+                log(f"{data.source} {name} seed {seed + s}: MAE {runs[-1]['mae']:.1f} bpm, "
+                    f"best epoch {r['result'].best_epoch}, {r['train_seconds']:.0f} s")
+        errors[name] = pd.concat(tables, ignore_index=True)
+    return {"errors": errors, "models": models, "train": runs, "clips": clips, "refs": refs, "recording": rec,
+            "masks": masks}
+
+
+def table_one(errors: dict) -> pd.DataFrame:
+    """Table I's columns for every method: mean error (signed) and its SD, mean absolute error, RMSE,
+    % of clips with |error| < 5 bpm, Pearson's r of predicted vs reference HR, clips (x seeds)."""
+    rows = []
+    for method, t in errors.items():
+        e = t.error.to_numpy(float)
+        hp, hr = t.hr_pred.to_numpy(float), t.hr_ref.to_numpy(float)
+        r = float(np.corrcoef(hp, hr)[0, 1]) if np.ptp(hp) > 1e-9 and np.ptp(hr) > 1e-9 else float("nan")
+        rows.append({"method": method, "mean error": float(e.mean()), "SD error": float(e.std(ddof=1)) if len(e) > 1
+                     else float("nan"), "MAE": float(np.abs(e).mean()), "RMSE": float(np.sqrt(np.mean(e ** 2))),
+                     "% abs error < 5 bpm": float(100 * np.mean(np.abs(e) < 5)), "r": r, "clips": len(e)})
+    return pd.DataFrame(rows).set_index("method")
+
+
+def table_one_with_paper(ours: pd.DataFrame, paper: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Our Table I rows (labelled ``label``: data and profile) under the paper's rows (MAHNOB-HCI).
+    The paper's "mean error" is shown beside our MAE and our signed mean error: the paper does not say
+    which it reports."""
+    p = paper[paper.table == "Table I"].pivot(index="row", columns="column", values="value")
+    p = p.reindex(list(dict.fromkeys(paper[paper.table == "Table I"].row)))
+    out = pd.DataFrame({"source": "paper (MAHNOB-HCI)", "mean error": p["mean error"], "MAE": np.nan,
+                        "RMSE": p["RMSE"], "% abs error < 5 bpm": p["% abs error < 5 bpm"], "r": p["r"]})
+    mine = ours[["mean error", "MAE", "RMSE", "% abs error < 5 bpm", "r"]].assign(source=label)
+    return pd.concat([out, mine])[["source", "mean error", "MAE", "RMSE", "% abs error < 5 bpm", "r"]]
+
+
+_STILL = {"nod_deg": 0.0, "talking": 0.0, "micro_motion_px": 0.0, "sway_px": 0.0, "roll_deg": 0.0}
+
+#: The learning ladder, easy to hard: (name, simulator overrides on top of the preset). Rung 1: no codec, no
+#: sensor noise, no flicker, a still face and a strong 2 % pulse; rung 2: the subject's own (weaker) pulse;
+#: rung 3: sensor noise, the preset's x264 codec and mains flicker come back; rung 4: the preset as it is
+#: (head nods and talking).
+LADDER = (
+    ("1 lossless, pulse 2 %, still", {**_STILL, "codec": None, "pulse_amplitude": 0.02, "full_well_e": 0.0,
+                                      "flicker_depth": 0.0}),
+    ("2 lossless, subject's pulse, still", {**_STILL, "codec": None, "full_well_e": 0.0, "flicker_depth": 0.0}),
+    ("3 + sensor noise, codec, flicker", dict(_STILL)),
+    ("4 the preset as it is", {}),
+)
+
+
+def run_ladder(cfg, *, rungs=LADDER, seed: int = 0, device="cpu", log=None, progress: bool = True) -> dict:
+    """:func:`accuracy_runs` on every rung (data rendered with the rung's overrides, the same subjects,
+    split and recipe). Returns rung name -> ``{"overrides", "data", "split", **accuracy_runs}``."""
+    out = {}
+    for name, overrides in rungs:
+        data = render_profile(cfg, cfg.n_subjects, overrides, seed=seed, progress=progress, label=name)
+        split = split_by_subject(data.subjects, cfg.n_val, cfg.n_test, seed)
+        runs = accuracy_runs(data, split, width=cfg.width, epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size,
+                             clip_s=cfg.clip_s, keep=cfg.keep, seeds=cfg.seeds, seed=seed, device=device, log=log)
+        out[name] = {"overrides": overrides, "data": data, "split": split, **runs}
+    return out
+
+
+def ladder_table(ladder: dict, learned_fraction: float) -> pd.DataFrame:
+    """MAE per rung and method, the constant answer's MAE and whether each network learned (its MAE below
+    ``learned_fraction`` x the constant answer's)."""
+    rows = []
+    for rung, r in ladder.items():
+        const = float(r["errors"]["Constant (train mean HR)"].error.abs().mean())
+        for method, t in r["errors"].items():
+            mae = float(t.error.abs().mean())
+            net = method.startswith("rPPGNet")
+            rows.append({"rung": rung, "method": method, "MAE": mae, "constant MAE": const,
+                         "learned": bool(mae < learned_fraction * const) if net else None})
+    return pd.DataFrame(rows)
+
+
+def last_learned_rung(table: pd.DataFrame, method: str = "rPPGNet dense") -> str | None:
+    """The hardest rung (last in order) on which ``method`` learned, or None."""
+    d = table[(table.method == method) & table.learned.astype(bool)]
+    return None if d.empty else str(d.rung.iloc[-1])
+
+
+def compression_sweep(cfg, models: dict, overrides: dict, test_subjects, *, crf_levels, seed: int = 0,
+                      device="cpu", progress: bool = True) -> pd.DataFrame:
+    """MAE of ``models`` (name -> model), POS and the constant-free reference on the test subjects
+    re-rendered with ``overrides`` and x264 at each CRF of ``crf_levels`` (None = lossless). One row per
+    (CRF, method): ``crf``, ``method``, ``MAE``, ``clips``."""
+    rows = []
+    subs = sorted(int(str(s).replace("subject", "")) for s in test_subjects)
+    for crf in crf_levels:
+        codec = {"codec": None} if crf is None else {"codec": "libx264", "crf": float(crf)}
+        parts = [render_profile(cfg, 1, {**overrides, **codec}, seed=seed, first_subject=s, progress=False)
+                 for s in subs]
+        fs = parts[0].fps
+        videos = np.concatenate([p.videos for p in parts])
+        ppg = np.concatenate([p.ppg for p in parts])
+        clips, refs, rec = cut_clips(videos, ppg, int(round(CLIP_S * fs)))
+        label = "lossless" if crf is None else f"x264 CRF {crf:g}"
+        rgb = _mean_rgb(clips)
+        t = clip_errors(np.stack([methods.METHODS["pos"](c, fs) for c in rgb]), refs, fs, rec)
+        rows.append({"compression": label, "method": "POS", "MAE": float(t.error.abs().mean()), "clips": len(t)})
+        for name, model in models.items():
+            t = clip_errors(predict(model, clips, device), refs, fs, rec)
+            rows.append({"compression": label, "method": name, "MAE": float(t.error.abs().mean()), "clips": len(t)})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------
+# Fig. 2
+# ----------------------------------------------------------------------------
+def channel_spectra(clip, fs: float, band_bpm=BAND):
+    """Fig. 2: the power spectrum of the spatial mean of each colour channel of one clip ``(3, T, h, w)``
+    (mean removed, detrended), each normalised to its peak inside ``band_bpm``. Returns ``(bpm, psd (3, F))``
+    restricted to the band."""
+    rgb = np.asarray(clip, float).mean(axis=(2, 3))                      # (3, T)
+    x = np.stack([sig.detrend(c / c.mean()) for c in rgb])
+    f, p = sig.power_spectrum(x, fs)
+    bpm = 60.0 * f
+    keep = (bpm >= band_bpm[0]) & (bpm <= band_bpm[1])
+    p = p[:, keep]
+    return bpm[keep], p / p.max(axis=1, keepdims=True)
+
+
+def plot_channel_spectra(bpm, psd, hr_ref: float, title: str = "", ax=None):
+    """Draw :func:`channel_spectra` (one line per channel, in its colour) and the reference HR."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    for c, colour in enumerate(("tab:red", "tab:green", "tab:blue")):
+        ax.plot(bpm, psd[c], color=colour, lw=1, label="RGB"[c])
+    ax.axvline(hr_ref, color="k", ls="--", lw=0.8, label=f"reference HR {hr_ref:.0f} bpm")
+    ax.set_xlabel("frequency (bpm)")
+    ax.set_ylabel("power (normalised)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    return ax
+
+
+def settings_text(cfg, device) -> str:
+    """One paragraph on what this profile renders and trains."""
+    return (f"{cfg.n_subjects} simulated recordings of {cfg.duration_s:g} s at {cfg.fps:g} fps and "
+            f"{cfg.frame_size[0]}x{cfg.frame_size[1]} (face {cfg.face_px:g} px), face crops {cfg.crop}x{cfg.crop}; "
+            f"rPPGNet width {cfg.width}, AdamW lr {cfg.lr:g}, batch {cfg.batch_size} clips of {cfg.clip_s:.3g} s, "
+            f"{cfg.epochs} epochs, dense and SNIP-pruned to {cfg.keep:.0%} of the conv weights, seeds {cfg.seeds}; "
+            f"{cfg.threads} torch thread(s) on {device}. Memory and latency: rPPGNet width {cfg.latency_width} on a "
+            f"10-s clip of {cfg.latency_size}x{cfg.latency_size} at {cfg.latency_fps:g} fps. HR of a PPG: the highest "
+            f"peak of a zero-padded periodogram in {BAND[0]:g}-{BAND[1]:g} bpm, for predictions and references alike.")
+
+
+# ----------------------------------------------------------------------------
+# STVEN in front of rPPGNet
+# ----------------------------------------------------------------------------
+def _render_subjects(cfg, subjects, overrides, seed):
+    subs = sorted(int(str(s).replace("subject", "")) for s in subjects)
+    parts = [render_profile(cfg, 1, overrides, seed=seed, first_subject=s, progress=False) for s in subs]
+    return np.concatenate([p.videos for p in parts]), np.concatenate([p.ppg for p in parts]), parts[0].fps
+
+
+def train_stven(cfg, rppgnet, overrides: dict, train_subjects, test_subjects, *, crf: float, level: int,
+                n_levels: int, epochs: int, lr: float = 1e-4, batch_size: int = 2, seed: int = 0, device="cpu",
+                progress: bool = True) -> dict:
+    """Train STVEN (``cfg.stven_base`` channels, ``n_levels`` compression codes) in front of a trained,
+    frozen rPPGNet with the joint loss (:func:`rppg_lib.losses.joint_loss`: rPPGNet's loss on the enhanced
+    clip + the perceptual term against rPPGNet on the lossless clip + a small weight on the reconstruction),
+    on the training subjects rendered lossless and with x264 at ``crf`` (code ``level``). Clips are scaled
+    to [0, 1]. Then both pipelines read the test subjects at that CRF.
+
+    Returns ``{"stven", "without": clip table, "with": clip table, "seconds", "history": [mean loss per
+    epoch]}``; the clip tables are :func:`clip_errors` of rPPGNet alone and of STVEN + rPPGNet on the same
+    10-s test clips.
+    """
+    from tqdm import tqdm
+
+    from ...losses import joint_loss
+    from ...models import STVEN
+
+    base = {k: v for k, v in overrides.items() if k not in ("codec", "crf")}
+    comp = {**base, "codec": "libx264", "crf": float(crf)}
+    orig_v, ppg, fs = _render_subjects(cfg, train_subjects, {**base, "codec": None}, seed)
+    comp_v, _, _ = _render_subjects(cfg, train_subjects, comp, seed)
+    clip_len = int(round(cfg.clip_s * fs))
+    net = rppgnet.net if isinstance(rppgnet, PPGOnly) else rppgnet
+    net.eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    torch.manual_seed(seed)
+    stven = STVEN(n_levels=n_levels, base_channels=cfg.stven_base).to(device)
+    opt = torch.optim.Adam(stven.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    history, t0 = [], time.perf_counter()
+    for epoch in tqdm(range(epochs), desc="STVEN + rPPGNet", disable=not progress):
+        stven.train()
+        order, losses = rng.permutation(len(orig_v)), []
+        for s in range(0, len(order), batch_size):
+            idx = order[s:s + batch_size]
+            starts = rng.integers(0, orig_v.shape[2] - clip_len + 1, len(idx))
+            comp_x, orig_x = (torch.as_tensor(np.stack([v[i, :, a:a + clip_len] for i, a in zip(idx, starts)]))
+                              .float().div(255.0).to(device) for v in (comp_v, orig_v))
+            y = torch.as_tensor(np.stack([ppg[i, a:a + clip_len] for i, a in zip(idx, starts)])).float().to(device)
+            loss = joint_loss(stven, net, comp_x, orig_x, y, target_level=0)
+            if not torch.isfinite(loss):
+                raise RuntimeError(f"STVEN training diverged at epoch {epoch}, learning rate {lr:g}")
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        history.append(float(np.mean(losses)))
+    for p in net.parameters():
+        p.requires_grad_(True)
+    test_v, test_ppg, _ = _render_subjects(cfg, test_subjects, comp, seed)
+    clips, refs, rec = cut_clips(test_v, test_ppg, int(round(CLIP_S * fs)))
+    stven.eval()
+    with torch.no_grad():
+        x = torch.as_tensor(clips).float().div(255.0)
+        plain = np.stack([net(x[i:i + 1].to(device))[0][0].double().cpu().numpy() for i in range(len(x))])
+        enhanced = np.stack([net(stven(x[i:i + 1].to(device), 0))[0][0].double().cpu().numpy()
+                             for i in range(len(x))])
+    return {"stven": stven, "without": clip_errors(plain, refs, fs, rec), "with": clip_errors(enhanced, refs, fs, rec),
+            "seconds": time.perf_counter() - t0, "history": history, "level": level}
