@@ -44,15 +44,17 @@ def prepare_simulated(preset: str, n_subjects: int, cfg, *, scenarios=None, seed
                       first_subject: int = 0):
     """Face crops of ``n_subjects`` simulated subjects of ``preset`` (one video per subject and scenario)
     as :class:`~rppg_lib.papers.gideon2021.experiment.ClipData`, rendered with ``cfg``'s sizes and
-    ``overrides`` (default ``cfg.data_overrides``); cached under ``cache_dir("yu2020")``."""
+    ``overrides`` (default ``cfg.data_overrides``) and the profile's ``bframes`` (when set); cached under
+    ``cache_dir("yu2020")``."""
     from ..gideon2021.experiment import prepare_sessions
 
     overrides = dict(cfg.data_overrides if overrides is None else overrides)
+    codec = {} if cfg.bframes is None else {"bframes": cfg.bframes}
     width, height = cfg.frame_size
     data = prepare_sessions(preset, n_subjects, list(scenarios) if scenarios else None, seed=seed,
                             duration_s=cfg.duration_s, fps=cfg.fps, width=width, height=height, face_px=cfg.face_px,
                             crop=cfg.crop, boxes=cfg.boxes, cache_dir=cache_dir(KEY) / "videos",
-                            first_subject=first_subject, **overrides)
+                            first_subject=first_subject, **codec, **overrides)
     data.source = f"simulated: {preset}" + (f" {dict(sorted(overrides.items()))}" if overrides else "")
     return data
 

@@ -9,6 +9,9 @@ Face videos (Tables I-III, Fig. 4)
     duration_s, fps, frame_size (width, height), face_px, crop : how each video is rendered and cropped
         (a fixed enlarged face box, as App. B's first-frame box; ``boxes``: from the simulator, "truth",
         or the face detector, "detect").
+    bframes : x264's B frames between reference frames (None: x264's default, 3). The picture quality
+        follows the frame type, a cadence at fps / (bframes + 1): 6-7.5 Hz at VIPL-HR's 25-30 fps, but
+        2.5 Hz (150 bpm) at 10 fps, inside the HR band; below 30 fps the profiles encode without B frames.
     data_overrides : simulator parameters changed in every data set of the tables and Fig. 4 (the
         book renders without the presets' video codecs and with a stronger pulse: at its small frame
         size the codecs remove the pulse, see the learning ladder); ``{}`` = the presets as they are.
@@ -53,6 +56,7 @@ class Settings:
     face_px: float | None
     crop: int
     boxes: str
+    bframes: int | None
     data_overrides: dict
     folds: int
     test_fold: int
@@ -92,7 +96,7 @@ _PROFILES = {
         "preset": "vipl-like", "scenarios": ("stable",), "preset_table2": "mahnob-like",
         "preset_table3": "mmse-like", "n_subjects": 6, "n_subjects_table2": 3, "n_subjects_table3": 2,
         "duration_s": 8.0, "fps": 10.0, "frame_size": (64, 48), "face_px": 32.0, "crop": 16, "boxes": "truth",
-        "data_overrides": _BOOK_DATA, "folds": 3, "test_fold": 0, "test_clip_s": 3.2,
+        "bframes": 0, "data_overrides": _BOOK_DATA, "folds": 3, "test_fold": 0, "test_clip_s": 3.2,
         "search_configs": _SEARCHES[:2], "search_width": 4, "search_frames": 32, "search_batch": 2,
         "search_epochs": 2, "search_warmup": 1, "search_steps": 1, "pool": "avg", "train_width": 8, "clip_frames": 32,
         "epochs": 1, "lr": 1e-3, "weight_decay": 5e-5, "batch_size": 2, "clips_per_video": 1,
@@ -114,7 +118,7 @@ _PROFILES = {
         "preset": "vipl-like", "scenarios": ("stable", "large_motion"), "preset_table2": "mahnob-like",
         "preset_table3": "mmse-like", "n_subjects": 18, "n_subjects_table2": 15, "n_subjects_table3": 12,
         "duration_s": 20.0, "fps": 10.0, "frame_size": (128, 96), "face_px": 60.0, "crop": 16, "boxes": "truth",
-        "data_overrides": _BOOK_DATA, "folds": 3, "test_fold": 0, "test_clip_s": 10.0,
+        "bframes": 0, "data_overrides": _BOOK_DATA, "folds": 3, "test_fold": 0, "test_clip_s": 10.0,
         "search_configs": _SEARCHES[:3], "search_width": 8, "search_frames": 48, "search_batch": 2,
         "search_epochs": 4, "search_warmup": 2, "search_steps": 8, "pool": "avg", "train_width": 16,
         "clip_frames": 64, "epochs": 10, "lr": 1e-3, "weight_decay": 5e-5, "batch_size": 4, "clips_per_video": 3,
@@ -126,7 +130,8 @@ _PROFILES = {
                                              "phone_stable", "phone_moving"),
         "preset_table2": "mahnob-like", "preset_table3": "mmse-like", "n_subjects": 107, "n_subjects_table2": 27,
         "n_subjects_table3": 40, "duration_s": 30.0, "fps": 30.0, "frame_size": (960, 720), "face_px": 190.0,
-        "crop": 112, "boxes": "detect", "data_overrides": {}, "folds": 5, "test_fold": 0, "test_clip_s": 10.0,
+        "crop": 112, "boxes": "detect", "bframes": None, "data_overrides": {},
+        "folds": 5, "test_fold": 0, "test_clip_s": 10.0,
         "search_configs": _SEARCHES, "search_width": 8, "search_frames": 128, "search_batch": 2,
         "search_epochs": 12, "search_warmup": 5, "search_steps": None, "pool": "max", "train_width": 16,
         "clip_frames": 160,
