@@ -14,7 +14,10 @@ Measures, with the library's own pieces (:mod:`rppg_lib.models.autohr`,
   derived network's rate);
 - inference time per 10 s clip (batch 1, eval mode, no grad) and the real-time
   factor (clip duration / inference time; > 1 is faster than real time);
-  ``--paper-size`` adds the paper's clip (112 x 112, 300 frames at 30 fps).
+  ``--paper-size`` adds the paper's clip (112 x 112, 300 frames at 30 fps);
+- the paper profile's cost on this CPU, extrapolated from the measured rates (see
+  :func:`paper_cost`): the rates scaled by the ratio of voxels per clip, times the clips
+  the paper's search and one training run read.
 
 Usage::
 
@@ -48,6 +51,25 @@ def _batch(batch, frames, size, fs, seed=0):
     video = 0.5 + 0.02 * ppg[:, None, :, None, None] + 0.02 * rng.standard_normal((batch, 3, frames, size, size))
     return (torch.tensor(video, dtype=torch.float32), torch.tensor(ppg, dtype=torch.float32),
             torch.tensor(hr, dtype=torch.float32))
+
+
+#: VIPL-HR's RGB videos, its training share in one of five folds, and App. B's clip sizes and epochs.
+VIPL_VIDEOS, TRAIN_SHARE = 2378, 0.8
+PAPER_TRAIN_VOXELS, PAPER_SEARCH_VOXELS = 160 * 112 * 112, 128 * 112 * 112
+
+
+def paper_cost(train_rate: float, search_rate: float | None, frames: int, size: int) -> dict:
+    """Hours on this CPU for one training run (15 epochs, one 160 x 112 x 112 clip per training video and
+    epoch) and, with a search rate, for one search (12 epochs, one 128 x 112 x 112 clip per training
+    video and epoch), extrapolated from the measured clips/s at ``size`` x ``size`` x ``frames`` by the
+    ratio of voxels per clip (an assumption: convolution cost grows with the voxels; it ignores that
+    larger clips use the cores better)."""
+    videos = round(TRAIN_SHARE * VIPL_VIDEOS)
+    here = frames * size * size
+    out = {"train_hours": 15 * videos / (train_rate * here / PAPER_TRAIN_VOXELS) / 3600}
+    if search_rate:
+        out["search_hours"] = 12 * videos / (search_rate * here / PAPER_SEARCH_VOXELS) / 3600
+    return out
 
 
 def bench_training(model, batch, fs, repeats):
@@ -126,6 +148,8 @@ def main(argv=None):
     if args.paper_size:
         result["inference_s_per_clip"]["manual 112x112x300 (10 s at 30 fps, paper)"] = (
             bench_inference(nets["manual"](), 300, 112, 1), 10.0)
+    result["paper_cost"] = paper_cost(result["train_clips_per_s"]["searched (random init)"],
+                                      result.get("search_clips_per_s"), args.frames, args.size)
     result["load_average_1min"] = [load_before, os.getloadavg()[0]]
 
     print(f"torch {torch.__version__}, {args.threads} threads, load average {load_before:.1f} -> "
@@ -141,6 +165,10 @@ def main(argv=None):
     print("inference per clip (batch 1):")
     for k, (v, dur) in result["inference_s_per_clip"].items():
         print(f"  {k:<48s} {1000 * v:8.1f} ms   real-time factor {dur / v:6.1f}")
+    cost = result["paper_cost"]
+    print(f"paper profile on this CPU (extrapolated by voxels per clip): one training run "
+          f"{cost['train_hours']:.0f} h" + (f", one search {cost['search_hours']:.0f} h" if "search_hours" in cost else
+                                            " (add --search for the search)"))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -41,7 +41,8 @@ import numpy as np
 
 __all__ = [
     "VERDICTS", "LEVEL", "N_BOOT", "Interval", "Rule", "AtMost", "AtLeast", "Between", "matches_paper",
-    "Claim", "Precondition", "decide", "measurement", "bootstrap_mean", "paired_difference",
+    "Claim", "Precondition", "decide", "LEARNED_FRACTION",
+    "learned_precondition", "measurement", "bootstrap_mean", "paired_difference",
     "seed_values_interval", "verdict_table", "ABBREVIATIONS", "spell_out",
 ]
 
@@ -255,6 +256,25 @@ class Precondition:
     name: str
     ok: bool
     detail: str = ""
+
+
+#: A network learned when its MAE is below this fraction of the constant answer's (the training mean HR).
+LEARNED_FRACTION = 0.8
+
+
+def learned_precondition(maes: dict, constant_mae: float, n_items: int, *, min_items: int = 10,
+                         fraction: float = LEARNED_FRACTION, what: str = "test videos") -> Precondition:
+    """"At least one network of the comparison learned": some MAE of ``maes`` (network name -> MAE)
+    below ``fraction`` x ``constant_mae`` (the constant answer's MAE on the same items), on at least
+    ``min_items`` items. The detail lists every MAE, so a failed precondition says how far off it was."""
+    finite = {k: float(v) for k, v in maes.items() if math.isfinite(float(v))}
+    ok = (n_items >= min_items and math.isfinite(float(constant_mae))
+          and any(v < fraction * constant_mae for v in finite.values()))
+    names = " or ".join(maes) or "no network"
+    detail = (", ".join(f"MAE {k} {float(v):.2f}" for k, v in maes.items())
+              + f" vs constant answer {float(constant_mae):.2f} bpm on {n_items} {what}; one needs below "
+                f"{fraction:.0%} of it and >= {min_items} {what}")
+    return Precondition(f"a network of the comparison learned ({names})", bool(ok), detail)
 
 
 @dataclass

@@ -38,6 +38,7 @@ __all__ = [
     "provenance",
     "read_numbers",
     "reported",
+    "beside_paper",
     "current_revision",
 ]
 
@@ -243,3 +244,36 @@ def reported(key: str, table: str | None = None, row: str | None = None, column:
             raise KeyError(f"{key}: {len(df)} reported numbers for {table!r} / {row!r} / {column!r}")
         return float(df["value"].iloc[0])
     return df.reset_index(drop=True)
+
+
+def beside_paper(key: str, table: str, ours: dict, metrics, paper_rows: dict | None = None,
+                 notes: dict | None = None):
+    """Our rows beside the paper's ``table`` of chapter ``key`` (its ``numbers.csv``).
+
+    ``ours``: our label -> ``{metric: value}`` (None: not run, shown as missing); ``metrics``: the
+    paper's column names, in order; ``paper_rows``: our label -> the paper's row printed beside it
+    (the paper's rows not named there follow, marked "(paper only)"); ``notes``: label -> a note.
+    Columns: ``("ours", m)``, ``("paper", m)`` for every metric, then ``("", "paper row")`` and
+    ``("", "note")``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    metrics = list(metrics)
+    paper = reported(key)
+    paper = paper[paper["table"] == table].pivot_table(index="row", columns="column", values="value", sort=False)
+    paper = paper.reindex(columns=metrics)
+    paper_rows, notes = dict(paper_rows or {}), dict(notes or {})
+    missing = dict.fromkeys(metrics, np.nan)
+
+    def row(mine, p, note):
+        theirs = paper.loc[p].to_dict() if p in paper.index else missing
+        return {**{("ours", m): mine[m] for m in metrics}, **{("paper", m): theirs[m] for m in metrics},
+                ("", "paper row"): p or "", ("", "note"): note}
+
+    rows = {label: row(mine if mine is not None else missing, paper_rows.get(label), notes.get(label, ""))
+            for label, mine in ours.items()}
+    rows |= {f"{p} (paper only)": row(missing, p, "") for p in paper.index if p not in paper_rows.values()}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out

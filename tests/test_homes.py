@@ -24,7 +24,7 @@ def test_a_missing_piece_is_named(tmp_path):
 
 def test_unknown_key_lists_the_known_ones():
     with pytest.raises(ValueError, match="known: .*classical_real"):
-        homes.home("yu2020")
+        homes.home("nobody2099")
 
 
 @pytest.mark.parametrize("key", sorted(homes.homes()))

@@ -114,6 +114,9 @@ N_BLOCKS = 4
 CELLS_PER_BLOCK = 2
 #: MaxPool after blocks 1, 2, 3 (kernel = stride); block 4 has none.
 POOL_STRIDES: tuple[tuple[int, int, int], ...] = ((1, 2, 2), (2, 2, 2), (2, 2, 2))
+#: Kind of those pools: "max" (Fig. 3a, the paper) or "avg" (PhysNet's; a choice for small crops, where
+#: a spatial max over a few pixels follows the noise rather than the skin's mean colour).
+POOL_KINDS = ("max", "avg")
 #: Initial channels when searching, doubled for training (App. B).
 SEARCH_WIDTH = 8
 TRAIN_WIDTH = 16
@@ -380,8 +383,10 @@ class _Backbone(nn.Module):
     spatial_stride = 8
 
     def __init__(self, in_channels: int, width: int, n_inputs: int, width_mults: Sequence[int],
-                 normalize_input: bool, eps: float):
+                 normalize_input: bool, eps: float, pool: str = "max"):
         super().__init__()
+        if pool not in POOL_KINDS:
+            raise ValueError(f"pool must be one of {POOL_KINDS}, got {pool!r}")
         if in_channels < 1 or width < 1:
             raise ValueError(f"in_channels and width must be positive, got {in_channels} and {width}")
         if n_inputs not in (1, 2):
@@ -392,7 +397,9 @@ class _Backbone(nn.Module):
         self.normalize_input, self.eps = normalize_input, eps
         self.stem = nn.Sequential(nn.Conv3d(in_channels, width, (1, 5, 5), padding=(0, 2, 2), bias=False),
                                   nn.BatchNorm3d(width), nn.ReLU(inplace=True))
-        self.pools = nn.ModuleList(nn.MaxPool3d(s, stride=s) for s in POOL_STRIDES)
+        self.pool = pool
+        make_pool = nn.MaxPool3d if pool == "max" else nn.AvgPool3d
+        self.pools = nn.ModuleList(make_pool(s, stride=s) for s in POOL_STRIDES)
         self.cells = nn.ModuleList()
         c_prevs = [width] * n_inputs
         for b in range(N_BLOCKS):
@@ -464,6 +471,7 @@ class AutoHRSearchNet(_Backbone):
         ``width * width_mults`` must be divisible by it; 1 disables partial channels.
     width_mults : channel multiplier per block.
     normalize_input, eps : per-clip z-normalisation of the input.
+    pool : ``"max"`` (the paper's MaxPools) or ``"avg"`` (:data:`POOL_KINDS`).
 
     Architecture parameters: ``alphas`` ``(S, E, O)`` and ``betas`` ``(S, E)``
     with S = 1 (shared) or 4 (varied), E = 6 edges for one input node (9 for
@@ -476,13 +484,13 @@ class AutoHRSearchNet(_Backbone):
     def __init__(self, in_channels: int = 3, width: int = SEARCH_WIDTH, config: str = "shared",
                  primitives: Sequence[str] = PRIMITIVES, n_inputs: int = 1, pc_k: int = PC_K,
                  width_mults: Sequence[int] = (1, 1, 1, 1), normalize_input: bool = True, eps: float = 1e-6,
-                 n_nodes: int = N_NODES):
+                 n_nodes: int = N_NODES, pool: str = "max"):
         if config not in ("shared", "varied"):
             raise ValueError(f"config must be 'shared' or 'varied', got {config!r}")
         self.config = config
         self.primitives = tuple(primitives)
         self.pc_k, self.n_nodes = pc_k, n_nodes
-        super().__init__(in_channels, width, n_inputs, width_mults, normalize_input, eps)
+        super().__init__(in_channels, width, n_inputs, width_mults, normalize_input, eps, pool)
         n_sets = 1 if config == "shared" else N_BLOCKS
         n_edges = len(_edge_sources(n_nodes, n_inputs))
         self.alphas = nn.Parameter(1e-3 * torch.randn(n_sets, n_edges, len(self.primitives)))
@@ -521,14 +529,15 @@ class AutoHRNet(_Backbone):
     head) with one fixed operation per kept edge, full channels and affine
     BatchNorm. ``width`` defaults to ``TRAIN_WIDTH`` = 16 (the search width 8,
     doubled). The default genotype is the hand-made :data:`MANUAL_GENOTYPE`.
+    ``pool``: ``"max"`` (paper) or ``"avg"`` after blocks 1-3 (:data:`POOL_KINDS`).
     """
 
     def __init__(self, genotype: Genotype = MANUAL_GENOTYPE, in_channels: int = 3, width: int = TRAIN_WIDTH,
                  width_mults: Sequence[int] = (1, 1, 1, 1), normalize_input: bool = True, eps: float = 1e-6,
-                 primitives: Sequence[str] = PRIMITIVES):
+                 primitives: Sequence[str] = PRIMITIVES, pool: str = "max"):
         validate_genotype(genotype, primitives)
         self.genotype = genotype
-        super().__init__(in_channels, width, genotype.n_inputs, width_mults, normalize_input, eps)
+        super().__init__(in_channels, width, genotype.n_inputs, width_mults, normalize_input, eps, pool)
 
     def _make_cell(self, block, c_prevs, width):
         return FixedCell(c_prevs, width, self.genotype.cell(block))

@@ -27,19 +27,24 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .tdc import TDC3d
+
 __all__ = ["PhysNetUpsample"]
 
 
-def _conv_bn_elu(c_in: int, c_out: int, kernel, padding) -> nn.Sequential:
+def _conv_bn_elu(c_in: int, c_out: int, kernel, padding, theta: float = 0.0) -> nn.Sequential:
+    """Conv -> BN -> ELU; with ``theta > 0`` a 3x3x3 convolution is a temporal difference convolution."""
+    conv = (TDC3d(c_in, c_out, kernel, theta=theta, bias=True) if theta > 0 and kernel == 3
+            else nn.Conv3d(c_in, c_out, kernel_size=kernel, stride=1, padding=padding))
     return nn.Sequential(
-        nn.Conv3d(c_in, c_out, kernel_size=kernel, stride=1, padding=padding),
+        conv,
         nn.BatchNorm3d(c_out),
         nn.ELU(inplace=True),
     )
 
 
-def _double(width: int) -> nn.Sequential:
-    return nn.Sequential(_conv_bn_elu(width, width, 3, 1), _conv_bn_elu(width, width, 3, 1))
+def _double(width: int, theta: float = 0.0) -> nn.Sequential:
+    return nn.Sequential(_conv_bn_elu(width, width, 3, 1, theta), _conv_bn_elu(width, width, 3, 1, theta))
 
 
 class PhysNetUpsample(nn.Module):
@@ -53,6 +58,9 @@ class PhysNetUpsample(nn.Module):
         ``width // 2`` (32 in the paper).
     normalize_input : z-normalise each clip per channel first (public code).
     eps : floor of the std in that normalisation.
+    theta : 0 (default, PhysNet) or the theta of a temporal difference convolution
+        (:class:`~rppg_lib.models.tdc.TDC3d`) that replaces every 3x3x3 convolution of the
+        encoder (Yu et al. 2020, Fig. 4b: PhysNet with TDC); the state dict is the same.
 
     Shapes
     ------
@@ -70,7 +78,7 @@ class PhysNetUpsample(nn.Module):
     spatial_stride = 16
 
     def __init__(self, in_channels: int = 3, width: int = 64, stem_channels: int | None = None,
-                 normalize_input: bool = True, eps: float = 1e-6):
+                 normalize_input: bool = True, eps: float = 1e-6, theta: float = 0.0):
         super().__init__()
         if in_channels < 1 or width < 1:
             raise ValueError(f"in_channels and width must be positive, got {in_channels} and {width}")
@@ -83,13 +91,15 @@ class PhysNetUpsample(nn.Module):
         # ---- encoder (Table 4, top) ----
         self.stem = _conv_bn_elu(in_channels, stem_channels, (1, 5, 5), (0, 2, 2))
         self.pool1 = nn.AvgPool3d((1, 2, 2))
-        self.block1 = nn.Sequential(_conv_bn_elu(stem_channels, width, 3, 1), _conv_bn_elu(width, width, 3, 1))
+        self.theta = float(theta)
+        self.block1 = nn.Sequential(_conv_bn_elu(stem_channels, width, 3, 1, theta),
+                                    _conv_bn_elu(width, width, 3, 1, theta))
         self.pool2 = nn.AvgPool3d((2, 2, 2))
-        self.block2 = _double(width)
+        self.block2 = _double(width, theta)
         self.pool3 = nn.AvgPool3d((2, 2, 2))
-        self.block3 = _double(width)
+        self.block3 = _double(width, theta)
         self.pool4 = nn.AvgPool3d((1, 2, 2))
-        self.block4 = _double(width)
+        self.block4 = _double(width, theta)
         # ---- decoder: nearest x2 in time, then Conv3d (3, 1, 1), twice ----
         self.up1 = _conv_bn_elu(width, width, (3, 1, 1), (1, 0, 0))
         self.up2 = _conv_bn_elu(width, width, (3, 1, 1), (1, 0, 0))

@@ -1,0 +1,361 @@
+"""What notebooks/yu2020.ipynb computes (Yu et al. 2020, AutoHR), step by step.
+
+1. Face crops (:func:`prepare_simulated`, :func:`prepare_real`): every video rendered by the
+   simulator (or read from VIPL-HR), a fixed enlarged face box cropped to ``crop`` x ``crop``
+   (the clip pipeline of paper 2, cached under ``cache_dir("yu2020")``).
+2. Subject-exclusive folds (:func:`fold_split`, :func:`rppg_lib.data.cv_folds`).
+3. Searches (:func:`run_searches`): one cell per configuration of Fig. 4c on the training videos.
+4. Networks (:func:`train_and_test`): AutoHR from a genotype or PhysNet (optionally with TDC),
+   trained with a loss of Fig. 4a and the augmentations of Fig. 4d, tested on non-overlapping
+   10 s clips of the test videos; a video's HR is the mean of its clips' HRs (App. B).
+5. Baselines (:func:`classical_table`, :func:`constant_table`): POS and CHROM on the crops' mean
+   colour of the same clips; the constant answer (the training videos' mean HR).
+6. Rows (:func:`metrics_row`): SD, MAE, RMSE of the per-video error and Pearson's r (Sec. III-A);
+   :func:`with_paper` puts them beside the paper's table.
+7. The learning ladder (:data:`LADDER`, :func:`run_ladder`), the figures (:func:`plot_ablation`,
+   :func:`draw_cell`).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ...storage import cache_dir
+from . import KEY
+from .training import clip_hr, predict_clips, search_architecture, train_network
+
+__all__ = ["METRICS", "prepare_simulated", "prepare_real", "fold_split", "test_clips", "per_video",
+           "classical_table", "constant_table", "metrics_row", "abs_errors", "Run", "make_network",
+           "train_and_test", "search_name", "run_searches", "LADDER", "run_ladder", "plot_ladder",
+           "ablation_table", "plot_ablation", "draw_cell", "with_paper", "show", "settings_text"]
+
+#: The paper's metrics (Sec. III-A), in its column order.
+METRICS = ("SD", "MAE", "RMSE", "r")
+
+
+# ---------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------
+def prepare_simulated(preset: str, n_subjects: int, cfg, *, scenarios=None, seed: int = 0, overrides=None,
+                      first_subject: int = 0):
+    """Face crops of ``n_subjects`` simulated subjects of ``preset`` (one video per subject and scenario)
+    as :class:`~rppg_lib.papers.gideon2021.experiment.ClipData`, rendered with ``cfg``'s sizes and
+    ``overrides`` (default ``cfg.data_overrides``) and the profile's ``bframes`` (when set); cached under
+    ``cache_dir("yu2020")``."""
+    from ..gideon2021.experiment import prepare_sessions
+
+    overrides = dict(cfg.data_overrides if overrides is None else overrides)
+    codec = {} if cfg.bframes is None else {"bframes": cfg.bframes}
+    width, height = cfg.frame_size
+    data = prepare_sessions(preset, n_subjects, list(scenarios) if scenarios else None, seed=seed,
+                            duration_s=cfg.duration_s, fps=cfg.fps, width=width, height=height, face_px=cfg.face_px,
+                            crop=cfg.crop, boxes=cfg.boxes, cache_dir=cache_dir(KEY) / "videos",
+                            first_subject=first_subject, **codec, **overrides)
+    data.source = f"simulated: {preset}" + (f" {dict(sorted(overrides.items()))}" if overrides else "")
+    return data
+
+
+def prepare_real(root, cfg, sources=(1,)):
+    """VIPL-HR under ``root`` in its own layout as face crops at ``cfg.fps`` (the first ``cfg.duration_s``
+    of each video; a fixed face box from the detector). A wrong layout raises
+    :class:`~rppg_lib.data.DatasetLayoutError` naming the missing file and the expected layout."""
+    from ...data import list_vipl_hr, load_vipl_hr_session
+    from ..gideon2021.experiment import ClipData, _crop_one
+
+    folders = list_vipl_hr(root, sources=sources)
+    videos, ppgs, subjects, metas = [], [], [], []
+    for folder in folders:
+        rec = load_vipl_hr_session(folder)
+        step = max(1, int(round(rec.fps / cfg.fps)))
+        n = int(round(cfg.duration_s * rec.fps))
+        frames = rec.frames[:n:step]
+        crops, _ = _crop_one(frames, "detect", None, cfg.crop)
+        videos.append(crops.transpose(3, 0, 1, 2))
+        ppgs.append(np.asarray(rec.ppg[:n:step], float))
+        subjects.append(rec.subject)
+        metas.append({"scenario": rec.scenario, "fps": rec.fps / step})
+    length = min(v.shape[1] for v in videos)
+    return ClipData(np.stack([v[:, :length] for v in videos]), np.stack([p[:length] for p in ppgs]),
+                    float(metas[0]["fps"]), subjects, "real: VIPL-HR", metas)
+
+
+def fold_split(data, cfg, seed: int = 0):
+    """``(train, test)`` video indices of fold ``cfg.test_fold`` of ``cfg.folds`` subject-exclusive folds."""
+    from ...data import cv_folds
+
+    folds = cv_folds([str(s) for s in data.subjects], "subject", k=cfg.folds, seed=seed)
+    train, test = folds[cfg.test_fold]
+    return np.asarray(train, int), np.asarray(test, int)
+
+
+def test_clips(data, indices, cfg):
+    """Non-overlapping ``cfg.test_clip_s`` clips of the videos ``indices``: ``(clips, ref_ppg, video)``."""
+    from ..gideon2021.experiment import cut_clips
+
+    indices = np.asarray(indices, int)
+    clips, refs, rec = cut_clips(data.videos[indices], data.ppg[indices], int(round(cfg.test_clip_s * data.fps)))
+    return clips, refs, indices[rec]
+
+
+def per_video(hr_est, hr_ref, video, data, what: str) -> pd.DataFrame:
+    """One row per video: the mean of its clips' estimated and reference HRs (App. B)."""
+    t = pd.DataFrame({"video": video, "hr_est": hr_est, "hr_ref": hr_ref}).groupby("video", sort=True).mean()
+    t["subject"] = [str(data.subjects[v]) for v in t.index]
+    return t.reset_index().assign(model=what)
+
+
+def classical_table(data, indices, cfg, method: str) -> pd.DataFrame:
+    """POS / CHROM (:mod:`rppg_lib.methods`) on the crops' mean colour of every test clip, per video."""
+    from ... import methods
+    from ..gideon2021.experiment import mean_colour
+
+    clips, refs, video = test_clips(data, indices, cfg)
+    pulse = np.stack([methods.apply_method(method, c, data.fps) for c in mean_colour(clips)])
+    return per_video(clip_hr(pulse, data.fps), clip_hr(refs, data.fps), video, data, method)
+
+
+def constant_table(data, train, test, cfg) -> pd.DataFrame:
+    """The constant answer: every test video gets the mean HR of the training videos' clips."""
+    _, refs_train, _ = test_clips(data, train, cfg)
+    _, refs, video = test_clips(data, test, cfg)
+    hr_ref = clip_hr(refs, data.fps)
+    return per_video(np.full(len(hr_ref), clip_hr(refs_train, data.fps).mean()), hr_ref, video, data, "constant")
+
+
+def metrics_row(table: pd.DataFrame) -> dict:
+    """SD, MAE, RMSE (bpm) of the per-video error and Pearson's r of estimates and references."""
+    e = table["hr_est"].to_numpy(float) - table["hr_ref"].to_numpy(float)
+    est, ref = table["hr_est"].to_numpy(float), table["hr_ref"].to_numpy(float)
+    r = float(np.corrcoef(est, ref)[0, 1]) if len(e) > 1 and np.ptp(est) > 1e-9 and np.ptp(ref) > 1e-9 else np.nan
+    return {"SD": float(np.std(e)), "MAE": float(np.mean(np.abs(e))), "RMSE": float(np.sqrt(np.mean(e ** 2))), "r": r}
+
+
+def abs_errors(table: pd.DataFrame) -> np.ndarray:
+    """Absolute per-video errors in video order (the items the claims pair)."""
+    t = table.sort_values("video")
+    return np.abs(t["hr_est"].to_numpy(float) - t["hr_ref"].to_numpy(float))
+
+
+# ---------------------------------------------------------------------------
+# networks
+# ---------------------------------------------------------------------------
+@dataclass
+class Run:
+    """One trained network: its ``name``, per-video test ``table``, training ``history``, training
+    ``seconds``, the ``model`` and what defines it (``spec``)."""
+
+    name: str
+    table: pd.DataFrame
+    history: list
+    seconds: float
+    model: object = None
+    spec: dict = field(default_factory=dict)
+
+    @property
+    def mae(self) -> float:
+        return metrics_row(self.table)["MAE"]
+
+
+def make_network(kind: str, cfg, *, genotype=None, theta: float = 0.0):
+    """``"autohr"`` (:class:`~rppg_lib.models.AutoHRNet` from ``genotype``, width ``cfg.train_width``) or
+    ``"physnet"`` (:class:`~rppg_lib.models.PhysNetUpsample`, width ``cfg.physnet_width``, TDC ``theta``);
+    AutoHR's pools are ``cfg.pool``."""
+    from ...models import MANUAL_GENOTYPE, AutoHRNet, PhysNetUpsample
+
+    if kind == "autohr":
+        return AutoHRNet(genotype or MANUAL_GENOTYPE, width=cfg.train_width, pool=cfg.pool)
+    if kind == "physnet":
+        return PhysNetUpsample(3, cfg.physnet_width, theta=theta)
+    raise ValueError(f"kind must be 'autohr' or 'physnet', got {kind!r}")
+
+
+def train_and_test(name: str, kind: str, data, split, cfg, *, genotype=None, theta: float = 0.0,
+                   loss: str = "hybrid", da1: bool = False, da2: bool = False, seed: int = 0, device="cpu",
+                   progress: bool = True, test_sets: dict | None = None) -> Run:
+    """Train one network on the training videos of ``split`` and test it per video.
+
+    ``test_sets``: extra ``label -> (data, indices)`` on which the same model is tested (the
+    cross-dataset test of Table III); their tables are in ``run.spec["tables"]``.
+    """
+    train, test = split
+    torch.manual_seed(seed)
+    model = make_network(kind, cfg, genotype=genotype, theta=theta)
+    epochs = cfg.epochs if kind == "autohr" else cfg.physnet_epochs
+    t0 = time.perf_counter()
+    result = train_network(model, data.videos[train], data.ppg[train], data.fps, loss=loss, epochs=epochs, lr=cfg.lr,
+                           weight_decay=cfg.weight_decay, batch_size=cfg.batch_size, clip_len=cfg.clip_frames,
+                           clips_per_video=cfg.clips_per_video, da1=da1, da2=da2, seed=seed, device=device,
+                           progress=progress)
+    seconds = time.perf_counter() - t0
+    spec = {"kind": kind, "genotype": str(genotype) if genotype is not None else None, "theta": theta, "loss": loss,
+            "da1": da1, "da2": da2, "seed": seed, "epochs": epochs, "tables": {}}
+
+    def tested(d, idx):
+        clips, refs, video = test_clips(d, idx, cfg)
+        pred = predict_clips(model, clips, device=device)
+        return per_video(clip_hr(pred, d.fps), clip_hr(refs, d.fps), video, d, name)
+
+    table = tested(data, test)
+    for label, (d, idx) in (test_sets or {}).items():
+        spec["tables"][label] = tested(d, idx)
+    return Run(name, table, result.history, seconds, model, spec)
+
+
+def search_name(config: str, tdc: bool) -> str:
+    """Label of a searched configuration of Fig. 4c, e.g. "NAS shared, with TDC"."""
+    return f"NAS {config}, {'with' if tdc else 'without'} TDC"
+
+
+def run_searches(data, train, cfg, seed: int = 0, device="cpu", progress: bool = True) -> dict:
+    """One search per configuration of ``cfg.search_configs`` on the training videos:
+    :func:`search_name` -> :class:`~rppg_lib.papers.yu2020.training.SearchResult`."""
+    from ...models import PRIMITIVES, PRIMITIVES_NO_TDC
+
+    out = {}
+    for config, tdc in cfg.search_configs:
+        out[search_name(config, tdc)] = search_architecture(
+            data.videos[train], data.ppg[train], data.fps, config=config,
+            primitives=PRIMITIVES if tdc else PRIMITIVES_NO_TDC, width=cfg.search_width, epochs=cfg.search_epochs,
+            warmup_epochs=cfg.search_warmup, steps_per_epoch=cfg.search_steps, batch_size=cfg.search_batch,
+            clip_len=cfg.search_frames, pool=cfg.pool, seed=seed, device=device, progress=progress)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the learning ladder
+# ---------------------------------------------------------------------------
+#: The learning ladder: the same recipes (AutoHR and PhysNet) on the same subjects rendered from easy to
+#: the preset as it is; each rung's simulator overrides. The first rung is the book's data.
+LADDER = (
+    ("1 lossless, pulse 2 %, no sensor noise", {"codec": None, "full_well_e": 0.0, "pulse_amplitude": 0.02}),
+    ("2 lossless, subject's pulse, sensor noise", {"codec": None}),
+    ("3 the preset as it is", {}),
+)
+
+
+def run_ladder(cfg, rungs, recipes: dict, *, reuse: dict | None = None, seed: int = 0, device="cpu",
+               progress: bool = True, report=None) -> pd.DataFrame:
+    """Train every recipe on every rung and score it per video: rows ``rung``, ``model``, ``mae``.
+
+    ``recipes``: model name -> keyword arguments of :func:`train_and_test` (``kind``, ``genotype``...);
+    ``reuse``: rung name -> ``{model name: per-video table}`` already run (the chapter's own data).
+    POS and the constant answer are scored on every rung. ``report(row)`` gets each row.
+    """
+    rows = []
+    for rung, overrides in rungs:
+        data = prepare_simulated(cfg.preset, cfg.n_subjects, cfg, scenarios=cfg.scenarios, seed=seed,
+                                 overrides=overrides)
+        split = fold_split(data, cfg, seed)
+        tables = {"POS": classical_table(data, split[1], cfg, "POS"),
+                  "constant": constant_table(data, *split, cfg)}
+        done = dict((reuse or {}).get(rung, {}))
+        for name, kwargs in recipes.items():
+            tables[name] = done[name] if name in done else train_and_test(
+                name, data=data, split=split, cfg=cfg, seed=seed, device=device, progress=progress, **kwargs).table
+        for name, table in tables.items():
+            row = {"rung": rung, "model": name, "mae": metrics_row(table)["MAE"], "videos": len(table)}
+            rows.append(row)
+            if report is not None:
+                report(row)
+    return pd.DataFrame(rows)
+
+
+def plot_ladder(ladder: pd.DataFrame, ax=None):
+    """Per-video MAE per rung: every network, POS (dashed) and the constant answer (dotted); the ladder
+    plot of paper 3's home (:func:`rppg_lib.papers.niu2018.experiment.plot_ladder`), whose rows are the same."""
+    from ..niu2018.experiment import plot_ladder as _plot
+
+    return _plot(ladder, ax=ax)
+
+
+# ---------------------------------------------------------------------------
+# figures and tables
+# ---------------------------------------------------------------------------
+def ablation_table(runs: dict, constant: pd.DataFrame | None = None) -> pd.DataFrame:
+    """SD / MAE / RMSE / r of each run of one ablation (label -> :class:`Run` or per-video table)."""
+    rows = {k: metrics_row(v.table if isinstance(v, Run) else v) for k, v in runs.items()}
+    if constant is not None:
+        rows["constant answer"] = metrics_row(constant)
+    return pd.DataFrame(rows).T[list(METRICS)]
+
+
+def plot_ablation(tables: dict, constant_rmse: float | None = None, metric: str = "RMSE"):
+    """Fig. 4: one panel per ablation (title -> :func:`ablation_table`), bars of ``metric``, the constant
+    answer's as a dotted line."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(tables), figsize=(3.6 * len(tables), 3.4), squeeze=False)
+    for ax, (title, table) in zip(axes[0], tables.items()):
+        t = table.drop(index="constant answer", errors="ignore")
+        ax.bar(np.arange(len(t)), t[metric], color="C0")
+        ax.set_xticks(np.arange(len(t)))
+        ax.set_xticklabels(t.index, rotation=35, ha="right", fontsize=7)
+        if constant_rmse is not None:
+            ax.axhline(constant_rmse, color="0.5", ls=":", label="constant answer")
+            ax.legend(fontsize=7)
+        ax.set_title(title, fontsize=9)
+        ax.set_ylabel(f"{metric} (bpm)")
+    fig.tight_layout()
+    return fig
+
+
+def draw_cell(genotype, cell: int = 0, ax=None, title: str = ""):
+    """Fig. 5: a derived cell as a graph: input node, intermediate nodes B1..Bn, output (concatenation);
+    every kept edge labelled with its operation."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    nodes = genotype.cell(cell) if hasattr(genotype, "cell") else genotype.cells[cell]
+    n_in = genotype.n_inputs
+    names = [f"input {i}" if n_in > 1 else "input" for i in range(n_in)] + [f"B{j + 1}" for j in range(len(nodes))]
+    pos = {i: (i * 1.6, 0.0 if i % 2 == 0 else 0.6) for i in range(len(names))}
+    out = (len(names) * 1.6, 0.3)
+    for j, node in enumerate(nodes):
+        dst = n_in + j
+        for op, src in node:
+            (x0, y0), (x1, y1) = pos[src], pos[dst]
+            ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", color="C0"))
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.08 * (1 + src % 2), op, fontsize=7, ha="center", color="C3")
+        ax.annotate("", xy=out, xytext=pos[dst], arrowprops=dict(arrowstyle="->", color="0.7", ls=":"))
+    for i, name in enumerate(names):
+        ax.text(*pos[i], name, ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round", fc="#dbe9f6" if i >= n_in else "#eeeeee"))
+    ax.text(*out, "output\n(concat)", ha="center", va="center", fontsize=8, bbox=dict(boxstyle="round", fc="#f6e6db"))
+    ax.set_xlim(-0.8, out[0] + 0.9)
+    ax.set_ylim(-0.5, 1.1)
+    ax.axis("off")
+    ax.set_title(title, fontsize=9)
+    return ax
+
+
+def with_paper(ours: dict, table: str, paper_rows: dict | None = None, notes: dict | None = None) -> pd.DataFrame:
+    """Our rows (label -> per-video table, or None when not run) beside the paper's ``table``
+    (:func:`rppg_lib.results.beside_paper` with SD, MAE, RMSE, r)."""
+    from ...results import beside_paper
+
+    return beside_paper(KEY, table, {k: None if t is None else metrics_row(t) for k, t in ours.items()}, METRICS,
+                        paper_rows, notes)
+
+
+def show(table: pd.DataFrame, digits: int = 2):
+    """A table for the page: numbers rounded, missing numbers as a dash."""
+    return table.style.format(precision=digits, na_rep="—")
+
+
+def settings_text(cfg, device) -> str:
+    """What this profile trains, in one paragraph (the sizes reduced from the paper's)."""
+    return (f"{cfg.preset} with {cfg.n_subjects} subjects x {len(cfg.scenarios)} scenario(s) of {cfg.duration_s:g} s "
+            f"at {cfg.fps:g} fps, rendered {cfg.frame_size[0]}x{cfg.frame_size[1]}, face crops {cfg.crop}x{cfg.crop} "
+            f"(paper: 112x112); fold {cfg.test_fold + 1} of {cfg.folds} subject-exclusive folds; search: width "
+            f"{cfg.search_width} (paper 8), {cfg.search_frames}-frame clips (paper 128), {cfg.search_epochs} epochs "
+            f"with the architecture frozen for {cfg.search_warmup} (paper 12 and 5), "
+            f"{cfg.search_steps or 'one pass'} steps per epoch; training: width {cfg.train_width} (paper 16), "
+            f"{cfg.clip_frames}-frame clips (paper 160), {cfg.epochs} epochs (paper at most 15), Adam lr {cfg.lr:g} "
+            f"(paper 1e-4), batch {cfg.batch_size}, {cfg.pool} pools (paper: max); PhysNet width {cfg.physnet_width}, "
+            f"{cfg.physnet_epochs} epochs; "
+            f"device {device}, {cfg.threads} torch thread(s).")
