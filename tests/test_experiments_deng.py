@@ -196,3 +196,18 @@ def test_kept_by_block_counts_empty_layers():
     assert t.loc["stage3", "weights"] == 8 and t.loc["stage3", "kept"] == 2
     assert t.loc["stage3", "layers with none kept"] == 1
     assert t.loc["skin branch", "layers with none kept"] == 1 and t.loc["heads", "kept share"] == 1.0
+
+
+def test_resolution_sweep_renders_smaller_frames_and_scores_every_method(tmp_path, monkeypatch):
+    monkeypatch.setenv("RPPG_CACHE", str(tmp_path))
+    cfg = profiles.resolve(dx.KEY, "smoke")
+    assert dx.scaled_frame((192, 144), 0.25) == (48, 36) and all(v % 2 == 0 for v in dx.scaled_frame((97, 73), 1.0))
+    sizes = []
+    render = dx.render
+    monkeypatch.setattr(dx, "render", lambda *a, **k: (sizes.append(k["frame_size"]), render(*a, **k))[1])
+    model = dx.PPGOnly(dx.RPPGNet(width=8, normalize_input=True)).eval()
+    table = dx.resolution_sweep(cfg, {"net": model}, {"codec": None}, ["subject0"], scales=[1.0, 0.5])
+    assert sizes == [cfg.frame_size, dx.scaled_frame(cfg.frame_size, 0.5)]
+    assert list(table.method) == ["POS", "net", "POS", "net"]
+    assert table.resolution.iloc[2].startswith(f"{cfg.frame_size[0] // 2}x{cfg.frame_size[1] // 2}")
+    assert np.isfinite(table.MAE).all() and (table.clips > 0).all()

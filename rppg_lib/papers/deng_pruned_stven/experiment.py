@@ -16,8 +16,8 @@ The notebook is a narrative; the work is here:
   and the constant answer on the same test clips), :data:`LADDER` and :func:`run_ladder` (the same
   recipe on data from easy to the preset);
 - Table I: :func:`clip_errors`, :func:`table_one`, :func:`table_one_with_paper`;
-- compression: :func:`compression_sweep` (trained models on test subjects re-rendered at several
-  x264 CRFs);
+- compression and resolution: :func:`compression_sweep` and :func:`resolution_sweep` (trained models
+  on test subjects re-rendered at several x264 CRFs, or at smaller frame and face sizes);
 - Fig. 2: :func:`channel_spectra`, :func:`plot_channel_spectra`.
 """
 from __future__ import annotations
@@ -52,7 +52,8 @@ __all__ = [
     "Clips", "render", "render_profile", "load_mahnob", "split_by_subject", "cut_clips", "PPGOnly", "train_rppgnet",
     "kept_by_block", "predict",
     "clip_errors", "accuracy_runs", "table_one", "table_one_with_paper", "LADDER", "run_ladder", "ladder_table",
-    "last_learned_rung", "compression_sweep", "train_stven", "channel_spectra", "plot_channel_spectra", "settings_text",
+    "last_learned_rung", "compression_sweep", "resolution_sweep", "scaled_frame", "train_stven", "channel_spectra",
+    "plot_channel_spectra", "settings_text",
 ]
 
 #: Band searched for the heart rate (bpm): the library's default, for networks, classical methods and references.
@@ -220,17 +221,23 @@ def render(preset: str, n_subjects: int, *, seed: int = 0, duration_s: float, fp
 
 
 def render_profile(cfg, n_subjects: int, overrides: dict, *, seed: int = 0, first_subject: int = 0,
-                   label: str = "", progress: bool = True) -> Clips:
+                   label: str = "", progress: bool = True, scale: float = 1.0) -> Clips:
     """:func:`render` at the profile's sizes: ``overrides`` on top of the preset, plus the profile's
-    ``pulse_amplitude`` (unless the overrides set one) and ``bframes`` (when set)."""
+    ``pulse_amplitude`` (unless the overrides set one) and ``bframes`` (when set). ``scale`` shrinks (or
+    grows) the frame and the face by that factor; the crops keep the profile's ``crop`` size."""
     extra = {}
     if cfg.pulse_amplitude is not None and "pulse_amplitude" not in overrides:
         extra["pulse_amplitude"] = cfg.pulse_amplitude
     if cfg.bframes is not None:
         extra["bframes"] = cfg.bframes
     return render(cfg.preset, n_subjects, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps,
-                  frame_size=cfg.frame_size, face_px=cfg.face_px, crop=cfg.crop, overrides={**overrides, **extra},
-                  first_subject=first_subject, progress=progress, label=label)
+                  frame_size=scaled_frame(cfg.frame_size, scale), face_px=cfg.face_px * scale, crop=cfg.crop,
+                  overrides={**overrides, **extra}, first_subject=first_subject, progress=progress, label=label)
+
+
+def scaled_frame(frame_size, scale: float) -> tuple:
+    """(width, height) times ``scale``, rounded to even pixels (4:2:0 video)."""
+    return tuple(max(2, 2 * int(round(v * scale / 2))) for v in frame_size)
 
 
 def _ppg_from_hr(hr, fs: float) -> np.ndarray:
@@ -486,29 +493,50 @@ def last_learned_rung(table: pd.DataFrame, method: str = "rPPGNet dense") -> str
     return None if d.empty else str(d.rung.iloc[-1])
 
 
-def compression_sweep(cfg, models: dict, overrides: dict, test_subjects, *, crf_levels, seed: int = 0,
-                      device="cpu", progress: bool = True) -> pd.DataFrame:
-    """MAE of ``models`` (name -> model), POS and the constant-free reference on the test subjects
-    re-rendered with ``overrides`` and x264 at each CRF of ``crf_levels`` (None = lossless). One row per
-    (CRF, method): ``crf``, ``method``, ``MAE``, ``clips``."""
+def _sweep(cfg, models: dict, test_subjects, variants, column: str, *, seed: int, device) -> pd.DataFrame:
+    """MAE of POS and of ``models`` (name -> model) on the test subjects rendered as each of ``variants``,
+    ``(label, overrides, scale)``: one row per (variant, method) with ``column`` = label, ``method``,
+    ``MAE``, ``clips``."""
     rows = []
     subs = sorted(int(str(s).replace("subject", "")) for s in test_subjects)
-    for crf in crf_levels:
-        codec = {"codec": None} if crf is None else {"codec": "libx264", "crf": float(crf)}
-        parts = [render_profile(cfg, 1, {**overrides, **codec}, seed=seed, first_subject=s, progress=False)
+    for label, overrides, scale in variants:
+        parts = [render_profile(cfg, 1, overrides, seed=seed, first_subject=s, progress=False, scale=scale)
                  for s in subs]
         fs = parts[0].fps
         videos = np.concatenate([p.videos for p in parts])
         ppg = np.concatenate([p.ppg for p in parts])
         clips, refs, rec = cut_clips(videos, ppg, int(round(CLIP_S * fs)))
-        label = "lossless" if crf is None else f"x264 CRF {crf:g}"
         rgb = _mean_rgb(clips)
         t = clip_errors(np.stack([methods.METHODS["pos"](c, fs) for c in rgb]), refs, fs, rec)
-        rows.append({"compression": label, "method": "POS", "MAE": float(t.error.abs().mean()), "clips": len(t)})
+        rows.append({column: label, "method": "POS", "MAE": float(t.error.abs().mean()), "clips": len(t)})
         for name, model in models.items():
             t = clip_errors(predict(model, clips, device), refs, fs, rec)
-            rows.append({"compression": label, "method": name, "MAE": float(t.error.abs().mean()), "clips": len(t)})
+            rows.append({column: label, "method": name, "MAE": float(t.error.abs().mean()), "clips": len(t)})
     return pd.DataFrame(rows)
+
+
+def compression_sweep(cfg, models: dict, overrides: dict, test_subjects, *, crf_levels, seed: int = 0,
+                      device="cpu", progress: bool = True) -> pd.DataFrame:
+    """MAE of ``models`` (name -> model) and POS on the test subjects re-rendered with ``overrides`` and
+    x264 at each CRF of ``crf_levels`` (None = lossless). One row per (level, method): ``compression``,
+    ``method``, ``MAE``, ``clips``."""
+    variants = [("lossless" if crf is None else f"x264 CRF {crf:g}",
+                 {**overrides, **({"codec": None} if crf is None else {"codec": "libx264", "crf": float(crf)})}, 1.0)
+                for crf in crf_levels]
+    return _sweep(cfg, models, test_subjects, variants, "compression", seed=seed, device=device)
+
+
+def resolution_sweep(cfg, models: dict, overrides: dict, test_subjects, *, scales, seed: int = 0,
+                     device="cpu") -> pd.DataFrame:
+    """MAE of ``models`` and POS on the test subjects re-rendered with ``overrides`` (the codec included)
+    at the profile's frame and face size times each of ``scales``; the face crops keep the profile's
+    size, so a smaller frame is upsampled to the networks' input. One row per (resolution, method):
+    ``resolution`` ("W x H, face F px"), ``method``, ``MAE``, ``clips``."""
+    variants = []
+    for k in scales:
+        w, h = scaled_frame(cfg.frame_size, k)
+        variants.append((f"{w}x{h}, face {cfg.face_px * k:g} px", dict(overrides), float(k)))
+    return _sweep(cfg, models, test_subjects, variants, "resolution", seed=seed, device=device)
 
 
 # ----------------------------------------------------------------------------

@@ -15,7 +15,9 @@ once dense and once SNIP-pruned to ``keep`` of the conv weights, per seed in ``s
 learning ladder (``ladder``) trains the same recipe on easier data first.
 
 Compression sweep: the trained dense and SNIP models on test subjects re-rendered with x264 at each
-CRF of ``crf_levels`` (None = lossless). STVEN in front of rPPGNet: ``stven_base`` channels (64 in
+CRF of ``crf_levels`` (None = lossless). Resolution sweep: the same models on the test subjects
+re-rendered (with their rung's codec) at the frame and face size times each of ``resolution_scales``.
+STVEN in front of rPPGNet: ``stven_base`` channels (64 in
 the paper's source), ``stven_epochs`` of joint training (0 = not run).
 
 Memory and latency table: rPPGNet of ``latency_width`` on a 10-s clip of ``latency_size`` x
@@ -60,6 +62,7 @@ class Settings:
     seeds: list
     ladder: bool
     crf_levels: list
+    resolution_scales: list
     stven_base: int
     stven_epochs: int
     latency_width: int
@@ -74,14 +77,16 @@ _PROFILES = {
         "preset": "mahnob-like", "n_subjects": 4, "n_val": 1, "n_test": 1, "duration_s": 12.0, "fps": 10.0,
         "frame_size": (96, 72), "face_px": 40.0, "crop": 16, "pulse_amplitude": None, "bframes": 0,
         "width": 8, "clip_s": 6.0, "batch_size": 2, "lr": 3e-3, "epochs": 1, "keep": 0.1, "seeds": [0],
-        "ladder": True, "crf_levels": [None, 30], "stven_base": 4, "stven_epochs": 1,
+        "ladder": True, "crf_levels": [None, 30], "resolution_scales": [1.0, 0.5],
+        "stven_base": 4, "stven_epochs": 1,
         "latency_width": 8, "latency_size": 16, "latency_fps": 3.0, "latency_repeats": 1, "threads": 1,
     },
     "book": {
         "preset": "mahnob-like", "n_subjects": 16, "n_val": 2, "n_test": 4, "duration_s": 30.0, "fps": 15.0,
         "frame_size": (192, 144), "face_px": 72.0, "crop": 32, "pulse_amplitude": None, "bframes": 0,
         "width": 64, "clip_s": 64 / 15.0, "batch_size": 4, "lr": 1e-3, "epochs": 30, "keep": 0.1, "seeds": [0],
-        "ladder": True, "crf_levels": [None, 18, 30], "stven_base": 8, "stven_epochs": 8,
+        "ladder": True, "crf_levels": [None, 18, 30], "resolution_scales": [1.0, 0.5, 0.25],
+        "stven_base": 8, "stven_epochs": 8,
         "latency_width": 64, "latency_size": 64, "latency_fps": 30.0, "latency_repeats": 3, "threads": 2,
     },
     # MAHNOB-HCI: 27 subjects, 780 x 580 at 61 fps; the STVEN / rPPGNet source crops 128 x 128 faces and
@@ -90,7 +95,8 @@ _PROFILES = {
         "preset": "mahnob-like", "n_subjects": 27, "n_val": 3, "n_test": 6, "duration_s": 60.0, "fps": 61.0,
         "frame_size": (780, 580), "face_px": 150.0, "crop": 128, "pulse_amplitude": None, "bframes": None,
         "width": 64, "clip_s": 64 / 61.0, "batch_size": 2, "lr": 1e-4, "epochs": 15, "keep": 0.1,
-        "seeds": [0, 1, 2], "ladder": True, "crf_levels": [None, 18, 24, 30], "stven_base": 64, "stven_epochs": 15,
+        "seeds": [0, 1, 2], "ladder": True, "crf_levels": [None, 18, 24, 30], "resolution_scales": [1.0, 0.5, 0.25],
+        "stven_base": 64, "stven_epochs": 15,
         "latency_width": 64, "latency_size": 128, "latency_fps": 61.0, "latency_repeats": 5, "threads": 2,
     },
 }
