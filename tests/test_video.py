@@ -459,3 +459,20 @@ def test_predict_video_on_real_skin_clips():
         assert 42.0 <= result.hr_median_bpm <= 240.0
         assert np.all(np.isfinite(result.snr_db))
         assert result.status in ("ok", "no reliable pulse")
+
+
+def test_sticky_face_crops_from_given_boxes():
+    from rppg_lib.video import sticky_face_crops
+
+    frames = np.zeros((6, 60, 80, 3), np.uint8)
+    frames[:, 20:40, 30:50] = 200                      # the "face"
+    truth = np.tile([30.0, 20.0, 20.0, 20.0], (6, 1))
+    truth[3:, 0] += 1.0                                # a one-pixel move stays inside the enlarged box
+    crops, boxes = sticky_face_crops(frames, "truth", truth, crop=16, margin=0.5)
+    assert crops.shape == (6, 16, 16, 3) and crops.dtype == np.uint8
+    assert np.allclose(boxes, boxes[0]) and boxes[0, 2] == pytest.approx(30.0)   # 1.5 x the face box
+    assert crops[:, 8, 8].min() == 200 and crops[:, 0, 0].max() == 0             # face centred, border dark
+    with pytest.raises(ValueError, match="truth_boxes"):
+        sticky_face_crops(frames, "truth", crop=16)
+    with pytest.raises(ValueError, match="'detect' or 'truth'"):
+        sticky_face_crops(frames, "landmarks", truth, crop=16)

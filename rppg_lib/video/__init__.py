@@ -8,8 +8,8 @@ Submodules (one job each; everything public is re-exported here):
   (OpenCV Haar cascade; ``"mean20"`` smoothing of Kopeliovich et al. 2019,
   ``"sticky"`` crop of Gideon & Stent 2021).
 - :mod:`~rppg_lib.video.roi`: :data:`ROI_SETS`, :func:`roi_traces` (integral
-  images), :func:`skin_mask`, :func:`face_crops`, :func:`st_map` (Niu et al.
-  2018).
+  images), :func:`skin_mask`, :func:`face_crops`, :func:`sticky_face_crops` (the 3-D
+  CNN chapters' enlarged sticky face box), :func:`st_map` (Niu et al. 2018).
 - :mod:`~rppg_lib.video.stmap`: :func:`stmap`, the spatial-temporal map with the
   interface of the Niu et al. (2018) chapter (face boxes or landmark regions),
   :func:`eye_cheek_region` (the cheek rectangle placed from the eyes) and
@@ -62,6 +62,7 @@ from .roi import (
                      st_map,
                      st_map_blocks,
                      st_map_normalise,
+                     sticky_face_crops,
 )
 from .stmap import (
                      CHEEK_FROM_EYES,
@@ -86,7 +87,7 @@ __all__ = [
     "smooth_boxes", "complete_boxes", "NoFaceFoundError", "SMOOTHINGS", "FRONTAL_CASCADE",
     # roi
     "ROI_SETS", "CHEEK_REGION", "SKIN_CR", "SKIN_CB", "grid_rois", "roi_rects", "roi_masks",
-    "skin_mask", "roi_traces", "frame_means", "face_crops", "st_map", "st_map_blocks",
+    "skin_mask", "roi_traces", "frame_means", "face_crops", "sticky_face_crops", "st_map", "st_map_blocks",
     "st_map_normalise",
     # stmap
     "stmap", "stmap_blocks", "regions_to_boxes", "eye_cheek_region", "random_clips", "STMAP_GRID",

@@ -282,6 +282,28 @@ def face_crops(frames, boxes, size: tuple[int, int] = (64, 64),
     return out
 
 
+def sticky_face_crops(frames, boxes: str = "detect", truth_boxes=None, crop: int = 64, margin: float = 0.5):
+    """The 3-D CNN chapters' face crops: ``(crops (T, crop, crop, 3) uint8, boxes (T, 4))``.
+
+    One face box, enlarged by ``margin`` on each side, that moves only when the face leaves it
+    (:func:`~rppg_lib.video.detect.smooth_boxes`' "sticky" rule), from the Haar detector
+    (``boxes="detect"``; frames before a detection hold the first box) or from ``truth_boxes``
+    (``boxes="truth"``, e.g. the simulator's); every frame is cropped to it and resized
+    (:func:`face_crops`).
+    """
+    from .detect import detect_faces, smooth_boxes
+
+    if boxes == "detect":
+        box = np.asarray(detect_faces(frames, every=5, smoothing="sticky", margin=margin, fill="hold"))
+    elif boxes == "truth":
+        if truth_boxes is None:
+            raise ValueError("boxes='truth' needs truth_boxes")
+        box = smooth_boxes(np.asarray(truth_boxes, float), smoothing="sticky", margin=margin)
+    else:
+        raise ValueError(f"boxes must be 'detect' or 'truth', got {boxes!r}")
+    return face_crops(frames, box, size=(crop, crop)), box
+
+
 def st_map_normalise(block_means) -> np.ndarray:
     """Min-max scale each block and channel over time to [0, 255] -> uint8 ``(n, T, 3)``.
 

@@ -179,11 +179,9 @@ class Clips:
 
 
 def _crop_recording(rec, crop: int) -> np.ndarray:
-    from ...video import face_crops
-    from ...video.detect import smooth_boxes
+    from ...video import sticky_face_crops
 
-    boxes = smooth_boxes(np.asarray(rec.meta["face_box"], float), smoothing="sticky", margin=0.5)
-    return face_crops(rec.frames, boxes, size=(crop, crop)).transpose(3, 0, 1, 2)
+    return sticky_face_crops(rec.frames, "truth", rec.meta["face_box"], crop)[0].transpose(3, 0, 1, 2)
 
 
 def render(preset: str, n_subjects: int, *, seed: int = 0, duration_s: float, fps: float, frame_size,
@@ -254,7 +252,7 @@ def load_mahnob(root, n_recordings: int | None = None, *, seconds: float = 30.0,
     ``seconds``, decimated to about ``fps``, face-cropped by detection. MAHNOB-HCI gives ECG, not a
     PPG: the training target is a cosine following the ECG heart rate (:func:`_ppg_from_hr`)."""
     from ...data import list_mahnob_hci, load_mahnob_hci_session
-    from ...video import detect_faces, face_crops
+    from ...video import sticky_face_crops
 
     folders = list_mahnob_hci(root)[:n_recordings]
     videos, ppgs, subjects, hrs, rate = [], [], [], [], None
@@ -263,9 +261,8 @@ def load_mahnob(root, n_recordings: int | None = None, *, seconds: float = 30.0,
         step = max(1, int(round(rec.fps / fps)))
         n = int(round(seconds * rec.fps))
         frames = rec.frames[:n:step]
-        boxes = np.asarray(detect_faces(frames, every=5, smoothing="sticky", margin=0.5, fill="hold"))
         rate = rec.fps / step
-        videos.append(face_crops(frames, boxes, size=(crop, crop)).transpose(3, 0, 1, 2))
+        videos.append(sticky_face_crops(frames, "detect", crop=crop)[0].transpose(3, 0, 1, 2))
         hr = np.asarray(rec.hr[:n:step], float)
         ppgs.append(_ppg_from_hr(hr, rate))
         hrs.append(float(np.nanmean(hr)))

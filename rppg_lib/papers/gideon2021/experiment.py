@@ -38,6 +38,7 @@ from ... import methods
 from ... import signal as sig
 from ...data.splits import cut_clips, split_by_subject
 from ...storage import cache_dir, cache_key, load_npz, save_npz_atomic
+from ...video import sticky_face_crops
 from . import KEY
 
 __all__ = [
@@ -97,20 +98,6 @@ def _key(params: dict) -> str:
     return cache_key({**params, "simulator": SIMULATOR_VERSION}, length=20)
 
 
-def _crop_one(frames, boxes_src: str, gt_boxes, crop: int, margin: float = 0.5):
-    """Sticky enlarged face box (Sec. 3.1) -> (T, crop, crop, 3) crops and the crop boxes."""
-    from ...video import detect_faces, face_crops
-    from ...video.detect import smooth_boxes
-
-    if boxes_src == "detect":
-        boxes = np.asarray(detect_faces(frames, every=5, smoothing="sticky", margin=margin, fill="hold"))
-    elif boxes_src == "truth":
-        boxes = smooth_boxes(gt_boxes, smoothing="sticky", margin=margin)
-    else:
-        raise ValueError(f"boxes must be 'detect' or 'truth', got {boxes_src!r}")
-    return face_crops(frames, boxes, size=(crop, crop)), boxes
-
-
 def prepare_simulated(preset: str, n_subjects: int, *, seed: int = 0, duration_s: float = 30.0,
                       fps: float = 15.0, width: int = 160, height: int = 120, face_px: float | None = 60.0,
                       crop: int = 32, boxes: str = "detect", cache_dir=None, first_subject: int = 0,
@@ -139,7 +126,7 @@ def prepare_simulated(preset: str, n_subjects: int, *, seed: int = 0, duration_s
         size = {} if face_px is None else {"face_px": face_px}
         rec = simulate(preset, seed=seed, subject=s, duration_s=duration_s, fps=fps, width=width,
                        height=height, **size, **overrides)
-        crops, crop_boxes = _crop_one(rec.frames, boxes, rec.meta["face_box"], crop)
+        crops, crop_boxes = sticky_face_crops(rec.frames, boxes, rec.meta["face_box"], crop)
         videos.append(crops.transpose(3, 0, 1, 2))
         ppgs.append(np.asarray(rec.ppg, float))
         subjects.append(rec.subject)
@@ -197,7 +184,7 @@ def prepare_ubfc(root, n_subjects: int | None = None, *, seconds: float = 30.0, 
         step = max(1, int(round(rec.fps / fps)))
         n = int(round(seconds * rec.fps))
         frames = rec.frames[:n:step]
-        crops, _ = _crop_one(frames, "detect", None, crop)
+        crops, _ = sticky_face_crops(frames, "detect", crop=crop)
         rate = rec.fps / step
         videos.append(crops.transpose(3, 0, 1, 2))
         ppgs.append(np.asarray(rec.ppg[:n:step], float))

@@ -64,7 +64,8 @@ def prepare_real(root, cfg, sources=(1,)):
     of each video; a fixed face box from the detector). A wrong layout raises
     :class:`~rppg_lib.data.DatasetLayoutError` naming the missing file and the expected layout."""
     from ...data import list_vipl_hr, load_vipl_hr_session
-    from ..gideon2021.experiment import ClipData, _crop_one
+    from ...video import sticky_face_crops
+    from ..gideon2021.experiment import ClipData
 
     folders = list_vipl_hr(root, sources=sources)
     videos, ppgs, subjects, metas = [], [], [], []
@@ -73,7 +74,7 @@ def prepare_real(root, cfg, sources=(1,)):
         step = max(1, int(round(rec.fps / cfg.fps)))
         n = int(round(cfg.duration_s * rec.fps))
         frames = rec.frames[:n:step]
-        crops, _ = _crop_one(frames, "detect", None, cfg.crop)
+        crops, _ = sticky_face_crops(frames, "detect", crop=cfg.crop)
         videos.append(crops.transpose(3, 0, 1, 2))
         ppgs.append(np.asarray(rec.ppg[:n:step], float))
         subjects.append(rec.subject)
@@ -94,7 +95,7 @@ def fold_split(data, cfg, seed: int = 0):
 
 def test_clips(data, indices, cfg):
     """Non-overlapping ``cfg.test_clip_s`` clips of the videos ``indices``: ``(clips, ref_ppg, video)``."""
-    from ..gideon2021.experiment import cut_clips
+    from ...data.splits import cut_clips
 
     indices = np.asarray(indices, int)
     clips, refs, rec = cut_clips(data.videos[indices], data.ppg[indices], int(round(cfg.test_clip_s * data.fps)))
