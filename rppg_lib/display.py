@@ -1,4 +1,5 @@
-"""Display helpers of the book's notebooks: tables shown whole, and the run header box of a chapter.
+"""Display helpers of the book's notebooks: tables shown whole, the run header box of a chapter, and the
+learning ladder's plot (:func:`plot_ladder`) the paper chapters share.
 
 pandas truncates a DataFrame's HTML to 60 rows / 20 columns and each cell to
 50 characters by default, which hides columns of the papers' wider tables
@@ -11,7 +12,7 @@ gives the same tables.
 """
 from __future__ import annotations
 
-__all__ = ["PANDAS_OPTIONS", "setup", "KERNEL_EXEC_LINE", "run_header"]
+__all__ = ["PANDAS_OPTIONS", "setup", "KERNEL_EXEC_LINE", "run_header", "plot_ladder"]
 
 #: pandas options set by :func:`setup` (``None`` = no limit).
 PANDAS_OPTIONS = {
@@ -54,3 +55,29 @@ def run_header(profile: str, data_source: str, *, seeds=None, device: str = "cpu
     return HTML(f"<div class='rppg-run-header' style='border:1px solid #d0d7de;border-left:4px solid #0969da;"
                 f"border-radius:4px;padding:0.4em 0.8em;margin:0.5em 0;font-size:0.9em'>"
                 f"<table style='border:none;margin:0'>{body}</table></div>")
+
+
+def plot_ladder(ladder, ax=None):
+    """The learning ladder: per-video MAE per rung (``ladder``: a DataFrame with columns ``rung``, ``model``,
+    ``mae``, rungs in order, easy to hard), each network (seeds as dots, their mean as a line), POS (dashed)
+    and the constant answer (dotted)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.4))
+    rungs = list(dict.fromkeys(ladder["rung"]))
+    x = np.arange(len(rungs))
+    styles = {"POS": dict(color="k", ls="--", marker="s"), "constant": dict(color="0.5", ls=":", marker="")}
+    for name, part in ladder.groupby("model", sort=False):
+        mean = part.groupby("rung", sort=False)["mae"].mean().reindex(rungs)
+        line, = ax.plot(x, mean.to_numpy(), label=name, **styles.get(name, dict(marker="o")))
+        if name not in styles:
+            ax.plot(part["rung"].map({r: i for i, r in enumerate(rungs)}), part["mae"], ".",
+                    color=line.get_color(), alpha=0.6)
+    ax.set_xticks(x)
+    ax.set_xticklabels([r.split(" ", 1)[-1] for r in rungs], rotation=15, ha="right", fontsize=8)
+    ax.set_ylabel("per-video MAE (bpm)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, ncol=3)
+    return ax

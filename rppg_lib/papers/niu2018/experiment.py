@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ...display import plot_ladder
 from ...evaluate import per_video_mean
 from ...metrics import hr_metrics
 from ...storage import cache_dir, cache_key, cached_npz, save_torch_atomic
@@ -535,29 +536,6 @@ def fold_hr(videos: VideoSet, folds: int = 3, protocol: str = "random", seed: in
         for part, idx in (("train", train), ("test", test)):
             rows += [{"fold": f, "part": part, "video": int(v), "hr": float(videos.video_hr[v])} for v in idx]
     return pd.DataFrame(rows)
-
-
-def plot_ladder(ladder: pd.DataFrame, ax=None):
-    """Per-video MAE per rung of the ladder: the network (seeds as dots, mean as line), POS and the constant."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.4))
-    rungs = list(dict.fromkeys(ladder["rung"]))
-    x = np.arange(len(rungs))
-    styles = {"POS": dict(color="k", ls="--", marker="s"), "constant": dict(color="0.5", ls=":", marker="")}
-    for name, part in ladder.groupby("model", sort=False):
-        mean = part.groupby("rung", sort=False)["mae"].mean().reindex(rungs)
-        line, = ax.plot(x, mean.to_numpy(), label=name, **styles.get(name, dict(marker="o")))
-        if name not in styles:
-            ax.plot(part["rung"].map({r: i for i, r in enumerate(rungs)}), part["mae"], ".",
-                    color=line.get_color(), alpha=0.6)
-    ax.set_xticks(x)
-    ax.set_xticklabels([r.split(" ", 1)[-1] for r in rungs], rotation=15, ha="right", fontsize=8)
-    ax.set_ylabel("per-video MAE (bpm)")
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, ncol=3)
-    return ax
 
 
 # ---------------------------------------------------------------------------

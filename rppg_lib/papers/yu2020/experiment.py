@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ...display import plot_ladder
 from ...storage import cache_dir
 from . import KEY
 from .training import clip_hr, predict_clips, search_architecture, train_network
@@ -263,14 +264,6 @@ def run_ladder(cfg, rungs, recipes: dict, *, reuse: dict | None = None, seed: in
             if report is not None:
                 report(row)
     return pd.DataFrame(rows)
-
-
-def plot_ladder(ladder: pd.DataFrame, ax=None):
-    """Per-video MAE per rung: every network, POS (dashed) and the constant answer (dotted); the ladder
-    plot of paper 3's home (:func:`rppg_lib.papers.niu2018.experiment.plot_ladder`), whose rows are the same."""
-    from ..niu2018.experiment import plot_ladder as _plot
-
-    return _plot(ladder, ax=ax)
 
 
 # ---------------------------------------------------------------------------
