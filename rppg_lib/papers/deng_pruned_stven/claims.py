@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...claims import LEARNED_FRACTION as SHARED_FRACTION
 from ...claims import AtLeast, AtMost, Claim, Interval, Precondition, matches_paper, measurement, paired_difference
 from ...claims import decide as _decide
+from ...claims import learned_precondition as shared_learned
 from ...results import reported
 from . import KEY
 
 #: A network learned: its MAE below this fraction of the constant answer's (the compendium's rule).
-LEARNED_FRACTION = 0.8
+LEARNED_FRACTION = SHARED_FRACTION
 #: Fewest test clips for an accuracy verdict.
 MIN_TEST_CLIPS = 8
 #: Kept fraction of the connections and the memory reduction the paper states (Sec. III-A).
@@ -83,13 +85,10 @@ def _ratio(num: Interval, den: Interval, what: str) -> Interval:
 
 def learned_precondition(abs_errors, constant_abs_errors, name: str) -> Precondition:
     """The network ``name`` learned: MAE below :data:`LEARNED_FRACTION` of the constant answer's on at least
-    :data:`MIN_TEST_CLIPS` clips."""
+    :data:`MIN_TEST_CLIPS` clips (the compendium's rule, :func:`rppg_lib.claims.learned_precondition`)."""
     e, c = np.asarray(abs_errors, float), np.asarray(constant_abs_errors, float)
-    n = e.shape[-1]
-    ok = bool(n >= MIN_TEST_CLIPS and np.nanmean(e) < LEARNED_FRACTION * np.nanmean(c))
-    return Precondition(f"{name} learned", ok, f"MAE {np.nanmean(e):.2f} vs constant answer {np.nanmean(c):.2f} bpm "
-                                               f"on {n} test clips; needs below {LEARNED_FRACTION:.0%} of it and >= "
-                                               f"{MIN_TEST_CLIPS} clips")
+    return shared_learned({name: np.nanmean(e)}, float(np.nanmean(c)), e.shape[-1], min_items=MIN_TEST_CLIPS,
+                          fraction=LEARNED_FRACTION, what="test clips")
 
 
 def _arr(x) -> np.ndarray:
@@ -133,17 +132,16 @@ def decide(memory: dict, errors: dict | None = None, *, stven_errors: dict | Non
     else:
         const = _arr(errors["Constant"])
         dense_ok = learned_precondition(_arr(errors["dense"]), const, "the dense rPPGNet")
-        snip_ok = learned_precondition(_arr(errors["SNIP"]), const, "the SNIP rPPGNet")
         ev = {"data": errors_data} if errors_data else {}
         ev |= {f"MAE {k}": float(np.nanmean(v)) for k, v in errors.items()}
         # the dense model is the reference: when it learned and the pruned one did not, pruning lost the accuracy
         out.append(_decide(AS_ACCURATE, paired_difference(_arr(errors["SNIP"]), _arr(errors["dense"])),
                            preconditions=[dense_ok], evidence=ev))
         better = min(("POS", "CHROM"), key=lambda k: float(np.nanmean(errors[k])))
-        classical_ok = learned_precondition(_arr(errors[better]), const, better)
         # an ordering means something when at least one side read the pulse; two failures differ by noise
-        either = Precondition(f"the SNIP rPPGNet or {better} learned", snip_ok.ok or classical_ok.ok,
-                              f"{snip_ok.detail}; {better}: {classical_ok.detail}")
+        either = shared_learned({"SNIP": np.nanmean(errors["SNIP"]), better: np.nanmean(errors[better])},
+                                float(np.nanmean(const)), const.shape[-1], min_items=MIN_TEST_CLIPS,
+                                fraction=LEARNED_FRACTION, what="test clips")
         out.append(_decide(BEATS_CLASSICAL, paired_difference(_arr(errors["SNIP"]), _arr(errors[better])),
                            preconditions=[either], evidence=ev))
 
