@@ -29,11 +29,11 @@ What ``book`` reduces from ``paper``: 16 subjects instead of MAHNOB-HCI's 27, 30
 training clips of 64 frames (as the source) at 15 fps, 30 epochs at lr 1e-3 (ten times the source's
 1e-4, so that about 90 optimiser steps can converge), one seed, STVEN of 8 base channels instead of
 64 trained 8 epochs in front of the frozen rPPGNet on one compression level. rPPGNet keeps the
-source's width 64. Measured (first book run, 2 cores, partly shared with another job): 31-43 s per
-rPPGNet training run when the cores were free, up to 384 s when shared (threads spin); STVEN about
-26 s per epoch (20 epochs took 518 s, hence 8); the whole chapter cold 1666 s. Second book run (warm
-cache, 8 STVEN epochs): 1125 s, with rPPGNet runs of 39-449 s and STVEN 19 s: the same run varies tenfold
-with what else uses the cores, so the ~12 min target holds only on free cores. Run the book alone.
+source's width 64. Measured: 31-43 s per rPPGNet training run when the cores were free, up to
+449 s when another job shared them (two torch threads spin); STVEN 20 s for 8 epochs on free cores
+(518 s for 20 epochs on shared ones, hence 8). The whole chapter warm (data cached) on two idle cores:
+397 s; cold, about 100 videos of 30 s are rendered first (a few seconds each). On cores shared with
+other book runs the same chapter took 26-55 min: run the book alone.
 """
 from dataclasses import dataclass
 
