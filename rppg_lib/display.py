@@ -57,10 +57,10 @@ def run_header(profile: str, data_source: str, *, seeds=None, device: str = "cpu
                 f"<table style='border:none;margin:0'>{body}</table></div>")
 
 
-def plot_ladder(ladder, ax=None):
-    """The learning ladder: per-video MAE per rung (``ladder``: a DataFrame with columns ``rung``, ``model``,
-    ``mae``, rungs in order, easy to hard), each network (seeds as dots, their mean as a line), POS (dashed)
-    and the constant answer (dotted)."""
+def plot_ladder(ladder, ax=None, column: str = "mae", ylabel: str = "per-video MAE (bpm)"):
+    """The learning ladder: the error ``column`` per rung (``ladder``: a DataFrame with columns ``rung``,
+    ``model`` and ``column``, rungs in order, easy to hard), each network (seeds as dots, their mean as a
+    line), POS (dashed) and the constant answer (dotted)."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -70,14 +70,15 @@ def plot_ladder(ladder, ax=None):
     x = np.arange(len(rungs))
     styles = {"POS": dict(color="k", ls="--", marker="s"), "constant": dict(color="0.5", ls=":", marker="")}
     for name, part in ladder.groupby("model", sort=False):
-        mean = part.groupby("rung", sort=False)["mae"].mean().reindex(rungs)
+        mean = part.groupby("rung", sort=False)[column].mean().reindex(rungs)
         line, = ax.plot(x, mean.to_numpy(), label=name, **styles.get(name, dict(marker="o")))
         if name not in styles:
-            ax.plot(part["rung"].map({r: i for i, r in enumerate(rungs)}), part["mae"], ".",
+            ax.plot(part["rung"].map({r: i for i, r in enumerate(rungs)}), part[column], ".",
                     color=line.get_color(), alpha=0.6)
     ax.set_xticks(x)
-    ax.set_xticklabels([r.split(" ", 1)[-1] for r in rungs], rotation=15, ha="right", fontsize=8)
-    ax.set_ylabel("per-video MAE (bpm)")
+    ax.set_xticklabels([r.split(" ", 1)[-1] if r[:1].isdigit() else r for r in rungs], rotation=15, ha="right",
+                       fontsize=8)
+    ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, ncol=3)
     return ax

@@ -977,25 +977,13 @@ def run_ladder(videos, *, rungs=LADDER, heads=("se", "ce", "cl", "clf"), seeds=(
 
 
 def plot_ladder(ladder: pd.DataFrame, ax=None, column: str = "mae"):
-    """Test MAE per rung of the data ladder: each model's seeds (dots) and mean (line), POS and the constant."""
+    """Test MAE per rung of the data ladder: each model's seeds (dots) and mean (line), POS and the constant
+    (:func:`rppg_lib.display.plot_ladder`)."""
     import matplotlib.pyplot as plt
+
+    from ...display import plot_ladder as draw
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.6))
-    rungs = list(dict.fromkeys(ladder["rung"]))
-    x = np.arange(len(rungs))
-    styles = {"POS": dict(color="k", ls="--", marker="s"), "constant": dict(color="0.5", ls=":", marker="")}
-    for name, part in ladder.groupby("model", sort=False):
-        pos = part["rung"].map({r: i for i, r in enumerate(rungs)}).to_numpy()
-        mean = part.groupby("rung", sort=False)[column].mean().reindex(rungs)
-        kw = styles.get(name, dict(marker="o"))
-        line, = ax.plot(x, mean.to_numpy(), label=name, **kw)
-        if name not in styles:
-            ax.plot(pos, part[column], ".", color=line.get_color(), alpha=0.6)
-    ax.set_xticks(x)
-    ax.set_xticklabels([r.split(" ", 1)[-1] if r[:1].isdigit() else r for r in rungs], rotation=15,
-                       ha="right", fontsize=8)
-    ax.set_ylabel("test MAE (bpm)" + (" vs PPG-derived HR" if column == "mae" else " vs label mean"))
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, ncol=3)
-    return ax
+    return draw(ladder, ax=ax, column=column,
+                ylabel="test MAE (bpm)" + (" vs PPG-derived HR" if column == "mae" else " vs label mean"))
