@@ -55,6 +55,7 @@ from .roi import (
                      face_crops,
                      frame_means,
                      grid_rois,
+                     mean_colour,
                      roi_masks,
                      roi_rects,
                      roi_traces,
@@ -87,7 +88,8 @@ __all__ = [
     "smooth_boxes", "complete_boxes", "NoFaceFoundError", "SMOOTHINGS", "FRONTAL_CASCADE",
     # roi
     "ROI_SETS", "CHEEK_REGION", "SKIN_CR", "SKIN_CB", "grid_rois", "roi_rects", "roi_masks",
-    "skin_mask", "roi_traces", "frame_means", "face_crops", "sticky_face_crops", "st_map", "st_map_blocks",
+    "skin_mask", "roi_traces", "frame_means", "face_crops", "sticky_face_crops", "mean_colour",
+    "st_map", "st_map_blocks",
     "st_map_normalise",
     # stmap
     "stmap", "stmap_blocks", "regions_to_boxes", "eye_cheek_region", "random_clips", "STMAP_GRID",

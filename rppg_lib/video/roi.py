@@ -282,6 +282,12 @@ def face_crops(frames, boxes, size: tuple[int, int] = (64, 64),
     return out
 
 
+def mean_colour(videos) -> np.ndarray:
+    """Spatial mean colour of face-crop videos ``(N, C, T, H, W)`` -> ``(N, T, C)`` float32, the input of
+    the classical methods."""
+    return np.asarray(videos).astype(np.float32).mean(axis=(3, 4)).transpose(0, 2, 1)
+
+
 def sticky_face_crops(frames, boxes: str = "detect", truth_boxes=None, crop: int = 64, margin: float = 0.5):
     """The 3-D CNN chapters' face crops: ``(crops (T, crop, crop, 3) uint8, boxes (T, 4))``.
 

@@ -45,6 +45,7 @@ from ...train.pruning import (
     structured_prune,
     to_sparse_inference,
 )
+from ...video import mean_colour
 from . import KEY
 
 __all__ = [
@@ -368,10 +369,6 @@ def clip_errors(pred_ppg, ref_ppg, fs: float, recording=None, hr_pred=None) -> p
                          "hr_ref": hr_ref, "hr_pred": hr_pred, "error": hr_pred - hr_ref})
 
 
-def _mean_rgb(clips) -> np.ndarray:
-    return np.asarray(clips).astype(np.float32).mean(axis=(3, 4)).transpose(0, 2, 1)
-
-
 def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, batch_size: int, clip_s: float,
                   keep: float, seeds=(0,), seed: int = 0, device="cpu", log=None, progress: bool = False) -> dict:
     """Dense and SNIP-pruned rPPGNet (each once per seed), POS, CHROM and the constant answer (the mean
@@ -385,7 +382,7 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
     errors: dict = {}
     train_hr = np.atleast_1d(sig.estimate_hr(data.ppg[split[0]], fs, BAND, harmonic_ratio=None))
     errors["Constant (train mean HR)"] = clip_errors(None, refs, fs, rec, hr_pred=float(np.mean(train_hr)))
-    rgb = _mean_rgb(clips)
+    rgb = mean_colour(clips)
     for m in ("pos", "chrom"):
         errors[m.upper()] = clip_errors(np.stack([methods.METHODS[m](c, fs) for c in rgb]), refs, fs, rec)
     models, runs, masks = {}, [], {}
@@ -503,7 +500,7 @@ def _sweep(cfg, models: dict, test_subjects, variants, column: str, *, seed: int
         videos = np.concatenate([p.videos for p in parts])
         ppg = np.concatenate([p.ppg for p in parts])
         clips, refs, rec = cut_clips(videos, ppg, int(round(CLIP_S * fs)))
-        rgb = _mean_rgb(clips)
+        rgb = mean_colour(clips)
         t = clip_errors(np.stack([methods.METHODS["pos"](c, fs) for c in rgb]), refs, fs, rec)
         rows.append({column: label, "method": "POS", "MAE": float(t.error.abs().mean()), "clips": len(t)})
         for name, model in models.items():
@@ -513,7 +510,7 @@ def _sweep(cfg, models: dict, test_subjects, variants, column: str, *, seed: int
 
 
 def compression_sweep(cfg, models: dict, overrides: dict, test_subjects, *, crf_levels, seed: int = 0,
-                      device="cpu", progress: bool = True) -> pd.DataFrame:
+                      device="cpu") -> pd.DataFrame:
     """MAE of ``models`` (name -> model) and POS on the test subjects re-rendered with ``overrides`` and
     x264 at each CRF of ``crf_levels`` (None = lossless). One row per (level, method): ``compression``,
     ``method``, ``MAE``, ``clips``."""

@@ -38,7 +38,7 @@ from ... import methods
 from ... import signal as sig
 from ...data.splits import cut_clips, split_by_subject
 from ...storage import cache_dir, cache_key, load_npz, save_npz_atomic
-from ...video import sticky_face_crops
+from ...video import mean_colour, sticky_face_crops
 from . import KEY
 
 __all__ = [
@@ -79,12 +79,6 @@ class ClipData:
     def rgb(self) -> np.ndarray:
         """Spatial mean colour of the crops, (N, T, 3) (input of the classical methods)."""
         return mean_colour(self.videos)
-
-
-def mean_colour(videos) -> np.ndarray:
-    """Spatial mean colour of face-crop videos ``(N, C, T, H, W)`` -> ``(N, T, C)``, the input
-    of the classical methods."""
-    return np.asarray(videos).astype(np.float32).mean(axis=(3, 4)).transpose(0, 2, 1)
 
 
 def default_cache_dir() -> Path:

@@ -113,7 +113,7 @@ def per_video(hr_est, hr_ref, video, data, what: str) -> pd.DataFrame:
 def classical_table(data, indices, cfg, method: str) -> pd.DataFrame:
     """POS / CHROM (:mod:`rppg_lib.methods`) on the crops' mean colour of every test clip, per video."""
     from ... import methods
-    from ..gideon2021.experiment import mean_colour
+    from ...video import mean_colour
 
     clips, refs, video = test_clips(data, indices, cfg)
     pulse = np.stack([methods.apply_method(method, c, data.fps) for c in mean_colour(clips)])
