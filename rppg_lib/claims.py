@@ -41,8 +41,8 @@ import numpy as np
 
 __all__ = [
     "VERDICTS", "LEVEL", "N_BOOT", "Interval", "Rule", "AtMost", "AtLeast", "Between", "matches_paper",
-    "Claim", "Precondition", "decide", "LEARNED_FRACTION",
-    "learned_precondition", "measurement", "bootstrap_mean", "paired_difference",
+    "Claim", "Precondition", "decide", "LEARNED_FRACTION", "LEARNED_DIFFERENCE_BELOW", "LEARNED_MIN_ITEMS",
+    "network_learned", "learned_precondition", "FIDELITY_RATIO_RANGE", "fidelity_precondition", "measurement", "bootstrap_mean", "paired_difference",
     "seed_values_interval", "verdict_table", "ABBREVIATIONS", "spell_out",
 ]
 
@@ -258,23 +258,84 @@ class Precondition:
     detail: str = ""
 
 
-#: A network learned when its MAE is below this fraction of the constant answer's (the training mean HR).
+#: A network learned when its MAE is at most this fraction of the constant answer's (the mean training HR)
+#: on the same test items ...
 LEARNED_FRACTION = 0.8
+#: ... and the paired bootstrap interval of (network - constant) per-item absolute error lies entirely below 0.
+LEARNED_DIFFERENCE_BELOW = 0.0
+#: The fewest test items on which "learned" can be decided.
+LEARNED_MIN_ITEMS = 10
 
 
-def learned_precondition(maes: dict, constant_mae: float, n_items: int, *, min_items: int = 10,
-                         fraction: float = LEARNED_FRACTION, what: str = "test videos") -> Precondition:
-    """"At least one network of the comparison learned": some MAE of ``maes`` (network name -> MAE)
-    below ``fraction`` x ``constant_mae`` (the constant answer's MAE on the same items), on at least
-    ``min_items`` items. The detail lists every MAE, so a failed precondition says how far off it was."""
-    finite = {k: float(v) for k, v in maes.items() if math.isfinite(float(v))}
-    ok = (n_items >= min_items and math.isfinite(float(constant_mae))
-          and any(v < fraction * constant_mae for v in finite.values()))
-    names = " or ".join(maes) or "no network"
-    detail = (", ".join(f"MAE {k} {float(v):.2f}" for k, v in maes.items())
-              + f" vs constant answer {float(constant_mae):.2f} bpm on {n_items} {what}; one needs below "
-                f"{fraction:.0%} of it and >= {min_items} {what}")
-    return Precondition(f"a network of the comparison learned ({names})", bool(ok), detail)
+def network_learned(errors, constant_errors, *, fraction: float = LEARNED_FRACTION,
+                    min_items: int = LEARNED_MIN_ITEMS) -> tuple[bool, str]:
+    """The compendium's one rule for "a network learned", used by every chapter and page.
+
+    ``errors`` and ``constant_errors`` are per-item absolute HR errors (bpm) on the same test items,
+    ``(items,)`` or ``(seeds, items)`` (a one-seed constant broadcasts). The network learned when its
+    MAE is at most ``fraction`` x the constant answer's **and** the paired bootstrap interval of
+    (network - constant) lies entirely below :data:`LEARNED_DIFFERENCE_BELOW`, on at least
+    ``min_items`` items. Returns ``(learned, detail)``; the detail gives both MAEs, the ratio and the
+    interval, so a "no" says how far off it was.
+    """
+    e = _as_seeds_items(errors, "errors")
+    c = _as_seeds_items(constant_errors, "constant_errors")
+    n = e.shape[1]
+    if c.shape[1] != n:
+        raise ValueError(f"network and constant errors need the same test items: {n} vs {c.shape[1]}")
+    if not (np.isfinite(e).all() and np.isfinite(c).all()):
+        return False, "the errors hold NaN"
+    mae, cmae = float(e.mean()), float(c.mean())
+    diff = paired_difference(e, c)
+    ratio = mae / cmae if cmae > 0 else math.inf
+    ok = (n >= min_items and ratio <= fraction and diff.high < LEARNED_DIFFERENCE_BELOW)
+    detail = (f"MAE {mae:.2f} vs constant answer {cmae:.2f} bpm (ratio {ratio:.2f}, needs <= {fraction:g}); "
+              f"network - constant {diff.estimate:+.2f} [{diff.low:+.2f}, {diff.high:+.2f}] bpm (needs all < 0) "
+              f"on {n} items (needs >= {min_items})")
+    return bool(ok), detail
+
+
+def learned_precondition(errors: dict, constant_errors, *, what: str = "test items",
+                         min_items: int = LEARNED_MIN_ITEMS, require: str = "any") -> Precondition:
+    """Precondition "a network of the comparison learned" (``require="any"``) or "every network ranked
+    above another learned" (``require="all"``), by :func:`network_learned` on per-item absolute errors
+    (``errors``: network name -> ``(items,)`` or ``(seeds, items)``; ``constant_errors``: the constant
+    answer's on the same items). The detail names each network's numbers."""
+    if require not in ("any", "all"):
+        raise ValueError(f"require must be 'any' or 'all', got {require!r}")
+    results = {name: network_learned(e, constant_errors, min_items=min_items) for name, e in errors.items()}
+    oks = [ok for ok, _ in results.values()]
+    ok = bool(oks) and (any(oks) if require == "any" else all(oks))
+    names = (" or " if require == "any" else " and ").join(errors) or "no network"
+    head = "a network of the comparison learned" if require == "any" else "the networks it ranks learned"
+    detail = "; ".join(f"{k}: {'learned' if o else 'not learned'}, {d}" for k, (o, d) in results.items())
+    return Precondition(f"{head} ({names}, on {what})", ok, detail)
+
+
+#: A claim about accuracy on a dataset, or an ordering against classical methods, is decided only on
+#: data whose POS / CHROM error is within this range of the published error on the real dataset
+#: (ours / published); outside it the data are easier or harder than the paper's.
+FIDELITY_RATIO_RANGE = (0.5, 2.0)
+
+
+def fidelity_precondition(fidelity: dict | None, what: str = "the data") -> Precondition:
+    """Precondition "``what`` are as hard as the real dataset": every ratio ours / published of
+    ``fidelity`` (method -> ``{"ours", "published", "metric", "source"}``, as
+    :func:`rppg_lib.lookalike.fidelity_rows` builds it) lies in :data:`FIDELITY_RATIO_RANGE`. ``None`` or an
+    empty dict (an easy rung, data with no published anchor) fails, saying so."""
+    low, high = FIDELITY_RATIO_RANGE
+    name = f"{what} are as hard as the real dataset (POS/CHROM error within {low:g}-{high:g}x the published)"
+    if not fidelity:
+        return Precondition(name, False, "no published classical error to compare with (an easy rung or "
+                                         "data without an anchor)")
+    parts, ok = [], True
+    for method, row in fidelity.items():
+        ours, pub = float(row["ours"]), float(row["published"])
+        ratio = ours / pub if pub > 0 else math.nan
+        ok = ok and math.isfinite(ratio) and low <= ratio <= high
+        parts.append(f"{method} {row.get('metric', 'mae').upper()} {ours:.2f} vs published {pub:.2f} "
+                     f"(ratio {ratio:.2f})")
+    return Precondition(name, bool(ok), "; ".join(parts))
 
 
 @dataclass

@@ -9,7 +9,10 @@
   library lives there, one sub-folder per user (``video``,
   ``simulated_data``, ``kopeliovich2019``, ``gideon2021``, ...).
 - :func:`cache_key` hashes everything that defines a cached result;
-  :func:`cached_npz` returns a cached dict of arrays or computes and stores it.
+  :func:`cached_npz` returns a cached dict of arrays or computes and stores it;
+  :func:`cached` is the one entry point the chapters' caches go through: the key
+  from the settings and the code version, the atomic write, the file under
+  :func:`cache_dir`.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = ["atomic_write", "write_json_atomic", "save_npz_atomic", "save_torch_atomic", "load_npz",
-           "cache_root", "cache_dir", "cache_key", "key_default", "cached_npz", "jsonable"]
+           "cache_root", "cache_dir", "cache_key", "key_default", "cached_npz", "cached", "jsonable"]
 
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,3 +155,19 @@ def cached_npz(file, compute: Callable[[], dict], *, compressed: bool = False,
     if file is not None:
         save_npz_atomic(file, {k: np.asarray(v) for k, v in data.items()}, compressed=compressed)
     return data, False
+
+
+def cached(name: str, params: dict, compute: Callable[[], dict], *, version: int = 1, folder: str = "",
+           allow_pickle: bool = False, compressed: bool = False) -> tuple[dict, bool]:
+    """``(arrays, from_cache)``: ``compute()`` stored once under ``cache_dir(name)/folder/<key>.npz``.
+
+    The key hashes ``params`` (everything that defines the result, as JSON: numbers, strings, lists,
+    dicts) and ``version`` (bump it when the code that computes the result changes); the simulator's
+    version is part of every key, so a change of the renderer recomputes. Writes are atomic
+    (:func:`save_npz_atomic`): a run that dies leaves no half-written entry.
+    """
+    from .synth.presets import SIMULATOR_VERSION
+
+    key = cache_key({"params": params, "version": int(version), "simulator": SIMULATOR_VERSION})
+    file = cache_dir(name) / folder / f"{key}.npz"
+    return cached_npz(file, compute, compressed=compressed, allow_pickle=allow_pickle)
