@@ -42,7 +42,8 @@ import numpy as np
 __all__ = [
     "VERDICTS", "LEVEL", "N_BOOT", "Interval", "Rule", "AtMost", "AtLeast", "Between", "matches_paper",
     "Claim", "Precondition", "decide", "LEARNED_FRACTION", "LEARNED_DIFFERENCE_BELOW", "LEARNED_MIN_ITEMS",
-    "network_learned", "learned_precondition", "FIDELITY_RATIO_RANGE", "fidelity_precondition", "measurement", "bootstrap_mean", "paired_difference",
+    "network_learned", "learned_precondition", "FIDELITY_RATIO_RANGE", "fidelity_precondition",
+    "measurement", "bootstrap_mean", "paired_difference",
     "seed_values_interval", "verdict_table", "ABBREVIATIONS", "spell_out",
 ]
 
