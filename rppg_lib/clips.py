@@ -48,7 +48,8 @@ class Clips:
     subjects : (N,) subject ids (a subject's sessions share one, so splits keep them together);
     source : what the data are (shown in tables); meta : per video, a dict (``scenario``, ``hr_mean``,
     ``skin_type``, ``seed``...); classical : per video and method, ``{"method", "hr_est", "hr_ref",
-    "abs_err"}`` rows of the classical methods under the published protocol (native frame rate).
+    "abs_err"}`` rows of the classical methods under the published protocol (native frame rate);
+    extra : the overrides on top of the look-alike (an easy rung), ``{}`` for the look-alike itself.
     """
 
     videos: np.ndarray
@@ -58,6 +59,7 @@ class Clips:
     source: str
     meta: list = field(default_factory=list)
     classical: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
 
     def __len__(self):
         return len(self.videos)
@@ -80,7 +82,8 @@ class Clips:
         keep = set(idx)
         return Clips(self.videos[idx], self.ppg[idx], self.fps, [self.subjects[i] for i in idx], self.source,
                      [self.meta[i] for i in idx] if self.meta else [],
-                     [r for r in self.classical if r["video"] in keep])
+                     [{**r, "video": idx.index(r["video"])} for r in self.classical if r["video"] in keep],
+                     dict(self.extra))
 
 
 def _render_session(preset: str, subject: int, seed: int, overrides: dict, crop: int) -> dict:
@@ -205,12 +208,16 @@ def lookalike_clips(look: LookAlike, *, crop: int = 32, fps: float | None = None
     source = f"simulated: {look.name}" + (f" + {dict(sorted(extra.items()))}" if extra else "") + (
         f" ({label})" if label else "")
     return Clips(np.stack([v[:, :length] for v in videos]), np.stack([p[:length] for p in ppgs]), float(rate),
-                 subjects, source, metas, classical)
+                 subjects, source, metas, classical, extra)
 
 
 def fidelity(clips: Clips, preset: str, videos=None) -> dict:
     """``metrics["fidelity"][preset]`` of ``clips`` (optionally only the ``videos`` indices): each classical
-    method's error under the published protocol beside the published one (:func:`rppg_lib.lookalike.fidelity_rows`)."""
+    method's error under the published protocol beside the published one (:func:`rppg_lib.lookalike.fidelity_rows`).
+    Empty for an easy rung (``clips.extra`` set): those data are not the look-alike, and no claim is decided on
+    them (:func:`rppg_lib.claims.fidelity_precondition` fails on an empty dict)."""
+    if clips.extra:
+        return {}
     keep = None if videos is None else {int(v) for v in videos}
     errors: dict = {}
     for r in clips.classical:

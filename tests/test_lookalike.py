@@ -80,6 +80,9 @@ def test_lookalike_clips_smoke(tmp_path, monkeypatch):
     assert again.videos.shape[-1] == 32 and again.fps == 30.0
     assert len(list((tmp_path / "clips" / "sessions").glob("*.npz"))) == 1
     assert set(fidelity(clips, "ubfc-like")) == {"POS", "CHROM", "GREEN", "ICA"}
+    assert set(fidelity(clips.select([0]), "ubfc-like")) == {"POS", "CHROM", "GREEN", "ICA"}
+    easy = lookalike_clips(look, crop=16, fps=15, extra={"pulse_amplitude": 0.02}, progress=False)
+    assert fidelity(easy, "ubfc-like") == {} and "pulse_amplitude" in easy.source
     assert MASTER_CROP % 16 == 0
 
 
