@@ -258,6 +258,8 @@ def test_learning_table_and_texts_follow_the_record():
     text = K.data_difficulty_text(rec)
     assert "No published classical error" in text and "11.0 bpm on Stationary (30 windows)" in text
     assert "13.5 bpm on Mixed Motion" in text and "fidelity precondition cannot hold" in text
+    assert "at its native frame size" in text
+    assert "0.5 of its native" in K.data_difficulty_text(rec, resolution_scale=0.5)
     assert "paper's own colour signals" in K.data_difficulty_text(rec, real=True)
     # the compendium's target: at most 0.6 x the constant and below POS in every seed
     assert "is met" in K.learning_target_text(rec)

@@ -917,9 +917,11 @@ def learning_table(learning: dict) -> pd.DataFrame:
     return table
 
 
-def data_difficulty_text(learning: dict, preset: str = "kopeliovich", real: bool = False) -> str:
+def data_difficulty_text(learning: dict, preset: str = "kopeliovich", real: bool = False,
+                         resolution_scale: float = 1.0) -> str:
     """What anchors the difficulty of the chapter's data, generated from :data:`rppg_lib.lookalike.PROTOCOLS`,
-    :func:`rppg_lib.lookalike.fidelity_rows` and the run's POS per scenario (:func:`learning_record`)."""
+    :func:`rppg_lib.lookalike.fidelity_rows` and the run's POS per scenario (:func:`learning_record`);
+    ``resolution_scale``: the profile's fraction of each camera's native frame size."""
     from ...lookalike import PROTOCOLS, fidelity_rows
 
     pos = learning["pos_by_subset"]
@@ -927,12 +929,15 @@ def data_difficulty_text(learning: dict, preset: str = "kopeliovich", real: bool
     if real:
         return (f"These are the paper's own colour signals; POS on the test windows gives {pos_text}, "
                 f"{learning['pos_mae']:.1f} bpm on the full test set.")
+    scale = ("This run renders each camera at its native frame size (so its face pixels) and frame rate, with "
+             "its codec and sensor noise." if resolution_scale == 1.0 else
+             f"This run renders each camera at {resolution_scale:g} of its native frame size, so its faces have "
+             "fewer pixels than the preset's: its numbers prove the code paths, not the preset's difficulty.")
     if PROTOCOLS.get(preset) is None and not fidelity_rows(preset, {"POS": [learning["pos_mae"]]}):
         return (f"No published classical error exists for the paper's data (three webcams of the authors' own): "
                 f"the `{preset}` preset has no published protocol or anchor in `rppg_lib.lookalike`, so how hard "
                 f"these simulated data are cannot be held against the real ones, and no claim orders a network "
-                f"against a classical method (the fidelity precondition cannot hold). The preset renders each "
-                f"camera at its native size and frame rate with its codec and sensor noise. POS on the networks' "
+                f"against a classical method (the fidelity precondition cannot hold). {scale} POS on the networks' "
                 f"test windows gives {pos_text}, {learning['pos_mae']:.1f} bpm on the full test set: a measure of "
                 "the data's difficulty, not a verdict.")
     rows = fidelity_rows(preset, {"POS": [learning["pos_mae"]]})
