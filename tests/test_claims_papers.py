@@ -23,32 +23,55 @@ def _transfer(own=2.0, other=6.0, pair=3.0):
     return pd.DataFrame(rows).T
 
 
+def _transfer_errors(own=2.0, other=6.0, pair=3.0, constant=10.0, n=60):
+    """Per-window errors of the Table 3 models laid out as :func:`camera_transfer` returns them."""
+    table = _transfer(own, other, pair)
+    return {m: {"model": {c: _errs(table.loc[m, c], n, 1)[0] for c in table.columns},
+                "constant": {c: _errs(constant, n, 1)[0] for c in table.columns}} for m in table.index}
+
+
 def test_kopeliovich_claims_follow_the_run():
+    const = _errs(10.3, seeds=1)[0]
     good = {"SE": _errs(10), "CE": _errs(5), "CL": _errs(4), "CL+F": _errs(3)}
     hits = rng.random(300) < 0.5
-    v = _verdicts(KC.decide(good, 10.3, covered_stationary=hits[:150], covered_mixed=hits[150:],
-                            transfer=_transfer(), real_data=False, paper_scale=False))
+    v = _verdicts(KC.decide(good, const, covered_stationary=hits[:150], covered_mixed=hits[150:],
+                            transfer=_transfer(), transfer_errors=_transfer_errors(), real_data=False,
+                            paper_scale=False))
     assert {k: v[k].verdict for k in ("classification-beats-se", "cl-beats-ce", "clf-best",
                                       "single-camera-transfers-poorly", "two-cameras-help-unseen")} == \
         dict.fromkeys(("classification-beats-se", "cl-beats-ce", "clf-best", "single-camera-transfers-poorly",
                        "two-cameras-help-unseen"), "reproduced")
     assert v["clf-matches-paper"].verdict == "not testable here" and "paper's data" in v["clf-matches-paper"].reason
-    # the other side: CE better than CL, CL+F worst, transfer fine
+    assert f"{KC.PAPER_EPOCHS} epochs" in v["clf-matches-paper"].reason
+    # the other side: CE better than CL, CL+F worst, transfer fine (every network ranked above has learned)
     bad = {"SE": _errs(12), "CE": _errs(3), "CL": _errs(5), "CL+F": _errs(9)}
-    v = _verdicts(KC.decide(bad, 10.3, covered_stationary=hits[:150], covered_mixed=hits[150:],
-                            transfer=_transfer(other=2.2, pair=9.0), real_data=True, paper_scale=True))
+    v = _verdicts(KC.decide({**bad, "CL+F": _errs(7.6)}, const, covered_stationary=hits[:150],
+                            covered_mixed=hits[150:], transfer=_transfer(other=2.2, pair=5.0),
+                            transfer_errors=_transfer_errors(other=2.2, pair=5.0), real_data=True, paper_scale=True))
     assert v["cl-beats-ce"].verdict == "contradicted" and v["clf-best"].verdict == "contradicted"
     assert v["single-camera-transfers-poorly"].verdict == "contradicted"
     assert v["two-cameras-help-unseen"].verdict == "contradicted"
-    assert v["clf-matches-paper"].verdict == "contradicted"  # 9 bpm vs the paper's 4.9 +- 2
+    assert v["clf-matches-paper"].verdict == "contradicted"  # 7.6 bpm vs the paper's 4.9 +- 2
+    # CL+F at 9 bpm has not learned (more than 0.8 x the constant's 10.3): no claim that ranks it above others
+    v = _verdicts(KC.decide(bad, const, covered_stationary=hits[:150], covered_mixed=hits[150:], transfer=None,
+                            real_data=False, paper_scale=False))
+    assert v["clf-best"].verdict == "not testable here" and "CL+F: not learned" in v["clf-best"].reason
+    assert v["classification-beats-se"].verdict == "not testable here"  # CE, CL, CL+F must all have learned
+    assert v["cl-beats-ce"].verdict == "contradicted"  # CL (ranked above CE) learned
 
 
 def test_kopeliovich_claims_not_testable_when_nothing_learned():
+    const = _errs(10.3, seeds=1)[0]
     flat = {m: _errs(10) for m in ("SE", "CE", "CL", "CL+F")}
-    vs = KC.decide(flat, 10.3, covered_stationary=[1, 0], covered_mixed=[0, 1], transfer=None, real_data=False,
-                   paper_scale=False)
+    vs = KC.decide(flat, const, covered_stationary=[1, 0], covered_mixed=[0, 1], transfer=_transfer(),
+                   transfer_errors=_transfer_errors(own=9.5, pair=9.5), real_data=False, paper_scale=False)
     assert all(v.verdict == "not testable here" for v in vs)
-    assert "reads the pulse" in vs[0].reason
+    assert "the networks it ranks learned" in vs[0].reason and "not learned" in vs[0].reason
+    assert "Cam1 test windows" in _verdicts(vs)["single-camera-transfers-poorly"].reason
+    # Table 3 without per-window errors cannot show that its models learned
+    vs = _verdicts(KC.decide(flat, const, covered_stationary=[1, 0], covered_mixed=[0, 1], transfer=_transfer(),
+                             real_data=False, paper_scale=False))
+    assert "no per-window errors" in vs["two-cameras-help-unseen"].reason
 
 
 def _gideon_errors(sup=2.0, con=2.0, mean=10.0, n=40):
