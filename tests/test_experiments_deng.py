@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from rppg_lib import profiles
+from rppg_lib.clips import MASTER_CROP
 from rppg_lib.lookalike import RUNGS, lookalike
 from rppg_lib.papers.deng_pruned_stven import claims as DC
 from rppg_lib.papers.deng_pruned_stven import experiment as dx
@@ -253,12 +254,17 @@ def test_sweeps_render_only_the_test_subjects_through_the_clip_pipeline(monkeypa
         videos = (120 + rng.normal(0, 1, (len(subjects), 3, len(t), crop, crop))).astype(np.uint8)
         return dx.Clips(videos, ppg, 15.25, [f"s{s}" for s in subjects], "fake", extra=dict(extra or {}))
 
+    rendered = []
     monkeypatch.setattr(dx, "lookalike_clips", fake)
+    monkeypatch.setattr(dx, "render_sessions", lambda look, *, extra, crop, workers, progress:
+                        rendered.append(([s for s, _, _ in look.sessions()], extra, crop, workers)))
     model = dx.PPGOnly(dx.RPPGNet(width=8, normalize_input=True)).eval()
     table = dx.resolution_sweep(cfg, {"net": model}, [2], scales=[1.0, 0.5])
     assert [c[1] for c in calls] == [{}, dx.resolution_extra(cfg.look, 0.5)]
     assert all([s for s, _, _ in c[0].sessions()] == [2] for c in calls)   # only the test subject is rendered
     assert all(c[2] == cfg.crop and c[3] == cfg.fps for c in calls)       # resized after decoding, as always
+    # sessions rendered first (in parallel on the profile's threads) at the stored crop size
+    assert rendered == [([2], c[1], MASTER_CROP, cfg.threads) for c in calls]
     assert list(table.method) == ["POS", "net", "POS", "net"]
     assert "look-alike" in table.resolution.iloc[0] and table.resolution.iloc[2].startswith("face 75 px")
     assert np.isfinite(table.MAE).all() and (table.clips == 2).all()

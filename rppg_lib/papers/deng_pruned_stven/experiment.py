@@ -39,7 +39,7 @@ import torch.nn as nn
 from ... import methods
 from ... import signal as sig
 from ...claims import network_learned
-from ...clips import Clips, lookalike_clips
+from ...clips import MASTER_CROP, Clips, lookalike_clips, render_sessions
 from ...data.splits import cut_clips, split_by_subject
 from ...lookalike import RUNGS, LookAlike
 from ...losses import rppgnet_loss
@@ -186,11 +186,13 @@ def chapter_clips(cfg, extra: dict | None = None, *, subjects=None, label: str =
     """The profile's look-alike (``cfg.look``) through the one clip pipeline
     (:func:`rppg_lib.clips.lookalike_clips`) at the network's ``cfg.crop`` and ``cfg.fps``, optionally
     with ``extra`` simulator overrides (an easy rung, a sweep level: then not the look-alike, and
-    :func:`rppg_lib.clips.fidelity` is empty) and only the subject numbers ``subjects``."""
+    :func:`rppg_lib.clips.fidelity` is empty) and only the subject numbers ``subjects``. Sessions not yet
+    cached are rendered first on ``cfg.threads`` processes (:func:`rppg_lib.clips.render_sessions`)."""
     look = cfg.look
     if subjects is not None:
         look = _Subjects(**{f.name: getattr(look, f.name) for f in fields(LookAlike)},
                          only=tuple(sorted(int(s) for s in subjects)))
+    render_sessions(look, extra=extra, crop=max(int(cfg.crop), MASTER_CROP), workers=cfg.threads, progress=False)
     return lookalike_clips(look, crop=cfg.crop, fps=cfg.fps, extra=extra, progress=progress, label=label)
 
 
