@@ -213,10 +213,7 @@ def lookalike_clips(look: LookAlike, *, crop: int = 32, fps: float | None = None
     from tqdm import tqdm
 
     extra = dict(extra or {})
-    if crop > MASTER_CROP:
-        master = crop
-    else:
-        master = MASTER_CROP
+    master = max(int(crop), MASTER_CROP)
     protocol = look.protocol
     videos, ppgs, subjects, metas, classical = [], [], [], [], []
     sessions = look.sessions()

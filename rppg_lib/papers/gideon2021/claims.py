@@ -37,9 +37,6 @@ from ...results import reported
 from . import KEY
 
 _DATASETS = ("PURE", "COHFACE", "MR-NIRP-Car", "UBFC")
-#: The classical methods whose error ratio to the published one decides whether data are as hard as the real
-#: dataset (issue 20: "POS/CHROM ratio"); GREEN and ICA are shown beside them, not required.
-FIDELITY_METHODS = ("POS", "CHROM")
 #: "On par": contrastive at most this much worse in MAE (bpm): the largest such gap in the paper's Table 3.
 ON_PAR_BPM = max(reported(KEY, "Table 3", "Contrastive", f"{d} MAE")
                  - reported(KEY, "Table 3", "Supervised", f"{d} MAE") for d in _DATASETS)
@@ -118,12 +115,12 @@ def control_learned(errors: dict, label: str = "", names=("Supervised",)) -> Pre
 
 
 def data_precondition(fidelity: dict | None, synthetic: bool, label: str = "the data") -> Precondition:
-    """The data are as hard as the real dataset: :func:`rppg_lib.claims.fidelity_precondition` on the
-    :data:`FIDELITY_METHODS` of the look-alike's ``fidelity`` (:func:`rppg_lib.clips.fidelity` of its test
-    recordings), or the real dataset."""
+    """The data are as hard as the real dataset: :func:`rppg_lib.claims.fidelity_precondition` (POS and CHROM
+    ratios) on the look-alike's ``fidelity`` (:func:`rppg_lib.clips.fidelity` of its test recordings), or the
+    real dataset."""
     if not synthetic:
         return Precondition(f"{label} are the real dataset", True)
-    return fidelity_precondition({k: v for k, v in (fidelity or {}).items() if k in FIDELITY_METHODS}, what=label)
+    return fidelity_precondition(fidelity, what=label)
 
 
 def _by_far(errors: dict):
