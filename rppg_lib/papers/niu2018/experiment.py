@@ -1,15 +1,17 @@
 """What notebooks/niu2018.ipynb computes (Niu et al. 2018, SynRhythm), stage by stage.
 
-1. Face videos -> raw block means per frame (:func:`prepare_simulated`):
-   render each video, find the face box (simulator or Haar detector), place
-   the cheek region (face box or eyes), average the 10 x 20 blocks
-   (:func:`rppg_lib.video.stmap_blocks`). Cached per video under
-   ``cache_dir("niu2018")``. Table II's ``mmse-like`` videos go through the
-   same code (:func:`table2_videos`); a video without any face found is dropped
-   and named in the set's ``dropped``.
-2. Clips (:func:`clip_set`): random 300-frame clips per video, each scaled to
-   a map over its own frames (:func:`rppg_lib.video.random_clips`), labelled
-   with the mean reference HR over the clip's frames.
+1. Face videos -> raw block means per frame (:func:`look_videos`): the sessions of a look-alike
+   (:func:`rppg_lib.lookalike.lookalike`: ``mahnob-like`` for Tables I, III, IV, ``mmse-like`` for
+   Table II), rendered once for every chapter at the real dataset's face size, frame rate and codec and
+   stored as face crops (:func:`rppg_lib.clips.render_session`). From the decoded crops
+   (:func:`session_blocks`): the simulator's face box mapped into the crop, the cheek region (face box
+   or eyes), the 10 x 20 block means (:func:`rppg_lib.video.stmap_blocks`), and a block mean over
+   ``round(native / fps)`` frames (:func:`rppg_lib.clips.block_mean`: 61 -> 15.25 fps). The classical
+   methods run on the session's stored trace under the real dataset's published protocol
+   (:data:`rppg_lib.lookalike.PROTOCOLS`, native frame rate): the Table I baselines and the
+   fidelity of the data (:func:`fidelity`). Cached per session through :func:`rppg_lib.storage.cached`.
+2. Clips (:func:`clip_set`): random clips per video, each scaled to a map over its own frames
+   (:func:`rppg_lib.video.random_clips`), labelled with the mean reference HR over the clip's frames.
 3. Training (:func:`cross_validate`): 3-fold cross-validation over videos
    (random or subject-exclusive, :func:`rppg_lib.data.cv_folds`); in each fold
    a ResNet-18 regressor is trained on the training videos' clips, from
@@ -17,12 +19,15 @@
    "synthetic -> face", the offline form of stage III) or from ImageNet weights
    (stages II and III, only with a local weight file), and predicts every clip
    of the test videos; a video's HR is the mean of its clips' predictions.
-4. Metrics per table row (:func:`hr_row`): HRme, HRsd, HRrmse, HRmer.
+4. Metrics per table row (:func:`hr_row`): HRme, HRsd, HRrmse, HRmer; the learning ladder
+   (:func:`run_ladder`, the rungs of :data:`rppg_lib.lookalike.RUNGS`) and the run record's
+   ``learning`` entry (:func:`learning_record`).
 
 The Hsu 2014-style SVR baseline of Table I (and II) is in :mod:`.hsu2014`: the same folds and clips.
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 
@@ -33,15 +38,16 @@ import torch
 from ...display import plot_ladder
 from ...evaluate import per_video_mean
 from ...metrics import hr_metrics
-from ...storage import cache_dir, cache_key, cached_npz, save_torch_atomic
+from ...storage import cache_dir, cache_key, cached, cached_npz, save_torch_atomic
 from . import KEY
 from .training import predict, prepare_input, train_regressor
 
-__all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "prepare_simulated", "table2_videos", "clip_seed", "clip_set",
+__all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "SESSION_VERSION", "crop_face_boxes", "session_blocks",
+           "look_videos", "table2_look", "table2_settings", "fidelity", "classical_table", "clip_seed", "clip_set",
            "synthetic_input", "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre",
            "target_scale", "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
-           "LADDER", "rung_rows", "run_ladder", "plot_ladder", "run_cv", "abs_errors", "with_paper", "show",
-           "cross_validate", "video_rows", "hr_row", "hr_table"]
+           "rung_rows", "run_ladder", "plot_ladder", "learning_record", "run_cv", "abs_errors", "with_paper",
+           "show", "cross_validate", "video_rows", "hr_row", "hr_table"]
 
 #: Network initialisations: name -> what it is (Table III and the offline variant).
 INITS = {
@@ -52,6 +58,8 @@ INITS = {
 }
 #: The paper's metric names -> keys of :func:`rppg_lib.metrics.hr_metrics`.
 METRIC_COLUMNS = {"HRme": "me", "HRsd": "sd", "HRrmse": "rmse", "HRmer": "mer"}
+#: Bumped when what :func:`session_blocks` computes changes (invalidates its cache).
+SESSION_VERSION = 1
 
 
 @dataclass
@@ -63,7 +71,12 @@ class VideoSet:
     regions : (V, 4) the cheek region of each video in fractions of its face box;
     filled : (V,) frames of each video whose face box was carried or interpolated from other frames
     (:func:`rppg_lib.video.complete_boxes`), 0 when the boxes are the simulator's;
-    dropped : the videos left out because no face was found in them, each as ``"name: why"``.
+    dropped : the videos left out because no face was found in them, each as ``"name: why"``;
+    classical : on a look-alike, one row per video and classical method under the real dataset's published
+    protocol on the native frames (``video``, ``method``, ``hr_est``, ``hr_ref`` the protocol's reference
+    HR, ``abs_err``), None on real data; preset : the look-alike's preset (None on real data);
+    extra : the simulator overrides on top of the look-alike (an easy rung of the ladder), ``{}`` for the
+    look-alike itself.
     """
 
     blocks: np.ndarray
@@ -74,6 +87,9 @@ class VideoSet:
     regions: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     filled: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     dropped: tuple = ()
+    classical: pd.DataFrame | None = None
+    preset: str | None = None
+    extra: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.blocks)
@@ -84,100 +100,156 @@ class VideoSet:
         return self.hr.mean(axis=1)
 
 
-def _video(preset: str, subject: int, session_seed: int, *, duration_s, fps, frame_size, face_px, boxes, cheek,
-           grid, overrides=None, bframes=None) -> dict:
-    from ...synth import simulate
-    from ...video import CHEEK_REGION, NoFaceFoundError, complete_boxes, detect_faces, eye_cheek_region, stmap_blocks
+def crop_face_boxes(preset: str, subject: int, seed: int, overrides: dict, crop: int) -> np.ndarray:
+    """The simulator's face box of every frame of a session, in the pixels of its stored ``crop`` x ``crop``
+    face crops (:func:`rppg_lib.clips.render_session`): the crops are the sticky box (the face box with a
+    50 % margin, moved only when the face leaves it) area-resized, so the face box is mapped by the same
+    shift and scale. The session's physiology and motion are drawn again (no frame is rendered)."""
+    from ...synth import Scene
+    from ...video.detect import smooth_boxes
 
-    if boxes not in ("truth", "detect"):
-        raise ValueError(f"boxes must be 'truth' or 'detect', got {boxes!r}")
-    width, height = frame_size
-    size = {} if face_px is None else {"face_px": face_px}
-    codec = {} if bframes is None else {"bframes": bframes}
-    rec = simulate(preset, seed=session_seed, subject=subject, duration_s=duration_s, fps=fps, width=width,
-                   height=height, **size, **codec, **dict(overrides or {}))
-    skin = int(rec.meta["subject_traits"]["skin_type"])
-    if boxes == "truth":
-        found = np.asarray(rec.meta["face_box"], float)
-    else:
-        found = np.asarray(detect_faces(rec.frames, every=5, smoothing="mean20", on_missing="nan").boxes)
-    try:  # frames without a box (before the first detection) carry the nearest one; boxes end at the frame's edge
-        box = complete_boxes(found, rec.frames.shape[1:])
-    except NoFaceFoundError:  # no face anywhere: the video is dropped (and counted), not turned into NaN maps
-        return {"face": False, "skin_type": skin}
+    scene = Scene(preset, int(seed), subject=int(subject), **dict(sorted(dict(overrides).items())))
+    truth = scene.face_boxes()
+    sticky = smooth_boxes(truth, smoothing="sticky", margin=0.5)
+    # the corners face_crops cuts: rounded to pixels, at least one pixel wide
+    corners = np.rint(np.column_stack([sticky[:, :2], sticky[:, :2] + sticky[:, 2:]]))
+    corners[:, 2:] = np.maximum(corners[:, 2:], corners[:, :2] + 1)
+    scale = crop / (corners[:, 2:] - corners[:, :2])
+    return np.column_stack([(truth[:, :2] - corners[:, :2]) * scale, truth[:, 2:] * scale])
+
+
+def _session_blocks(preset, subject, seed, overrides, crop, fps, grid, cheek) -> dict:
+    from ...clips import CLASSICAL, block_mean, render_session
+    from ...lookalike import PROTOCOLS, protocol_error
+    from ...video import CHEEK_REGION, eye_cheek_region, stmap_blocks
+
+    d = render_session(preset, subject, seed, overrides, crop=crop)
+    crops = np.asarray(d["crops"])
+    boxes = crop_face_boxes(preset, subject, seed, overrides, crop)
     if cheek == "eyes":
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # no eyes found -> the box rule, recorded in `regions`
-            region = eye_cheek_region(rec.frames, box)
-    elif cheek == "box":
-        region = CHEEK_REGION
+            warnings.simplefilter("ignore")  # no eyes found -> the box rule, recorded in `region`
+            region = eye_cheek_region(crops, boxes)
     else:
-        raise ValueError(f"cheek must be 'box' or 'eyes', got {cheek!r}")
-    blocks = stmap_blocks(rec.frames, box, tuple(grid), region=region)
-    filled = int(np.sum(~np.all(np.isfinite(found), axis=1)))
-    return {"face": True, "skin_type": skin, "blocks": blocks.astype(np.float32), "hr": np.asarray(rec.hr, float),
-            "region": np.asarray(region), "filled": filled}
+        region = CHEEK_REGION
+    native = float(d["fps"])
+    step = max(1, int(round(native / float(fps))))
+    blocks = stmap_blocks(crops, boxes, tuple(grid), region=region)  # (T, n, 3) at the native rate
+    protocol = PROTOCOLS.get(preset)
+    est, ref = [], []
+    for method in CLASSICAL if protocol is not None else ():
+        e, r = protocol_error(d["toolbox"], d["ppg"], native, protocol, method.lower())
+        est.append(e)
+        ref.append(r)
+    return {"blocks": block_mean(blocks, step).astype(np.float32),
+            "hr": block_mean(np.asarray(d["hr"], float), step), "fps": native / step, "native_fps": native,
+            "step": step, "region": np.asarray(region, float), "skin_type": int(d["skin_type"]),
+            "methods": np.array(CLASSICAL if protocol is not None else (), dtype=str),
+            "hr_est": np.asarray(est, float), "hr_ref": np.asarray(ref, float)}
 
 
-def prepare_simulated(preset: str, n_subjects: int, videos_per_subject: int, *, duration_s: float, fps: float,
-                      frame_size=(192, 144), face_px: float | None = 72.0, boxes: str = "truth", cheek: str = "box",
-                      grid=(10, 20), seed: int = 0, overrides: dict | None = None, bframes: int | None = None,
-                      cache: bool = True, progress: bool = True) -> VideoSet:
-    """Render ``n_subjects`` x ``videos_per_subject`` videos of ``preset`` and take their block means.
+def session_blocks(preset: str, subject: int, seed: int, overrides: dict, *, crop: int, fps: float, grid,
+                   cheek: str = "box") -> dict:
+    """One look-alike session as this chapter's block means: ``blocks`` ``(T, n, 3)`` float32 at ``fps``
+    (the mean of every ``round(native / fps)`` decoded frames), ``hr`` ``(T,)``, ``fps``, ``native_fps``,
+    ``region`` (the cheek region in fractions of the face box), ``skin_type``, and the classical methods
+    under the preset's published protocol at the native rate (``methods``, ``hr_est``, ``hr_ref``).
 
-    ``overrides``: extra :func:`rppg_lib.synth.simulate` parameters (the rungs of :data:`LADDER`).
-    ``bframes``: the encoder's B frames (None: x264's default), see the ``bframes`` setting.
-
-    Video ``k`` of subject ``s`` is session seed ``1000 * seed + k`` of subject ``s`` (the simulator
-    draws a subject's traits from ``s`` and the session's HR and nuisances from the seed). Each
-    video's result is cached on its own (``cache=False``: nothing is stored).
-
-    Face boxes: frames where the detector has no box yet take the nearest found box, and boxes are
-    clipped to the frame (:func:`rppg_lib.video.complete_boxes`; counted per video in ``filled``). A
-    video in which the detector finds no face at all is left out and named in ``dropped`` with its
-    subject's skin type (on ``mmse-like`` at small frame sizes the Haar cascade misses the darkest
-    skin type entirely), so no map holds NaN or zero-filled blocks.
+    The frames are the session's stored face crops (:func:`rppg_lib.clips.render_session`, shared with the
+    other chapters), the face box the simulator's mapped into them (:func:`crop_face_boxes`); block means
+    are linear, so the block mean in time of the block means is the block mean of the frames. Cached through
+    :func:`rppg_lib.storage.cached` under ``cache_dir("niu2018")/lookalike``, keyed by the session, the
+    preset's resolved parameters and the settings that shape the result.
     """
-    from ...synth import SIMULATOR_VERSION
+    from ...storage import jsonable
+    from ...synth.presets import resolve
 
-    jobs = [(s, 1000 * seed + k) for s in range(n_subjects) for k in range(videos_per_subject)]
-    opts = dict(duration_s=float(duration_s), fps=float(fps), frame_size=tuple(frame_size), face_px=face_px,
-                boxes=boxes, cheek=cheek, grid=tuple(grid))
-    if overrides:
-        opts["overrides"] = dict(sorted(dict(overrides).items()))
-    if bframes is not None:
-        opts["bframes"] = int(bframes)
+    if cheek not in ("box", "eyes"):
+        raise ValueError(f"cheek must be 'box' or 'eyes', got {cheek!r}")
+    overrides = dict(sorted(dict(overrides).items()))
+    params = {"preset": preset, "subject": int(subject), "seed": int(seed), "overrides": overrides,
+              "crop": int(crop), "fps": float(fps), "grid": [int(g) for g in grid], "cheek": cheek,
+              "resolved": jsonable(resolve(preset, {**overrides, "subject": int(subject)}))}
+    data, _ = cached(KEY, params, lambda: _session_blocks(preset, int(subject), int(seed), overrides, int(crop),
+                                                          float(fps), grid, cheek),
+                     version=SESSION_VERSION, folder="lookalike")
+    return data
+
+
+def look_videos(look, cfg, *, extra: dict | None = None, progress: bool = True) -> VideoSet:
+    """Every session of the look-alike ``look`` (:class:`rppg_lib.lookalike.LookAlike`) as a :class:`VideoSet`
+    (:func:`session_blocks` with the settings' ``crop``, ``fps``, ``grid`` and ``cheek``). ``extra``:
+    simulator overrides on top of the look-alike (an easy rung of :data:`rppg_lib.lookalike.RUNGS`); such
+    data are not the look-alike, the source says so and :func:`fidelity` is empty for them."""
+    extra = dict(extra or {})
+    sessions = look.sessions()
     if progress:
         from tqdm import tqdm
 
-        jobs = tqdm(jobs, desc=f"videos ({preset})", unit="video")
-    out, dropped = [], []
-    for subject, session in jobs:
-        params = dict(preset=preset, subject=subject, session=session, simulator=SIMULATOR_VERSION, version=2,
-                      **opts)
-        file = cache_dir(KEY) / "videos" / f"{cache_key(params, 24)}.npz" if cache else None
-        data, _ = cached_npz(file, lambda s=subject, e=session: _video(preset, s, e, **opts))
-        name = f"{preset}-s{subject:02d}"
-        if bool(data["face"]):
-            out.append({**data, "subject": name})
-        else:
-            dropped.append(f"{name} session {session}: no face found (skin type {int(data['skin_type'])})")
-    if not out:
-        raise ValueError(f"{preset}: no face found in any of its videos; dropped: {dropped}")
-    return VideoSet(np.stack([d["blocks"] for d in out]), np.stack([d["hr"] for d in out]),
-                    np.array([d["subject"] for d in out]),
-                    float(fps), f"simulated: {preset}" + (f" {opts['overrides']}" if overrides else ""),
-                    np.stack([d["region"] for d in out]), np.array([int(d["filled"]) for d in out]), tuple(dropped))
+        sessions = tqdm(sessions, desc=f"{look.preset} sessions", unit="video")
+    out, rows = [], []
+    for k, (subject, scenario, seed) in enumerate(sessions):
+        d = session_blocks(look.preset, subject, seed, {**look.overrides(scenario), **extra}, crop=cfg.crop,
+                           fps=cfg.fps, grid=cfg.grid, cheek=cfg.cheek)
+        out.append({**d, "subject": f"{look.preset}-s{subject:02d}"})
+        rows += [{"video": k, "method": str(m), "hr_est": float(e), "hr_ref": float(r), "abs_err": abs(e - r)}
+                 for m, e, r in zip(d["methods"], d["hr_est"], d["hr_ref"])]
+    n = min(len(d["hr"]) for d in out)
+    fps = float(out[0]["fps"])
+    source = f"simulated: {look.name}" + (f" + {dict(sorted(extra.items()))}" if extra else "")
+    return VideoSet(np.stack([d["blocks"][:n] for d in out]), np.stack([d["hr"][:n] for d in out]),
+                    np.array([d["subject"] for d in out]), fps, source, np.stack([d["region"] for d in out]),
+                    np.zeros(len(out), int), (), pd.DataFrame(rows, columns=["video", "method", "hr_est", "hr_ref",
+                                                                            "abs_err"]), look.preset, extra)
 
 
-def table2_videos(cfg, seed: int = 0, progress: bool = True) -> VideoSet:
-    """Table II's face videos: ``cfg.preset_table2`` (``mmse-like``) at the settings' Table II sizes, with
-    Table I's duration, frame rate, boxes, cheek rule and grid (:func:`prepare_simulated`). The setting
-    ``bframes`` does not apply: ``mmse-like`` frames are JPEG-coded one by one, as MMSE-HR's are."""
-    return prepare_simulated(cfg.preset_table2, cfg.table2_subjects, cfg.table2_videos_per_subject,
-                             duration_s=cfg.duration_s, fps=cfg.fps, frame_size=cfg.table2_frame_size,
-                             face_px=cfg.table2_face_px, boxes=cfg.boxes, cheek=cfg.cheek, grid=cfg.grid, seed=seed,
-                             progress=progress)
+def table2_look(cfg, profile: str):
+    """Table II's look-alike: ``cfg.preset_table2`` at ``profile``, with at least ``cfg.table2_subjects``
+    subjects (None: the look-alike's own)."""
+    from ...lookalike import lookalike
+
+    look = lookalike(cfg.preset_table2, profile)
+    if cfg.table2_subjects is not None and cfg.table2_subjects > look.n_subjects:
+        look = lookalike(cfg.preset_table2, profile, n_subjects=int(cfg.table2_subjects))
+    return look
+
+
+def table2_settings(cfg, videos: VideoSet, videos2: VideoSet):
+    """The settings Table II's videos are cut and fed with: clips of the same seconds as Table I's
+    (``clip_frames`` scaled by the two frame rates) resized to Table I's input size (200 x ``clip_frames``
+    when the settings keep the maps' size), so the synthetic pretraining, drawn at Table I's rate, sees
+    a heartbeat over as many map columns in both tables."""
+    frames = max(2, int(round(cfg.clip_frames * videos2.fps / videos.fps)))
+    size = cfg.input_size if cfg.input_size is not None else (int(np.prod(cfg.grid)), cfg.clip_frames)
+    return dataclasses.replace(cfg, clip_frames=frames, input_size=tuple(size))
+
+
+def fidelity(videos: VideoSet, videos_idx=None) -> dict:
+    """``metrics["fidelity"][preset]`` of a look-alike :class:`VideoSet` (optionally only the videos
+    ``videos_idx``): each classical method's error under the published protocol beside the published one
+    (:func:`rppg_lib.lookalike.fidelity_rows`). Empty for an easy rung or real data: no claim about accuracy
+    is decided there (:func:`rppg_lib.claims.fidelity_precondition`)."""
+    from ...lookalike import fidelity_rows
+
+    if videos.extra or videos.classical is None or videos.preset is None:
+        return {}
+    t = videos.classical
+    if videos_idx is not None:
+        t = t[t.video.isin([int(v) for v in videos_idx])]
+    return fidelity_rows(videos.preset, {m: part["abs_err"].to_numpy(float) for m, part in t.groupby("method")})
+
+
+def classical_table(videos: VideoSet, methods=("POS", "CHROM")) -> pd.DataFrame:
+    """Classical methods, one HR per whole video: on a look-alike the published protocol's estimates
+    (:attr:`VideoSet.classical`: the session's stored trace at the native rate), on real data
+    :func:`baseline_table` (the cheek region's mean colour). Columns ``video``, ``subject``, ``method``,
+    ``hr_ref`` (the video's mean reference HR, the networks' reference), ``hr_est``."""
+    if videos.classical is None:
+        return baseline_table(videos, methods)
+    t = videos.classical[videos.classical.method.isin(methods)]
+    return pd.DataFrame({"video": t.video.to_numpy(int), "subject": videos.subjects[t.video.to_numpy(int)],
+                         "method": t.method.to_numpy(), "hr_ref": videos.video_hr[t.video.to_numpy(int)],
+                         "hr_est": t.hr_est.to_numpy(float)}).reset_index(drop=True)
 
 
 def clip_seed(seed: int, video: int) -> int:
@@ -298,9 +370,12 @@ class Pretrained:
     constant_mae: float
 
 
-def pretrain_synthetic(cfg, *, imagenet: bool = False, seed: int = 0, device="cpu", cache: bool = True,
-                       progress: bool = True) -> Pretrained:
+def pretrain_synthetic(cfg, *, fps: float | None = None, imagenet: bool = False, seed: int = 0, device="cpu",
+                       cache: bool = True, progress: bool = True) -> Pretrained:
     """Train a regressor on synthetic rhythm maps (from ImageNet weights with ``imagenet``); cached per setting.
+
+    ``fps``: the frame rate the maps are drawn at, the face videos' (a block mean of the native frames
+    gives 15.25 fps on ``mahnob-like``, not the setting's 15); None: the setting ``fps``.
 
     Every epoch draws ``cfg.synthetic_maps`` new maps (the generator is cheap, and the paper's point
     is that synthetic maps are unlimited), and the learning rate decays from ``cfg.lr`` to 0 on a
@@ -311,7 +386,8 @@ def pretrain_synthetic(cfg, *, imagenet: bool = False, seed: int = 0, device="cp
     from ...synth import synthetic_rhythm_maps
     from ...synth.rhythm import RHYTHM_VERSION
 
-    params = dict(n=cfg.synthetic_maps, epochs=cfg.synthetic_epochs, T=cfg.clip_frames, fps=cfg.fps,
+    fs = float(cfg.fps if fps is None else fps)
+    params = dict(n=cfg.synthetic_maps, epochs=cfg.synthetic_epochs, T=cfg.clip_frames, fps=fs,
                   size=None if cfg.input_size is None else list(cfg.input_size), lr=cfg.lr, batch=cfg.batch_size,
                   blocks=int(np.prod(cfg.grid)), imagenet=cfg.imagenet_weights if imagenet else None, seed=seed,
                   scale_target=cfg.scale_target, test=SYNTHETIC_TEST_MAPS, rhythm=RHYTHM_VERSION, version=3)
@@ -326,11 +402,11 @@ def pretrain_synthetic(cfg, *, imagenet: bool = False, seed: int = 0, device="cp
     def epoch_set(epoch):  # new maps every epoch, seeded by (seed, epoch); one epoch's set in memory
         if epoch not in sets:
             sets.clear()
-            sets[epoch] = synthetic_input(cfg.synthetic_maps, cfg.clip_frames, cfg.fps, cfg.input_size,
+            sets[epoch] = synthetic_input(cfg.synthetic_maps, cfg.clip_frames, fs, cfg.input_size,
                                           seed=seed * 1000 + epoch, n_blocks=n_blocks, cache=False, progress=False)
         return sets[epoch]
 
-    maps, test_hr = synthetic_rhythm_maps(SYNTHETIC_TEST_MAPS, cfg.clip_frames, cfg.fps, seed=10_000 + seed,
+    maps, test_hr = synthetic_rhythm_maps(SYNTHETIC_TEST_MAPS, cfg.clip_frames, fs, seed=10_000 + seed,
                                           n_blocks=n_blocks)
     test_x = prepare_input(maps, cfg.input_size)
     del maps
@@ -437,60 +513,71 @@ def constant_table(videos: VideoSet, runs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out).sort_values(["seed", "video"]).reset_index(drop=True)
 
 
-#: The learning ladder: the same recipe (stage I, random split) trained on data from easy to the
-#: preset as it is. Each rung renders the same subjects and sessions with these simulator overrides.
-LADDER = (
-    ("1 lossless, pulse 2 %, still", {"codec": None, "pulse_amplitude": 0.02, "full_well_e": 0.0,
-                                      "nod_deg": 0.0, "talking": 0.0, "flicker_depth": 0.0}),
-    ("2 lossless, subject's pulse, still", {"codec": None, "full_well_e": 0.0, "nod_deg": 0.0,
-                                            "talking": 0.0, "flicker_depth": 0.0}),
-    ("3 + sensor noise, codec, flicker", {"nod_deg": 0.0, "talking": 0.0}),
-    ("4 the preset as it is", {}),
-)
-
-
 def _model_name(init: str) -> str:
     """Short name of an initialisation: "Stage I", "synthetic -> face videos", ..."""
     return INITS[init].split(":")[0].split(" (")[0]
 
 
+def _mae(table: pd.DataFrame) -> float:
+    return float(np.mean(np.abs(table["hr_est"] - table["hr_ref"])))
+
+
 def rung_rows(name: str, videos: VideoSet, runs: dict) -> list:
-    """Rows of one ladder rung: POS on the videos, the constant answer of the runs' folds and each
-    network's per-video MAE per seed (``runs``: init -> stacked :func:`cross_validate` tables)."""
-    base = baseline_table(videos, ("POS",))
+    """Rows of one ladder rung: POS on the videos (:func:`classical_table`), the constant answer of the runs'
+    folds and each network's per-video MAE per seed (``runs``: init -> stacked :func:`cross_validate` tables),
+    with ``learned`` by the compendium's rule (:func:`rppg_lib.claims.network_learned`, against the constant
+    answer of the same seed's folds; None for POS and the constant)."""
+    base = classical_table(videos, ("POS",))
     any_run = next(iter(runs.values()))
-    c = constant_table(videos, any_run[any_run["seed"] == any_run["seed"].min()])
-    rows = [{"rung": name, "model": "POS", "seed": -1, "mae": float(np.mean(np.abs(base["hr_est"] - base["hr_ref"])))},
-            {"rung": name, "model": "constant", "seed": -1, "mae": float(np.mean(np.abs(c["hr_est"] - c["hr_ref"])))}]
+    c = constant_table(videos, any_run)
+    from ...claims import network_learned
+
+    rows = [{"rung": name, "model": "POS", "seed": -1, "mae": _mae(base), "learned": None},
+            {"rung": name, "model": "constant", "seed": -1, "mae": _mae(c), "learned": None}]
     for init, table in runs.items():
         for seed, t in table.groupby("seed"):
-            rows.append({"rung": name, "model": _model_name(init), "seed": int(seed),
-                         "mae": float(np.mean(np.abs(t["hr_est"] - t["hr_ref"])))})
+            ok, _ = network_learned(abs_errors(t), abs_errors(c[c["seed"] == seed]))
+            rows.append({"rung": name, "model": _model_name(init), "seed": int(seed), "mae": _mae(t), "learned": ok})
     return rows
 
 
-def run_ladder(cfg, *, rungs=LADDER, inits=("scratch",), synthetic_state: dict | None = None, seeds=(0,),
-               data_seed: int = 0, device="cpu", progress: bool = True, report=None) -> pd.DataFrame:
-    """Train each of ``inits`` (random split) on every rung of :data:`LADDER` and score it per video.
+def run_ladder(cfg, look, *, rungs=(), inits=("scratch",), synthetic_state: dict | None = None, seeds=(0,),
+               device="cpu", progress: bool = True, report=None) -> pd.DataFrame:
+    """Train each of ``inits`` (random split) on the easy rungs ``rungs`` (names of
+    :data:`rppg_lib.lookalike.RUNGS`) and score it per video.
 
-    The videos are ``cfg``'s (preset, subjects, sessions, sizes) rendered with each rung's overrides;
+    Each rung is the look-alike ``look`` rendered with the rung's overrides (:func:`look_videos`);
     ``"synthetic"`` needs ``synthetic_state``. Returns :func:`rung_rows` per rung: ``rung``, ``model``,
     ``seed``, ``mae`` (per-video MAE, bpm); POS and the constant answer (mean HR of each fold's training
-    videos) have seed -1. ``report(row)`` is called with each row.
+    videos) have seed -1. ``report(row)`` is called with each row. The ladder's top rung, the look-alike
+    itself, is the caller's (the runs of Table III, through :func:`rung_rows`).
     """
+    from ...lookalike import RUNGS
+
     rows = []
-    for name, overrides in rungs:
-        videos = prepare_simulated(cfg.preset, cfg.n_subjects, cfg.videos_per_subject, duration_s=cfg.duration_s,
-                                   fps=cfg.fps, frame_size=cfg.frame_size, face_px=cfg.face_px, boxes=cfg.boxes,
-                                   cheek=cfg.cheek, grid=cfg.grid, seed=data_seed, overrides=overrides,
-                                   bframes=cfg.bframes, progress=progress)
+    for name in rungs:
+        if name not in RUNGS:
+            raise ValueError(f"unknown rung {name!r}; rungs: {list(RUNGS)}")
+        videos = look_videos(look, cfg, extra=RUNGS[name], progress=progress)
         runs = {init: run_cv(videos, cfg, seeds=seeds, init=init, synthetic_state=synthetic_state, device=device,
                              progress=progress) for init in inits}
         for row in rung_rows(name, videos, runs):
             rows.append(row)
             if report is not None:
                 report(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["rung", "model", "seed", "mae", "learned"])
+
+
+def learning_record(videos: VideoSet, runs: dict, constant: pd.DataFrame) -> dict:
+    """The run record's ``metrics["learning"]``: ``data`` (the look-alike), ``constant_mae`` (the training
+    mean of each fold), ``pos_mae`` (:func:`classical_table`) and ``models``: network name -> per-video MAE
+    per seed (``runs``: init -> stacked :func:`cross_validate` tables)."""
+    pos = classical_table(videos, ("POS",))
+    data = f"{videos.preset} look-alike" if videos.preset else videos.source
+    if videos.extra:
+        data += f" + {dict(sorted(videos.extra.items()))}"
+    return {"data": data, "constant_mae": _mae(constant), "pos_mae": _mae(pos),
+            "models": {_model_name(init): [_mae(t) for _, t in table.groupby("seed")] for init, table in runs.items()}}
 
 
 def zero_shot(videos: VideoSet, cfg, state: dict, seed: int = 0, device="cpu") -> pd.DataFrame:
@@ -557,33 +644,12 @@ def abs_errors(table: pd.DataFrame) -> np.ndarray:
 
 
 def with_paper(ours: dict, table: str, paper_rows: dict | None = None, notes: dict | None = None) -> pd.DataFrame:
-    """Our rows (label -> per-video table, or None when not run) beside the paper's ``table``.
+    """Our rows (label -> per-video table, or None when not run) beside the paper's ``table``
+    (:func:`rppg_lib.results.beside_paper` on :func:`hr_row` of each table)."""
+    from ...results import beside_paper
 
-    ``paper_rows``: our label -> the paper's row name printed beside it; the paper's rows not named
-    there are listed after ours with no numbers of ours. ``notes``: label -> a note (why not run,
-    which data). Columns: ours (HRme, HRsd, HRrmse, HRmer), the paper's, note.
-    """
-    from ...results import reported
-
-    paper = reported(KEY)
-    paper = paper[paper["table"] == table].pivot_table(index="row", columns="column", values="value", sort=False)
-    paper_rows, notes = dict(paper_rows or {}), dict(notes or {})
-    metrics = list(METRIC_COLUMNS)
-    rows = {}
-    for label, t in ours.items():
-        mine = hr_row(t) if t is not None else dict.fromkeys(metrics, np.nan)
-        p = paper_rows.get(label)
-        theirs = paper.loc[p, metrics].to_dict() if p in paper.index else dict.fromkeys(metrics, np.nan)
-        rows[label] = {**{("ours", m): mine[m] for m in metrics}, **{("paper", m): theirs[m] for m in metrics},
-                       ("", "paper row"): p or "", ("", "note"): notes.get(label, "")}
-    for p in paper.index:
-        if p not in paper_rows.values():
-            rows[f"{p} (paper only)"] = {**{("ours", m): np.nan for m in metrics},
-                                         **{("paper", m): paper.loc[p, m] for m in metrics},
-                                         ("", "paper row"): p, ("", "note"): ""}
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
-    return out
+    rows = {label: None if t is None else hr_row(t) for label, t in ours.items()}
+    return beside_paper(KEY, table, rows, list(METRIC_COLUMNS), paper_rows, notes)
 
 
 def show(table: pd.DataFrame, digits: int = 2):

@@ -1,21 +1,30 @@
 """Configuration of notebooks/niu2018.ipynb (Niu et al. 2018, SynRhythm).
 
 Face videos (Tables I, III, IV; Fig. 5-7)
-    preset : simulated dataset (``mahnob-like``); preset_table2 : the one of Table II (``mmse-like``).
-    n_subjects, videos_per_subject : MAHNOB-HCI has 27 subjects and 527 usable 30-s videos.
-    duration_s, fps, frame_size (width, height), face_px : how each video is rendered.
-    bframes : x264's B frames between reference frames (None: x264's default, 3). The picture quality
-        follows the frame type, a cadence at fps / (bframes + 1): 15 Hz at MAHNOB-HCI's 61 fps, but
-        3.75 Hz (225 bpm) at 15 fps, inside the HR band, where POS on still simulated faces peaked on
-        every video. Below 30 fps the profiles therefore encode without B frames.
-    table2_subjects, table2_videos_per_subject, table2_frame_size, table2_face_px : the same for Table II's
-        videos (MMSE-HR: 40 subjects, 102 videos, 1040 x 1392 portrait frames at 25 fps); their duration
-        and frame rate are Table I's, so the synthetic pretraining serves both tables.
-    boxes : face boxes from the simulator (``"truth"``) or the Haar detector (``"detect"``).
+    preset : the look-alike of Tables I, III, IV (``mahnob-like``); preset_table2 : Table II's (``mmse-like``).
+        The videos are the profile's look-alikes (:func:`rppg_lib.lookalike.lookalike`): subjects, sessions,
+        length, face size in pixels, frame rate, codec, noise, pulse, motion and light are the look-alike's,
+        never this chapter's (MAHNOB-HCI: 61 fps, 780 x 580 H.264, a 150-px face; MMSE-HR: 25 fps JPEG
+        frames, a 420-px face). Every session is rendered once for all chapters
+        (:func:`rppg_lib.clips.render_session`).
+    crop : side (px) of the stored face crops the maps are cut from (the sticky face box with a 50 %
+        margin, area-resized after decoding): 64, the size the other chapters' sessions are stored at,
+        so the sessions are shared. The face box then spans about 32 px and a 10 x 20 block of the cheek
+        about one crop pixel, which is the area mean of about 20 native pixels (MAHNOB-HCI: 150-px face)
+        or 170 (MMSE-HR: 420-px face), about what a native block averages (28 and 220 pixels).
+    fps : the frame rate of the maps: every ``round(native / fps)`` decoded frames are averaged (a block
+        mean; 61 -> 15.25 fps on ``mahnob-like``, 25 -> 12.5 fps on ``mmse-like``).
+    table2_subjects : at least this many ``mmse-like`` subjects (the smoke look-alike has 2, too few for
+        3 folds; None: the look-alike's).
     cheek : the cheek region from the face box (``"box"``) or placed from the eyes (``"eyes"``); the
-        paper uses 81 landmarks (no landmark model ships offline; see :mod:`rppg_lib.video.stmap`).
+        paper uses 81 landmarks (no landmark model ships offline; see :mod:`rppg_lib.video.stmap`). On
+        the look-alikes the face box is the simulator's (the crop's sticky box is too), mapped into the
+        crop: the stand-in for the paper's per-frame landmarks. The eye detector needs a face of 60 px or
+        more: at ``crop`` 64 it finds no eyes and the box rule is used (recorded in ``regions``). On real
+        data (``data_root``) the boxes come from the Haar detector.
 Maps and clips (Sec. III-A, IV-A)
-    grid : blocks (rows, columns), 10 x 20; clip_frames : T = 300; clips_per_video : 100.
+    grid : blocks (rows, columns), 10 x 20; clip_frames : T = 300 at the maps' rate (Table II's clips
+        span the same seconds at its own rate); clips_per_video : 100.
     input_size : (h, w) maps are resized to before the network (None: 200 x T as in the paper).
 Training (Sec. III-C, IV-A)
     scale_target : True: the network's head answers in units of the training HR's SD around its
@@ -29,8 +38,9 @@ Training (Sec. III-C, IV-A)
         (the paper: "a large scale"; no number) and its epochs (not given); its learning rate decays
         on a cosine (ours, see :func:`~rppg_lib.papers.niu2018.experiment.pretrain_synthetic`).
     fractions : shares of the training clips of Fig. 6 (1, 1/2, 1/4).
-    ladder_rungs : how many of the easy rungs of :data:`~rppg_lib.papers.niu2018.experiment.LADDER`
-        are trained (its last rung, the preset as it is, is the stage-I run of Table III).
+    ladder_rungs : the easy rungs of :data:`rppg_lib.lookalike.RUNGS` the learning ladder trains (its
+        top rung, the look-alike itself, is the run of Table III); each is a further render of the
+        look-alike's sessions.
     imagenet_weights : a local torchvision ResNet-18 state dict for stages II and III; None = not run.
     seeds : training seeds; threads : torch threads.
 """
@@ -43,18 +53,9 @@ class Settings:
 
     preset: str
     preset_table2: str
-    n_subjects: int
-    videos_per_subject: int
-    duration_s: float
+    crop: int
     fps: float
-    frame_size: tuple
-    face_px: float | None
-    bframes: int | None
-    table2_subjects: int
-    table2_videos_per_subject: int
-    table2_frame_size: tuple
-    table2_face_px: float | None
-    boxes: str
+    table2_subjects: int | None
     cheek: str
     grid: tuple
     clip_frames: int
@@ -68,7 +69,7 @@ class Settings:
     synthetic_maps: int
     synthetic_epochs: int
     fractions: tuple
-    ladder_rungs: int
+    ladder_rungs: tuple
     imagenet_weights: str | None
     seeds: tuple
     threads: int
@@ -76,51 +77,32 @@ class Settings:
 
 _PROFILES = {
     "smoke": {
-        "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 3, "videos_per_subject": 2,
-        "duration_s": 8.0, "fps": 15.0, "frame_size": (96, 72), "face_px": 40.0, "bframes": 0, "table2_subjects": 3,
-        "table2_videos_per_subject": 2, "table2_frame_size": (72, 96), "table2_face_px": 40.0, "boxes": "truth",
-        "cheek": "box",
-        "grid": (10, 20), "clip_frames": 60, "clips_per_video": 4, "input_size": (16, 30),
+        "preset": "mahnob-like", "preset_table2": "mmse-like", "crop": 64, "fps": 15.0, "table2_subjects": 3,
+        "cheek": "box", "grid": (10, 20), "clip_frames": 60, "clips_per_video": 4, "input_size": (16, 30),
         "scale_target": True,
         "folds": 3, "epochs": 1, "lr": 1e-3, "batch_size": 8, "synthetic_maps": 32, "synthetic_epochs": 1,
-        "fractions": (1.0, 0.5), "ladder_rungs": 1, "imagenet_weights": None, "seeds": (0,), "threads": 1,
+        "fractions": (1.0, 0.5), "ladder_rungs": (), "imagenet_weights": None, "seeds": (0,), "threads": 1,
     },
     # Sized on measured runs (bench_niu2018.py: ResNet-18 trains ~45 clips/s at 32 x 150 on one thread
-    # of this machine). The learning ladder showed that the number of distinct videos, not clips per
-    # video, limits learning (18 videos of 20 s and 60 of 12 s both stayed near the constant answer on
-    # the easiest rung), so the book renders many short videos at 15 fps (10-s clips of 150 frames)
-    # and few clips per video, and runs one reduced share (1/2) for Fig. 6. Maps are resized to
-    # 16 x 300: at 32 x 150 (no temporal resizing) stage I levelled off at 7.5 bpm on the easiest
-    # rung (constant answer 10.6, POS 1.2) even at 40 epochs; at 16 x 300 it reached 4.9 in 6 epochs.
-    # Cold run of this profile (ladder_rungs 2): 11 min 38 s on two idle cores; the third rung adds
-    # about 2.5 min. Table II renders 15 x 2 mmse-like videos (MMSE-HR has about 2.5 per subject) in
-    # portrait frames of Table I's height ratio, the face as large as Table I's so that both tables' maps
-    # are alike; the Haar cascade finds no face of the preset's skin type 6 at this size (subjects 1, 2
-    # and 4 of the first 15), and those videos are dropped and counted. Cold run with Table II and the SVR,
-    # videos without B frames: 26 min 31 s wall on two cores shared with other jobs (load 3-7; the run got
-    # 64 % of a core, 17 min 12 s of CPU); Table II took 64 s of it, the SVR of Table I about 10 s. So the
-    # ladder trains two easy rungs (the third, noise + codec + flicker on a still face, cost ~2.5 min): the
+    # of this machine). Maps are resized to 16 x 300: at 32 x 150 (no temporal resizing) stage I levelled
+    # off well above POS on the easiest rung even at 40 epochs; at 16 x 300 it learned in 6 epochs. The
     # profile is single-threaded because two torch threads ran 4x slower than one (16.7 vs 65.6 clips/s)
     # as soon as another job held a core (threads spin).
     "book": {
-        "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 12, "videos_per_subject": 5,
-        "duration_s": 12.0, "fps": 15.0, "frame_size": (192, 144), "face_px": 72.0, "bframes": 0,
-        "table2_subjects": 15, "table2_videos_per_subject": 2, "table2_frame_size": (144, 192), "table2_face_px": 72.0,
-        "boxes": "detect",
-        "cheek": "eyes", "grid": (10, 20), "clip_frames": 150, "clips_per_video": 6, "input_size": (16, 300),
+        "preset": "mahnob-like", "preset_table2": "mmse-like", "crop": 64, "fps": 15.0, "table2_subjects": None,
+        "cheek": "box", "grid": (10, 20), "clip_frames": 150, "clips_per_video": 6, "input_size": (16, 300),
         "scale_target": True,
         "folds": 3, "epochs": 6, "lr": 1e-3, "batch_size": 32, "synthetic_maps": 3000, "synthetic_epochs": 6,
-        "fractions": (1.0, 0.5), "ladder_rungs": 2, "imagenet_weights": None, "seeds": (0,), "threads": 1,
+        "fractions": (1.0, 0.5), "ladder_rungs": (), "imagenet_weights": None, "seeds": (0,), "threads": 1,
     },
     "paper": {
-        "preset": "mahnob-like", "preset_table2": "mmse-like", "n_subjects": 27, "videos_per_subject": 20,
-        "duration_s": 30.0, "fps": 61.0, "frame_size": (780, 580), "face_px": 150.0, "bframes": None,
-        "table2_subjects": 40, "table2_videos_per_subject": 3, "table2_frame_size": (1040, 1392),
-        "table2_face_px": 420.0, "boxes": "detect",
+        "preset": "mahnob-like", "preset_table2": "mmse-like", "crop": 128, "fps": 61.0, "table2_subjects": None,
         "cheek": "eyes", "grid": (10, 20), "clip_frames": 300, "clips_per_video": 100, "input_size": None,
         "scale_target": True,
         "folds": 3, "epochs": 30, "lr": 1e-3, "batch_size": 64, "synthetic_maps": 50000, "synthetic_epochs": 10,
-        "fractions": (1.0, 0.5, 0.25), "ladder_rungs": 3, "imagenet_weights": None, "seeds": (0,), "threads": 2,
+        "fractions": (1.0, 0.5, 0.25),
+        "ladder_rungs": ("lossless, 2 % pulse, no noise", "lossless, 2 % pulse", "2 % pulse"),
+        "imagenet_weights": None, "seeds": (0,), "threads": 2,
     },
 }
 
