@@ -32,6 +32,7 @@ Training (App. B)
         trained on the easy rungs ("AutoHR", "PhysNet").
     seeds : training seeds (offsets from the notebook's ``seed``) of AutoHR and PhysNet in Tables I-III and the
         learning record; the ablations of Fig. 4 train the first only. threads : torch threads.
+    render_workers : processes that render the look-alike sessions not yet cached (one core each).
 """
 from dataclasses import dataclass
 
@@ -75,6 +76,7 @@ class Settings:
     ladder_models: tuple
     seeds: tuple
     threads: int
+    render_workers: int
 
 
 #: The four searches of Fig. 4c: (cells, TDC in the operation space).
@@ -92,6 +94,7 @@ _PROFILES = {
         "epochs": 1, "lr": 1e-3, "weight_decay": 5e-5, "batch_size": 2, "clips_per_video": 1,
         "physnet_width": 8, "physnet_epochs": 1, "thetas": (0.0, 1.0), "ladder_rungs": (_RUNGS[0], _RUNGS[-1]),
         "ladder_scenarios": None, "ladder_models": ("AutoHR", "PhysNet"), "seeds": (0,), "threads": 1,
+        "render_workers": 1,
     },
     # Measured on this machine (one thread, benchmarks/bench_yu2020.py sizes scaled down): on 16 x 16 x 64
     # clips a derived AutoHR network trains at about 13 clips/s, PhysNet of width 16 at about 100 and one
@@ -116,7 +119,7 @@ _PROFILES = {
         "clip_frames": 64, "epochs": 10, "lr": 1e-3, "weight_decay": 5e-5, "batch_size": 4, "clips_per_video": 3,
         "physnet_width": 16, "physnet_epochs": 15, "thetas": (0.0, 0.2, 0.5, 1.0),
         "ladder_rungs": (_RUNGS[0], _RUNGS[1], _RUNGS[-1]), "ladder_scenarios": None,
-        "ladder_models": ("AutoHR", "PhysNet"), "seeds": (0, 1, 2), "threads": 1,
+        "ladder_models": ("AutoHR", "PhysNet"), "seeds": (0, 1, 2), "threads": 1, "render_workers": 2,
     },
     "paper": {
         "preset": "vipl-like", "scenarios": None, "preset_table2": "mahnob-like", "preset_table3": "mmse-like",
@@ -128,6 +131,7 @@ _PROFILES = {
         "epochs": 15, "lr": 1e-4, "weight_decay": 5e-5, "batch_size": 4, "clips_per_video": 1,
         "physnet_width": 64, "physnet_epochs": 15, "thetas": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), "ladder_rungs": _RUNGS,
         "ladder_scenarios": None, "ladder_models": ("AutoHR", "PhysNet"), "seeds": (0,), "threads": 2,
+        "render_workers": 8,
     },
 }
 
