@@ -63,13 +63,16 @@ def prepare_simulated(preset: str, profile: str, cfg, *, n_subjects: int | None 
     (:func:`rppg_lib.clips.lookalike_clips`): rendered at the real dataset's face size, frame rate, codec and
     noise, then cropped to ``cfg.crop`` and block-averaged to about ``cfg.fps`` after decoding. ``rung``: a
     rung of :data:`rppg_lib.lookalike.RUNGS` (an easy one adds its simulator overrides: a diagnosis, no claim
-    is decided on it). The sessions are rendered once and cached for every chapter."""
-    from ...clips import lookalike_clips
+    is decided on it). The sessions are rendered once and cached for every chapter; those not yet cached are
+    rendered first on ``cfg.render_workers`` processes (:func:`rppg_lib.clips.render_sessions`)."""
+    from ...clips import MASTER_CROP, lookalike_clips, render_sessions
     from ...lookalike import RUNGS
 
     if rung not in RUNGS:
         raise ValueError(f"unknown rung {rung!r}; rungs: {list(RUNGS)}")
     look = lookalike_of(preset, profile, n_subjects=n_subjects, scenarios=scenarios)
+    render_sessions(look, extra=RUNGS[rung], crop=max(int(cfg.crop), MASTER_CROP), workers=cfg.render_workers,
+                    progress=progress)
     return lookalike_clips(look, crop=cfg.crop, fps=cfg.fps, extra=RUNGS[rung], progress=progress,
                            label="" if rung == "look-alike" else f"rung: {rung}")
 
