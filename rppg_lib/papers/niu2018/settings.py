@@ -34,9 +34,17 @@ Training (Sec. III-C, IV-A)
         steps do not move the head's output that far); on face videos alone it made no clear difference.
     folds : 3-fold cross-validation; epochs : at most 30; lr : 0.001 (Adam, ours: the paper names no
     optimiser); batch_size : ours (not given); L1 loss.
+    finetune_lr : the learning rate of a pretrained network's training on face videos (None: ``lr``, the
+        paper's one rate).
     synthetic_maps, synthetic_epochs : synthetic maps drawn anew for every epoch of the pretraining
         (the paper: "a large scale"; no number) and its epochs (not given); its learning rate decays
         on a cosine (ours, see :func:`~rppg_lib.papers.niu2018.experiment.pretrain_synthetic`).
+    synthetic_noise : the SD of each map row's Gaussian noise, in units of the rhythm's largest magnitude
+        (the paper gives none; the generator's default is 0.2), or ``(low, high)``: each map draws its own,
+        log-uniform in that range.
+    synthetic_colour : the maps of :mod:`~rppg_lib.papers.niu2018.colour_maps` (the pulse with a colour of its
+        own and a common-mode term in all channels, ours) instead of the paper's (one rhythm in every row
+        and channel).
     fractions : shares of the training clips of Fig. 6 (1, 1/2, 1/4).
     ladder_rungs : the easy rungs of :data:`rppg_lib.lookalike.RUNGS` the learning ladder trains (its
         top rung, the look-alike itself, is the run of Table III); each is a further render of the
@@ -65,9 +73,12 @@ class Settings:
     folds: int
     epochs: int
     lr: float
+    finetune_lr: float | None
     batch_size: int
     synthetic_maps: int
     synthetic_epochs: int
+    synthetic_noise: float | tuple
+    synthetic_colour: bool
     fractions: tuple
     ladder_rungs: tuple
     imagenet_weights: str | None
@@ -80,7 +91,9 @@ _PROFILES = {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "crop": 64, "fps": 15.0, "table2_subjects": 3,
         "cheek": "box", "grid": (10, 20), "clip_frames": 60, "clips_per_video": 4, "input_size": (16, 30),
         "scale_target": True,
-        "folds": 3, "epochs": 1, "lr": 1e-3, "batch_size": 8, "synthetic_maps": 32, "synthetic_epochs": 1,
+        "folds": 3, "epochs": 1, "lr": 1e-3, "finetune_lr": None, "batch_size": 8,
+        "synthetic_maps": 32, "synthetic_epochs": 1,
+        "synthetic_noise": 0.2, "synthetic_colour": False,
         "fractions": (1.0, 0.5), "ladder_rungs": (), "imagenet_weights": None, "seeds": (0,), "threads": 1,
     },
     # Sized on measured runs (bench_niu2018.py: ResNet-18 trains ~45 clips/s at 32 x 150 on one thread
@@ -92,14 +105,18 @@ _PROFILES = {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "crop": 64, "fps": 15.0, "table2_subjects": None,
         "cheek": "box", "grid": (10, 20), "clip_frames": 150, "clips_per_video": 6, "input_size": (16, 300),
         "scale_target": True,
-        "folds": 3, "epochs": 6, "lr": 1e-3, "batch_size": 32, "synthetic_maps": 3000, "synthetic_epochs": 6,
+        "folds": 3, "epochs": 6, "lr": 1e-3, "finetune_lr": None, "batch_size": 32,
+        "synthetic_maps": 3000, "synthetic_epochs": 6,
+        "synthetic_noise": 0.2, "synthetic_colour": False,
         "fractions": (1.0, 0.5), "ladder_rungs": (), "imagenet_weights": None, "seeds": (0,), "threads": 1,
     },
     "paper": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "crop": 128, "fps": 61.0, "table2_subjects": None,
         "cheek": "eyes", "grid": (10, 20), "clip_frames": 300, "clips_per_video": 100, "input_size": None,
         "scale_target": True,
-        "folds": 3, "epochs": 30, "lr": 1e-3, "batch_size": 64, "synthetic_maps": 50000, "synthetic_epochs": 10,
+        "folds": 3, "epochs": 30, "lr": 1e-3, "finetune_lr": None, "batch_size": 64,
+        "synthetic_maps": 50000, "synthetic_epochs": 10,
+        "synthetic_noise": 0.2, "synthetic_colour": False,
         "fractions": (1.0, 0.5, 0.25),
         "ladder_rungs": ("lossless, 2 % pulse, no noise", "lossless, 2 % pulse", "2 % pulse"),
         "imagenet_weights": None, "seeds": (0,), "threads": 2,
