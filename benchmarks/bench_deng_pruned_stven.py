@@ -79,8 +79,9 @@ def bench_inference(model, clip, repeats, level=None):
 
 def paper_profile_cost(steps: int = 1) -> dict:
     """One dense rPPGNet training step at the chapter's paper profile (width, crop, clip length, batch), timed
-    here, times the clip-steps that profile trains (epochs x training recordings x seeds x two models x ladder
-    rungs): the profile's training cost on this CPU, in hours (rendering and evaluation not included)."""
+    here, times the clip-steps that profile trains (epochs x training recordings x seeds x (two models + the
+    dense one per easier ladder rung)): the profile's training cost on this CPU, in hours (rendering and
+    evaluation not included)."""
     from rppg_lib import profiles
     from rppg_lib.models import RPPGNet
 
@@ -97,9 +98,9 @@ def paper_profile_cost(steps: int = 1) -> dict:
         opt.step()
 
     s_per_clip = float(np.median(timings(step, steps))) / cfg.batch_size
-    n_train = cfg.n_subjects - cfg.n_val - cfg.n_test
-    rungs = 4 if cfg.ladder else 1
-    clips = cfg.epochs * n_train * len(cfg.seeds) * 2 * rungs
+    n_train = cfg.look.n_subjects - cfg.n_val - cfg.n_test
+    # both models on the look-alike, the dense one on each easier rung of the ladder
+    clips = cfg.epochs * n_train * len(cfg.seeds) * (2 + len(cfg.ladder))
     return {"clip": f"{frames} frames x {cfg.crop} x {cfg.crop}, batch {cfg.batch_size}, width {cfg.width}",
             "s_per_training_clip": s_per_clip, "training_clips": clips, "hours": clips * s_per_clip / 3600}
 

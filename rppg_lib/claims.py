@@ -42,7 +42,7 @@ import numpy as np
 __all__ = [
     "VERDICTS", "LEVEL", "N_BOOT", "Interval", "Rule", "AtMost", "AtLeast", "Between", "matches_paper",
     "Claim", "Precondition", "decide", "LEARNED_FRACTION", "LEARNED_DIFFERENCE_BELOW", "LEARNED_MIN_ITEMS",
-    "network_learned", "learned_precondition", "FIDELITY_RATIO_RANGE", "fidelity_precondition",
+    "network_learned", "learned_precondition", "FIDELITY_RATIO_RANGE", "FIDELITY_METHODS", "fidelity_precondition",
     "measurement", "bootstrap_mean", "paired_difference",
     "seed_values_interval", "verdict_table", "ABBREVIATIONS", "spell_out",
 ]
@@ -317,10 +317,12 @@ def learned_precondition(errors: dict, constant_errors, *, what: str = "test ite
 #: data whose POS / CHROM error is within this range of the published error on the real dataset
 #: (ours / published); outside it the data are easier or harder than the paper's.
 FIDELITY_RATIO_RANGE = (0.5, 2.0)
+#: The methods whose ratio decides (the issue's "POS/CHROM ratio"; GREEN and ICA anchors are shown, not used).
+FIDELITY_METHODS = ("POS", "CHROM")
 
 
 def fidelity_precondition(fidelity: dict | None, what: str = "the data") -> Precondition:
-    """Precondition "``what`` are as hard as the real dataset": every ratio ours / published of
+    """Precondition "``what`` are as hard as the real dataset": every POS / CHROM ratio ours / published of
     ``fidelity`` (method -> ``{"ours", "published", "metric", "source"}``, as
     :func:`rppg_lib.lookalike.fidelity_rows` builds it) lies in :data:`FIDELITY_RATIO_RANGE`. ``None`` or an
     empty dict (an easy rung, data with no published anchor) fails, saying so."""
@@ -330,6 +332,9 @@ def fidelity_precondition(fidelity: dict | None, what: str = "the data") -> Prec
         return Precondition(name, False, "no published classical error to compare with (an easy rung or "
                                          "data without an anchor)")
     parts, ok = [], True
+    fidelity = {m: r for m, r in fidelity.items() if m in FIDELITY_METHODS}
+    if not fidelity:
+        return Precondition(name, False, "no published POS or CHROM error to compare with")
     for method, row in fidelity.items():
         ours, pub = float(row["ours"]), float(row["published"])
         ratio = ours / pub if pub > 0 else math.nan

@@ -27,7 +27,7 @@ import numpy as np
 from .lookalike import LookAlike, fidelity_rows, protocol_error
 from .storage import cached
 
-__all__ = ["MASTER_CROP", "CLIPS_VERSION", "CLASSICAL", "Clips", "render_session", "lookalike_clips",
+__all__ = ["MASTER_CROP", "CLIPS_VERSION", "CLASSICAL", "Clips", "render_session", "render_sessions", "lookalike_clips",
            "resize_crops", "block_mean", "fidelity", "constant_errors"]
 
 #: Side (px) of the face crops a session is stored with; chapters resize them further (16, 32, 64).
@@ -143,6 +143,41 @@ def render_session(preset: str, subject: int, seed: int, overrides: dict | None 
     data, _ = cached("clips", params, lambda: _render_session(preset, int(subject), int(seed), overrides, int(crop)),
                      version=CLIPS_VERSION, folder="sessions")
     return data
+
+
+def _render_job(job: tuple) -> None:
+    preset, subject, seed, overrides, crop = job
+    render_session(preset, subject, seed, overrides, crop=crop)
+
+
+def _worker_init() -> None:
+    import os
+
+    os.environ["OMP_NUM_THREADS"] = "1"
+    cv2.setNumThreads(1)  # one core per worker
+
+
+def render_sessions(look: LookAlike, *, extra: dict | None = None, crop: int = MASTER_CROP, workers: int = 1,
+                    progress: bool = True) -> None:
+    """Render (and cache) every session of ``look`` on ``workers`` processes: the compendium's one parallel
+    render entry point. Processes are spawned, not forked (forking a Jupyter kernel with OpenCV or BLAS
+    threads running can deadlock); with ``workers <= 1`` it renders in this process. Sessions already
+    cached are loaded by :func:`lookalike_clips` and cost nothing here beyond a file check."""
+    from tqdm import tqdm
+
+    extra = dict(extra or {})
+    jobs = [(look.preset, s, seed, {**look.overrides(sc), **extra}, crop) for s, sc, seed in look.sessions()]
+    if workers <= 1 or len(jobs) <= 1:
+        for job in tqdm(jobs, desc=f"render {look.preset}", unit="video", disable=not progress):
+            _render_job(job)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=int(workers), mp_context=mp.get_context("spawn"),
+                             initializer=_worker_init) as ex:
+        list(tqdm(ex.map(_render_job, jobs), total=len(jobs), desc=f"render {look.preset}", unit="video",
+                  disable=not progress))
 
 
 def resize_crops(crops: np.ndarray, size: int) -> np.ndarray:

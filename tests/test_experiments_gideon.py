@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
+from rppg_lib.clips import Clips
 from rppg_lib.papers.gideon2021 import experiment as gx
 
 FS = 15.0
@@ -45,6 +46,14 @@ def test_baselines_predict_the_mean_and_median():
     assert s["rmse"] == pytest.approx(hr.std(), rel=1e-6)
     assert np.isnan(s["pc"])  # a constant prediction has no correlation
     assert np.allclose(gx.baseline_table(ref, FS, "median").hr_pred, np.median(hr))
+    # the constant answer is the mean *training* HR, not the test clips' (the paper's baselines are oracles)
+    const = gx.baseline_table(ref, FS, "constant", train_hr=[80.0, 100.0])
+    assert np.allclose(const.hr_pred, 90.0)
+    assert np.allclose(gx.abs_errors(const), np.abs(hr - 90.0))
+    with pytest.raises(ValueError):
+        gx.baseline_table(ref, FS, "constant")
+    with pytest.raises(ValueError):
+        gx.baseline_table(ref, FS, "mode")
 
 
 def test_classical_baseline_recovers_a_clean_pulse():
@@ -56,12 +65,21 @@ def test_classical_baseline_recovers_a_clean_pulse():
     assert tab.hr_pred[0] == pytest.approx(84, abs=2)
 
 
+def _patches(n, seconds=11.0, subjects=None, seed=0):
+    """Pulsing-patch clips (:func:`gx.pulsing_patch_data`), optionally with shared subject ids."""
+    data = gx.pulsing_patch_data(n, seconds=seconds, fs=FS, crop=16, seed=seed)
+    if subjects is not None:
+        data.subjects = list(subjects)
+    return data
+
+
 def test_split_and_cut_clips():
-    train, val, test = gx.split_indices(10, 2, 3, seed=1)
+    data = _patches(10)
+    train, val, test = gx.split_clips(data, 2, 3, seed=1)
     assert (len(train), len(val), len(test)) == (5, 2, 3)
     assert sorted(np.concatenate([train, val, test])) == list(range(10))
     with pytest.raises(ValueError):
-        gx.split_indices(4, 2, 2)
+        gx.split_clips(_patches(4), 2, 2)
     videos = np.arange(2 * 3 * 35 * 2 * 2).reshape(2, 3, 35, 2, 2)
     ppg = np.arange(70.0).reshape(2, 35)
     clips, refs, idx = gx.cut_clips(videos, ppg, 10)
@@ -116,24 +134,9 @@ def test_saliency_share_counts_mass_inside_the_box():
     assert gx.saliency_share(_FixedSaliency(), clip, (8, 8, 8, 8))["mass_in_box"] == pytest.approx(0.0)
 
 
-def test_prepare_simulated_caches_and_maps_the_flash_block(tmp_path):
-    kw = dict(seed=0, duration_s=3.0, fps=15.0, width=48, height=48, face_px=32.0, crop=16, boxes="truth",
-              cache_dir=tmp_path, flash_block=True)
-    data = gx.prepare_simulated("ubfc-like", 2, **kw)
-    assert data.videos.shape == (2, 3, 45, 16, 16) and data.videos.dtype == np.uint8
-    assert data.ppg.shape == (2, 45) and data.fps == 15.0 and data.source == "simulated: ubfc-like"
-    x, y, w, h = data.meta[0]["flash_box_crop"]
-    assert w > 0 and h > 0 and 60 <= data.meta[0]["flash_bpm"] <= 180
-    assert len(list(tmp_path.glob("sim_*.npz"))) == 1
-    again = gx.prepare_simulated("ubfc-like", 2, **kw)
-    assert np.array_equal(again.videos, data.videos) and np.array_equal(again.ppg, data.ppg)
-    assert data.rgb.shape == (2, 45, 3)
-
-
-def test_run_model_both_kinds_end_to_end(tmp_path):
-    data = gx.prepare_simulated("ubfc-like", 4, seed=0, duration_s=11.0, fps=15.0, width=48, height=48,
-                                face_px=32.0, crop=16, boxes="truth", cache_dir=tmp_path)
-    split = gx.split_indices(4, 1, 1, 0)
+def test_run_model_both_kinds_end_to_end():
+    data = _patches(4)
+    split = gx.split_clips(data, 1, 1, 0)
     for kind, sal in (("supervised", False), ("contrastive", True)):
         r = gx.run_model(data, split, kind=kind, saliency=sal, width=4, epochs=1, seed=0)
         assert len(r["table"]) == 1 and r["pred"].shape == (1, 150)
@@ -144,6 +147,47 @@ def test_run_model_both_kinds_end_to_end(tmp_path):
         gx.run_model(data, split, kind="nope", epochs=1)
 
 
+def test_rung_extra_drops_what_the_preset_already_is():
+    """ubfc-like and pure-like are lossless: "lossless, 2 % pulse" renders the same frames as "2 % pulse", so
+    the two rungs share their sessions; cohface-like is MPEG-4, where "lossless" changes the data."""
+    from rppg_lib.lookalike import RUNGS
+
+    assert gx.rung_extra("ubfc-like", "look-alike") == {}
+    assert gx.rung_extra("ubfc-like", "lossless, 2 % pulse") == gx.rung_extra("ubfc-like", "2 % pulse") == \
+        {"pulse_amplitude": 0.02}
+    assert gx.rung_extra("cohface-like", "lossless, 2 % pulse", ("studio", "natural")) == RUNGS["lossless, 2 % pulse"]
+    with pytest.raises(ValueError, match="unknown rung"):
+        gx.rung_extra("ubfc-like", "clean")
+
+
+def test_lookalike_data_cuts_subjects_and_reduces_after_decoding(tmp_path, monkeypatch):
+    """The chapter's data are the core's look-alike clips: native sessions, crops and frame rate reduced after
+    decoding; an easy rung says so in its source and has no fidelity entry (no claim is decided on it)."""
+    from rppg_lib.clips import fidelity
+
+    monkeypatch.setenv("RPPG_CACHE", str(tmp_path))
+    d = gx.lookalike_data("ubfc-like", "smoke", crop=16, fps=15.0, n_subjects=2, duration_s=4.0)
+    assert d.videos.shape == (2, 3, 60, 16, 16) and d.fps == 15.0 and d.extra == {}
+    assert d.subjects == ["ubfc-like-s00", "ubfc-like-s01"] and "ubfc-like look-alike" in d.source
+    assert set(fidelity(d, "ubfc-like")) >= {"POS", "CHROM"}
+    easy = gx.lookalike_data("ubfc-like", "smoke", crop=16, fps=15.0, n_subjects=1, duration_s=4.0,
+                             rung="2 % pulse")
+    assert easy.extra == {"pulse_amplitude": 0.02} and "2 % pulse" in easy.source
+    assert fidelity(easy, "ubfc-like") == {}
+
+
+def test_flash_boxes_map_the_block_into_the_crop():
+    from rppg_lib.lookalike import lookalike
+
+    look = lookalike("ubfc-like", "smoke", n_subjects=1, duration_s=2.0)
+    (b,) = gx.flash_boxes(look, 16, {"flash_block": True, "flash_size": 0.4})
+    x, y, w, h = b["box"]
+    assert 60 <= b["flash_bpm"] <= 180
+    # the block sits in the window's top-left corner, the crop around the face: it starts left of and above
+    # the crop and reaches into it
+    assert x < 0 and y < 0 and x + w > 0 and y + h > 0 and w > 0 and h > 0
+
+
 def test_prepare_ubfc_reads_the_real_layout(tmp_path):
     from rppg_lib.data import write_ubfc_rppg_recording
     from rppg_lib.synth import simulate
@@ -152,7 +196,7 @@ def test_prepare_ubfc_reads_the_real_layout(tmp_path):
         rec = simulate("ubfc-like", seed=0, subject=s, duration_s=3.0, width=160, height=120, face_px=60.0)
         write_ubfc_rppg_recording(tmp_path, rec, subject=s + 1)
     data = gx.prepare_ubfc(tmp_path, 2, seconds=2.0, fps=15.0, crop=16)
-    assert data.source == "real: UBFC-rPPG" and data.fps == 15.0
+    assert isinstance(data, Clips) and data.source == "real: UBFC-rPPG" and data.fps == 15.0
     assert data.videos.shape == (2, 3, 30, 16, 16) and data.ppg.shape == (2, 30)
     assert np.isfinite(data.ppg).all() and data.videos.std() > 0
 
@@ -170,38 +214,40 @@ def test_split_by_subject_keeps_every_recording_of_a_subject_together():
         gx.split_by_subject(subjects, 3, 3)
 
 
-def test_prepare_sessions_and_table3_runs_on_two_tasks(tmp_path):
-    kw = dict(seed=0, duration_s=10.0, fps=15.0, width=48, height=48, face_px=32.0, crop=16, boxes="truth",
-              cache_dir=tmp_path)
-    data = gx.prepare_sessions("pure-like", 3, ["steady", "fast_translation"], **kw)
-    assert data.videos.shape == (6, 3, 150, 16, 16) and data.source == "simulated: pure-like"
-    assert data.subjects == ["subject0", "subject1", "subject2"] * 2
-    assert [m["scenario"] for m in data.meta] == ["steady"] * 3 + ["fast_translation"] * 3
-    hr = [m["hr_mean"] for m in data.meta]
-    assert hr[:3] != hr[3:]  # each task is its own session (seed + k): its own HR trajectory
-    split = gx.split_by_subject(data.subjects, 1, 1, 0)
+def test_table3_runs_on_subjects_with_two_tasks():
+    data = _patches(6, subjects=[f"subject{s}" for _ in range(2) for s in range(3)])
+    split = gx.split_clips(data, 1, 1, 0)
+    assert len(split[2]) == 2 and len({data.subjects[i] for i in split[2]}) == 1  # both tasks of one subject
     per_run, runs = gx.table3_runs(data, split, seeds=[0], epochs_supervised=1, epochs_contrastive=1, width=4)
-    assert list(per_run.method) == ["Mean", "Median", "POS (classical)", "CHROM (classical)", "Supervised",
-                                    "Contrastive"]
+    assert list(per_run.method) == ["Mean", "Median", "Constant", "POS (classical)", "CHROM (classical)",
+                                    "Supervised", "Contrastive"]
     assert (per_run.n_clips == 2).all() and len(runs) == 2 and np.isfinite(per_run.rmse).all()
+    assert per_run.learned.iloc[-1] in (True, False)  # by the one rule (2 clips: never enough to learn)
+    assert not per_run.learned.iloc[-1]
     paper = pd.DataFrame({"table": ["Table 3"] * 2, "row": ["Mean", "Supervised"],
                           "column": ["PURE RMSE", "PURE RMSE"], "value": [16.0, 2.6]})
     both = gx.table3_with_paper({"pure-like": per_run}, paper)
     assert both.loc[("pure-like", "Supervised"), "paper RMSE"] == "2.6"
     assert both.loc[("pure-like", "POS (classical)"), "paper RMSE"] == "–"
     assert both.loc[("pure-like", "Mean"), "ours RMSE"] == f"{per_run.rmse[0]:.2f}"
+    entry = gx.learning_entry(data, split, runs, "pure-like look-alike")
+    assert entry["data"] == "pure-like look-alike" and entry["n_clips"] == 2
+    assert set(entry["models"]) == {"Supervised", "Contrastive"} and len(entry["models"]["Supervised"]) == 1
+    assert entry["models"]["Supervised"][0] == pytest.approx(per_run.mae.iloc[-2])
+    assert entry["constant_mae"] == pytest.approx(per_run.mae[2]) and entry["learned"]["Contrastive"] == [False]
+    assert entry["mean_baseline_rmse"] == pytest.approx(per_run.rmse[0])
 
 
-def test_simulated_label_is_the_blood_volume_pulse_in_phase_with_the_video(tmp_path):
+def test_simulated_label_is_the_blood_volume_pulse_in_phase_with_the_video(tmp_path, monkeypatch):
     """Issue 10 (the supervised PPG correlated at -0.36 with its label): the label is not shifted
     against the video. It is the blood-volume pulse (systolic peak up) and the skin darkens as it
     rises, so the colour signal (POS) is the label inverted at lag 0, not at some other lag. A
     negative PC of a trained model is then the model's own lag, which MCC does not penalise."""
     from rppg_lib import methods
 
-    data = gx.prepare_simulated("ubfc-like", 2, seed=0, duration_s=20.0, fps=15.0, width=96, height=72,
-                                face_px=40.0, crop=16, boxes="truth", cache_dir=tmp_path, pulse_amplitude=0.02,
-                                illum_steps_per_min=0.0)
+    monkeypatch.setenv("RPPG_CACHE", str(tmp_path))
+    data = gx.lookalike_data("ubfc-like", "smoke", crop=16, fps=15.0, n_subjects=2, duration_s=8.0,
+                             rung="lossless, 2 % pulse, no noise", extra={"illum_steps_per_min": 0.0})
     for rgb, ppg in zip(data.rgb, data.ppg):
         pos = methods.METHODS["pos"](rgb, data.fps)
         lags = range(-3, 4)
@@ -211,37 +257,42 @@ def test_simulated_label_is_the_blood_volume_pulse_in_phase_with_the_video(tmp_p
         assert gx.ppg_lag(-pos, ppg, data.fps)[0] == 0
 
 
-def test_learning_ladder_plot_and_metrics_at_tiny_size(tmp_path):
+def test_learning_ladder_at_tiny_size(tmp_path, monkeypatch):
+    """Rungs of the core's ladder vocabulary: "lossless, 2 % pulse" is the same data as "2 % pulse" on the
+    lossless ubfc-like, so it is neither rendered nor trained twice."""
     import matplotlib
 
+    from rppg_lib.lookalike import RUNGS
+
     matplotlib.use("Agg")
-    rungs = (gx.LADDER[0], ("preset", {}))
-    data = dict(duration_s=11.0, fps=15.0, width=48, height=48, face_px=32.0, crop=16, boxes="truth",
-                cache_dir=tmp_path)
-    lad = gx.learning_ladder("ubfc-like", 4, n_val=1, n_test=1, rungs=rungs, seeds=(0,), epochs_supervised=1,
-                             epochs_contrastive=1, windows=("hann", None), data=data, width=4)
-    assert list(dict.fromkeys(lad.rung)) == ["clean", "preset"]
-    assert sorted(lad.method.unique()) == ["Contrastive", "Contrastive (no window)", "Mean", "POS", "Supervised"]
-    assert len(lad) == 2 * 5 and lad.rmse.notna().all() and (lad.n_clips == 1).all()
-    assert len(list(tmp_path.glob("sim_*.npz"))) == 2  # one cached data set per rung
+    monkeypatch.setenv("RPPG_CACHE", str(tmp_path))
+    rungs = ("lossless, 2 % pulse", "2 % pulse")
+    assert set(rungs) < set(RUNGS) and list(RUNGS)[-1] == "look-alike"
+    lad = gx.learning_ladder("ubfc-like", "smoke", crop=16, fps=15.0, n_val=1, n_test=1, rungs=rungs,
+                             seeds=(0,), epochs_supervised=1, epochs_contrastive=1, windows=("hann", None), width=4)
+    assert list(dict.fromkeys(lad.rung)) == list(rungs)
+    assert sorted(lad.model.unique()) == ["Contrastive", "Contrastive (no window)", "POS", "Supervised", "constant"]
+    assert len(lad) == 2 * 5 and lad.mae.notna().all() and (lad.n_clips == 1).all()
+    same = lad[lad.rung == "2 % pulse"]
+    assert (same.same_as == "lossless, 2 % pulse").all()
+    assert same.mae.tolist() == lad[lad.rung == "lossless, 2 % pulse"].mae.tolist()
+    assert len(list((tmp_path / "clips" / "sessions").glob("*.npz"))) == 3  # one data set of 3 subjects
+    assert not lad[lad.seed.notna()].learned.any()  # 1 test clip: never enough to call a network learned
     ax = gx.plot_ladder(lad, title="tiny")
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["clean", "preset"]
-    per_run = pd.DataFrame({"method": ["Mean", "Median", "Supervised", "Supervised", "Contrastive"],
-                            "rmse": [10.0, 11.0, 1.0, 2.0, 3.0]})
-    assert gx.learning_metrics({"ubfc-like": per_run}) == {
-        "ubfc-like": {"mean_baseline_rmse": 10.0, "supervised": [1.0, 2.0], "contrastive": [3.0]}}
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(rungs)  # "2 % pulse" keeps its "2"
 
 
 def test_main_table_and_paper_columns():
     runs = []
     refs = np.stack([np.sin(2 * np.pi * 1.2 * np.arange(150) / 15.0)] * 3)
     for seed, hr_pred in ((0, 72.0), (1, 74.0)):
-        table = pd.DataFrame({"recording": [0, 1, 2], "hr_ref": [72.0] * 3, "hr_pred": [hr_pred] * 3,
-                              "ppg_pc": [0.5] * 3, "ppg_mcc": [0.6] * 3, "ppg_snr": [1.0] * 3})
-        runs.append({"name": "Supervised", "seed": seed, "summary": gx.summarise(table)})
+        table = pd.DataFrame({"recording": [0], "hr_ref": [72.0], "hr_pred": [hr_pred],
+                              "ppg_pc": [0.5], "ppg_mcc": [0.6], "ppg_snr": [1.0]})
+        runs.append({"name": "Supervised", "seed": seed, "summary": gx.summarise(table), "table": table})
     clips = np.full((3, 3, 150, 4, 4), 100.0) + np.random.default_rng(0).normal(0, 1, (3, 3, 150, 4, 4))
-    per_run, agg = gx.main_table(runs, clips, refs, 15.0)
-    assert list(agg.index) == ["Mean", "Median", "POS (classical)", "CHROM (classical)", "Supervised"]
+    data = Clips(clips.astype(np.uint8), refs, 15.0, ["a", "b", "c"], "test", [{"hr_mean": 72.0}] * 3)
+    per_run, agg = gx.main_table(runs, data, (np.array([0]), np.array([1]), np.array([2])))
+    assert list(agg.index) == ["Mean", "Median", "Constant", "POS (classical)", "CHROM (classical)", "Supervised"]
     assert agg.loc["Supervised", ("mae", "mean")] == 1.0 and agg.loc["Supervised", ("runs", "n")] == 2
     paper = pd.DataFrame({"table": ["Table 3"], "row": ["Supervised"], "column": ["UBFC MAE"], "value": [3.7]})
     side = gx.with_paper_columns(agg, paper, "Table 3", "UBFC", [("mae", "MAE")])

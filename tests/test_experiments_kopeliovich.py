@@ -147,13 +147,19 @@ def test_camera_transfer_trains_on_the_right_cameras(dataset, monkeypatch):
         return Const(float(train.hr.mean())), None, 0.0
 
     monkeypatch.setattr(K, "train_model", fake_train)
-    table, sizes, _ = K.camera_transfer(dataset, epochs=1)
+    table, sizes, _, errors = K.camera_transfer(dataset, epochs=1)
     assert [s[0] for s in seen] == [["cam1"], ["cam2"], ["cam3"], ["cam1", "cam2"], ["cam1", "cam3"], ["cam2", "cam3"]]
     assert all(s[0] == s[1] for s in seen)  # validation from the same cameras
     assert sizes["(CL+F)1"] == 138 and sizes["(CL+F)1,2"] == 138  # two-camera sets halved
     # a constant model at the training mean of cam1 (60 and 70 bpm videos: 65) errs 5 bpm on cam1
     assert table.loc["(CL+F)1", "Cam1"] == pytest.approx(5.0)
     assert list(table.columns) == ["Cam1", "Cam2", "Cam3", "Full test set"]
+    # per-window errors for the claims' "learned" preconditions: the model's and its own constant answer's
+    assert set(errors) == set(table.index)
+    e = errors["(CL+F)1"]
+    assert e["model"]["Cam1"].shape == e["constant"]["Cam1"].shape == (40,)
+    assert e["model"]["Cam1"].mean() == pytest.approx(table.loc["(CL+F)1", "Cam1"])
+    np.testing.assert_allclose(e["model"]["Cam2"], e["constant"]["Cam2"])  # a constant model is its constant
 
 
 def test_osf_videos_normalise_names(tmp_path):
@@ -215,13 +221,62 @@ def test_learning_record_has_the_keys_the_checks_read():
     models = {name: [K.train_model(h, ds.splits["train"], ds.splits["val"], epochs=1, batch_size=32, seed=s)[0]
                      for s in (0, 1)] for h, name in K.MODEL_NAMES.items()}
     rec = K.learning_record(ds, models)
+    assert rec["data"] == "kopeliovich preset"
     assert set(rec["models"]) == {"SE", "CE", "CL", "CL+F"}
     assert all(len(v) == 2 and all(np.isfinite(v)) for v in rec["models"].values())
     assert rec["constant_mae"] == pytest.approx(40 / 3, abs=1.0)  # |80 - 60|, 0, |80 - 100|
     assert rec["pos_mae"] < 2.0
+    # one verdict of the one rule per model and seed, with its detail
+    assert {k: len(v) for k, v in rec["learned"].items()} == dict.fromkeys(rec["models"], 2)
+    assert all("constant answer" in d for v in rec["learned_detail"].values() for d in v)
+    # POS per scenario on the same windows: all stationary here, so Mixed Motion has none
+    assert rec["by_subset"]["Stationary"]["n"] == len(ds.splits["test"]) and rec["by_subset"]["Mixed Motion"]["n"] == 0
+    assert rec["pos_by_subset"]["Stationary"] == pytest.approx(rec["pos_mae"])
+    assert np.isnan(rec["pos_by_subset"]["Mixed Motion"])
     assert set(rec["label_mean"]) == {"constant_mae", "pos_mae", "video_mean_mae", "models"}
     # each video has one HR, so answering its own training mean is exact
     assert rec["label_mean"]["video_mean_mae"] == pytest.approx(0.0)
+
+
+def _learning(models=None, constant=10.0, pos=12.0, stationary=(30, 11.0), mixed=(20, 13.5)):
+    models = {"SE": [9.8, 10.2], "CL+F": [5.0, 5.5]} if models is None else models
+    by = {k: {"n": n, "constant_mae": constant, "pos_mae": p, "models": {m: v for m, v in models.items()}}
+          for k, (n, p) in (("Stationary", stationary), ("Mixed Motion", mixed))}
+    return {"data": "kopeliovich preset", "constant_mae": constant, "pos_mae": pos, "video_mean_mae": 4.5,
+            "models": models, "learned": {m: [np.mean(v) < 8 for _ in v] for m, v in models.items()},
+            "by_subset": by, "pos_by_subset": {k: b["pos_mae"] for k, b in by.items()}}
+
+
+def test_learning_table_and_texts_follow_the_record():
+    rec = _learning()
+    t = K.learning_table(rec)
+    assert list(t.columns) == ["Full test set", "per seed", "Stationary (n=30)", "Mixed Motion (n=20)",
+                               "learned (seeds, by the one rule)"]
+    assert t.loc["CL+F", "per seed"] == "5.00, 5.50" and t.loc["CL+F", "learned (seeds, by the one rule)"] == "2 of 2"
+    assert t.loc["POS (same windows)", "Mixed Motion (n=20)"] == "13.50"
+    # the kopeliovich preset has no published anchor: said so, with POS per scenario
+    text = K.data_difficulty_text(rec)
+    assert "No published classical error" in text and "11.0 bpm on Stationary (30 windows)" in text
+    assert "13.5 bpm on Mixed Motion" in text and "fidelity precondition cannot hold" in text
+    assert "at its native frame size" in text
+    assert "0.5 of its native" in K.data_difficulty_text(rec, resolution_scale=0.5)
+    assert "paper's own colour signals" in K.data_difficulty_text(rec, real=True)
+    # the compendium's target: at most 0.6 x the constant and below POS in every seed
+    assert "is met" in K.learning_target_text(rec)
+    assert "is not met" in K.learning_target_text(_learning({"CL+F": [5.0, 6.5]}))
+    assert "is not met" in K.learning_target_text(_learning({"CL+F": [5.0, 5.5]}, constant=10.0, pos=5.2))
+
+
+def test_ladder_rungs_speak_the_shared_vocabulary():
+    from rppg_lib.lookalike import RUNGS
+
+    names = [n for n, _ in K.LADDER]
+    assert names[-1] == K.TOP_RUNG == "look-alike" and K.LADDER[-1][1] == RUNGS["look-alike"] == {}
+    first = dict(K.LADDER[0][1])
+    assert names[0].startswith("lossless, 2 % pulse, no noise")
+    assert {k: first[k] for k in RUNGS["lossless, 2 % pulse, no noise"]} == RUNGS["lossless, 2 % pulse, no noise"]
+    # every rung below the top changes the data; the top one is the chapter's preset as it is
+    assert all(o for _, o in K.LADDER[:-1]) and len(set(names)) == len(names)
 
 
 def test_run_ladder_tiny(tmp_path, monkeypatch):
@@ -297,12 +352,13 @@ def test_data_curve_trains_on_growing_subsets(dataset):
 
 
 def test_summary_text_follows_the_numbers():
-    learned = K.summary_text("sim", {"SE": 9.0, "CL+F": 4.0}, 10.0, 6.0, 3.0, 1.0)
-    assert "CL+F's 4.0 bpm" in learned and "beats the constant answer by 6.0 bpm" in learned
+    learned = K.summary_text("sim", {"SE": 9.0, "CL+F": 4.0}, 10.0, 6.0, 3.0, {"SE": False, "CL+F": True})
+    assert "CL+F's 4.0 bpm" in learned and "CL+F learned: it reads the pulse" in learned
     curve = pd.DataFrame({"n_videos": [6, 6, 18, 18], "n_train": [400, 400, 1200, 1200],
                           "model": ["CL+F", "CL+F", "CL+F", "SE"], "ratio": [1.2, 1.0, 0.9, 5.0]})
-    flat = K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, 1.0, {"stationary": 1.5, "mixed": 0.2}, curve)
-    assert "No network beats" in flat and "1.5x the paper's in stationary" in flat
+    flat = K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, {"SE": False}, {"stationary": 1.5, "mixed": 0.2},
+                          curve)
+    assert "No network learned" in flat and "1.5x the paper's in stationary" in flat
     assert "from 1.10 to 0.90 times" in flat and "400 to 1200 windows" in flat and "POS finds the pulse" in flat
-    assert "needs no pulse, gives 4.5 bpm" in K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, 1.0,
+    assert "needs no pulse, gives 4.5 bpm" in K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, {"SE": False},
                                                              video_mean_mae=4.5)

@@ -441,3 +441,20 @@ def test_clf_learns_a_clean_pulse_across_videos(one_thread):
     mae = np.mean(np.abs(model.predict_bpm(torch.as_tensor(test.x)) - test.hr))
     constant = np.mean(np.abs(test.hr - train.hr.mean()))
     assert mae < 0.4 * constant
+
+
+def test_book_and_paper_profiles_render_the_preset_at_native_size_with_the_papers_recipe():
+    """The chapter decides on its own preset as hard as it is (native frame size, hence face pixels, fps, codec and
+    noise of each camera); only smoke shrinks the frames. The paper profile's recipe is numbers.csv's Section 5.2."""
+    from rppg_lib import profiles
+    from rppg_lib.papers.kopeliovich2019 import KEY
+    from rppg_lib.papers.kopeliovich2019 import claims as KC
+    from rppg_lib.results import reported
+
+    book, paper = profiles.resolve(KEY, "book"), profiles.resolve(KEY, "paper")
+    assert book.resolution_scale == paper.resolution_scale == 1.0
+    assert paper.epochs == paper.transfer_epochs == KC.PAPER_EPOCHS == reported(KEY, "Section 5.2",
+                                                                                 "hyperparameters", "epochs")
+    assert paper.batch_size == reported(KEY, "Section 5.2", "hyperparameters", "batch size")
+    assert book.epochs < KC.PAPER_EPOCHS  # so "the paper's recipe" is not met at book
+    assert {s for _, s, *_ in book.videos} == {"stationary", "mixed"}  # POS is reported per scenario

@@ -384,3 +384,19 @@ def test_desync_claims_both_sides():
     v = _verdicts(desync=_desync(+0.005, 3.0))
     assert v[SC.DESYNC_PEARSON.id].verdict == "contradicted" and v[SC.DESYNC_HR.id].verdict == "contradicted"
     assert _verdicts(desync=_desync(-0.05, 0.2, subjects=4))[SC.DESYNC_HR.id].verdict == "not testable here"
+
+
+def test_fidelity_claims_both_sides_and_missing_lookalike():
+    from rppg_lib.lookalike import fidelity_rows
+
+    errs = {"POS": np.full(12, 4.0), "CHROM": np.full(12, 4.0)}
+    record = {"ubfc-like": fidelity_rows("ubfc-like", errs)}
+    errors = {("ubfc-like", m): e for m, e in errs.items()}
+    v = _verdicts(fidelity=record, fidelity_errors=errors)
+    assert v[SC.FIDELITY[("ubfc-like", "POS")].id].verdict == "reproduced"  # 4.0 / 4.00
+    far = {("ubfc-like", m): e * 4 for m, e in errs.items()}
+    v = _verdicts(fidelity={"ubfc-like": fidelity_rows("ubfc-like", {m: e * 4 for m, e in errs.items()})},
+                  fidelity_errors=far)
+    assert v[SC.FIDELITY[("ubfc-like", "CHROM")].id].verdict == "contradicted"
+    v = v[SC.FIDELITY[("mahnob-like", "CHROM")].id]
+    assert v.verdict == "not testable here" and "not in this run" in v.reason

@@ -23,6 +23,7 @@ from ...claims import (
     N_BOOT,
     AtLeast,
     AtMost,
+    Between,
     Claim,
     Interval,
     Precondition,
@@ -224,8 +225,33 @@ TOOLBOX = {(p, m): _toolbox(p, d, m) for p, d in (("ubfc-like", "UBFC-rPPG"), ("
            for m in ("green", "ica", "chrom", "pos")}
 GREEN_WORSE = {p: _green_worse(p) for p in ("ubfc-like", "pure-like")}
 
+#: Fidelity (issue 20): the look-alike's classical error within this range of the published error on the real
+#: dataset (ours / published). The claims engine's limit for deciding a paper's accuracy claims is wider
+#: (:data:`rppg_lib.claims.FIDELITY_RATIO_RANGE`); this is the compendium's calibration target.
+FIDELITY_TARGET = (0.67, 1.5)
+#: The look-alikes and methods with a published number (:data:`rppg_lib.lookalike.PROTOCOLS`, the ``fidelity
+#: anchors`` of this home's ``numbers.csv``): POS and CHROM wherever published.
+FIDELITY_PAIRS = (("ubfc-like", "POS"), ("ubfc-like", "CHROM"), ("pure-like", "POS"), ("pure-like", "CHROM"),
+                  ("cohface-like", "POS"), ("cohface-like", "CHROM"), ("mahnob-like", "CHROM"),
+                  ("vipl-like", "POS"), ("vipl-like", "CHROM"), ("mmse-like", "CHROM"))
+
+
+def _fidelity_claim(preset: str, method: str) -> Claim:
+    from ...lookalike import PROTOCOLS
+
+    dataset = PROTOCOLS[preset].dataset
+    return Claim(f"fidelity-{preset}-{method.lower()}", KEY,
+                 f"{method} is about as accurate on the {preset} look-alike as on real {dataset}",
+                 f"{dataset}: fidelity anchors (numbers.csv)", f"{method} error, ours / published",
+                 Between(*FIDELITY_TARGET),
+                 why="the compendium's calibration target: a look-alike as hard as the real dataset for the "
+                     "classical methods", kind="validation")
+
+
+FIDELITY = {pair: _fidelity_claim(*pair) for pair in FIDELITY_PAIRS}
+
 #: Every claim of the chapter, in the order of the chapter.
-CLAIMS = (GT_SPECTRAL, GT_BEATS, DHR_MEDIAN, *DHR_SHARE.values(), *MEAN_PREDICTOR.values(), HAAR,
+CLAIMS = (*FIDELITY.values(), GT_SPECTRAL, GT_BEATS, DHR_MEDIAN, *DHR_SHARE.values(), *MEAN_PREDICTOR.values(), HAAR,
           *TOOLBOX.values(), *GREEN_WORSE.values(), CHROM_SNR, CHROM_FITNESS, CRF_SNR, CRF_MAE, CRF_SURVIVES,
           SKIN_VI, MOTION_GREEN, FLASH_GREEN, FLASH_POS, DESYNC_PEARSON, DESYNC_HR)
 
@@ -438,7 +464,33 @@ def _decide_v9(flash, desync, methods) -> list:
     return out
 
 
-def decide(*, ground_truth, haar, methods, crf, skin, flash, desync, fitness_available=()) -> list:
+def decide_fidelity(fidelity: dict, errors: dict) -> list:
+    """The fidelity claims from :func:`~rppg_lib.foundations.simulated_data.experiment.lookalike_fidelity`'s
+    ``record`` (the published number and metric per look-alike and method) and ``errors`` (per-video absolute
+    errors): the ratio ours / published with a bootstrap interval over videos (of the MAE, or of the RMSE
+    where only an RMSE is published)."""
+    out = []
+    for (preset, method), claim in FIDELITY.items():
+        row = fidelity.get(preset, {}).get(method)
+        errs = errors.get((preset, method))
+        if row is None or errs is None or len(errs) == 0:
+            out.append(_decide(claim, None, preconditions=[Precondition("the look-alike was rendered", False,
+                                                                        f"{preset} is not in this run")]))
+            continue
+        pub = float(row["published"])
+        if row["metric"] == "rmse":
+            iv = clip_bootstrap([[e] for e in errs], lambda x, p=pub: np.sqrt(np.mean(x ** 2)) / p,
+                                what="RMSE ratio", unit="videos")
+        else:
+            iv = clip_bootstrap([[e] for e in errs], lambda x, p=pub: np.mean(x) / p, what="MAE ratio", unit="videos")
+        out.append(_decide(claim, iv, preconditions=[_enough(f"enough {preset} videos", len(errs), MIN_SUBJECTS,
+                                                             "videos")],
+                           evidence={"ours": float(row["ours"]), "published": pub, "metric": row["metric"]}))
+    return out
+
+
+def decide(*, ground_truth, haar, methods, crf, skin, flash, desync, fitness_available=(),
+           fidelity=None, fidelity_errors=None) -> list:
     """The verdict on every claim of :data:`CLAIMS` from the chapter's tables.
 
     ground_truth : :func:`~rppg_lib.foundations.simulated_data.experiment.ground_truth_table` (one row per clip).
@@ -447,8 +499,10 @@ def decide(*, ground_truth, haar, methods, crf, skin, flash, desync, fitness_ava
     crf, skin, flash, desync : :func:`~.experiment.crf_table`, :func:`~.experiment.skin_type_table`,
         :func:`~.experiment.flash_table`, :func:`~.experiment.desync_table`.
     fitness_available : :func:`~.experiment.fitness_scenarios` (the simulator's fitness-motion scenarios).
+    fidelity, fidelity_errors : :func:`~.experiment.lookalike_fidelity`'s record and errors (the fidelity claims).
     """
-    out = _decide_v2(ground_truth)
+    out = decide_fidelity(fidelity or {}, fidelity_errors or {})
+    out += _decide_v2(ground_truth)
     rates = haar["detection rate"].to_numpy(float) if len(haar) else np.array([])
     out.append(_decide(HAAR, bootstrap_mean(rates) if len(rates) else None,
                        preconditions=[_enough("enough Haar clips", len(rates), MIN_SUBJECTS)],

@@ -56,7 +56,7 @@ __all__ = ["TOOLBOX_BAND_HZ", "TOOLBOX_BOX_SCALE", "WIDE_BAND_HZ", "NAMES", "LAB
            "fitness_scenarios", "clip_specs", "method_table", "summary", "toolbox_mae", "v4_table",
            "skin_roi_table", "per_task_mae", "ground_truth_table", "v2_table", "haar_table", "crf_table",
            "crf_summary", "skin_type_table", "flash_table", "desync_table", "bias_eval_table",
-           "data_source", "disagreement_notes"]
+           "data_source", "disagreement_notes", "lookalike_fidelity", "plot_fidelity"]
 
 #: HR band of the rPPG-Toolbox's post-processing (Hz): 45-150 bpm.
 TOOLBOX_BAND_HZ: tuple[float, float] = (0.75, 2.5)
@@ -787,3 +787,60 @@ def disagreement_notes(*, gt, v4, v6, v7, per_task, desync_t, clips, real: dict 
                      f"{len(err)} clip(s) say little about the methods; they show the pipeline runs on real compressed "
                      "skin video.")
     return notes
+
+
+# ----------------------------------------------------------------------------
+# fidelity of the look-alikes (issue 20): our classical errors beside the published ones
+# ----------------------------------------------------------------------------
+def lookalike_fidelity(profile: str, presets=None, workers: int = 1, progress: bool = True):
+    """POS, CHROM, GREEN and ICA on every look-alike of ``profile`` (:data:`rppg_lib.lookalike.LOOKALIKES`)
+    under its real dataset's published protocol.
+
+    Returns ``(table, record, errors)``: ``table`` one row per look-alike and method with a published number
+    (``preset, dataset, method, metric, videos, ours, published, ratio, source``); ``record`` the run record's
+    ``metrics["fidelity"]`` (``{preset: {method: {"ours", "published", "metric", "source", "ratio"}}}``);
+    ``errors`` ``{(preset, method): per-video absolute errors}`` for the claims' intervals. Sessions are
+    rendered on ``workers`` processes and cached for the chapters that train on them.
+    """
+    import pandas as pd
+
+    from ...clips import fidelity, lookalike_clips, render_sessions
+    from ...lookalike import LOOKALIKES
+
+    looks = LOOKALIKES[profile]
+    rows, record, errors = [], {}, {}
+    for preset in presets or list(looks):
+        look = looks[preset]
+        render_sessions(look, workers=workers, progress=progress)
+        clips = lookalike_clips(look, crop=16, fps=15.0, progress=False)
+        record[preset] = fidelity(clips, preset)
+        for method, row in record[preset].items():
+            errs = np.array([r["abs_err"] for r in clips.classical if r["method"] == method], float)
+            errors[(preset, method)] = errs
+            rows.append({"preset": preset, "dataset": look.protocol.dataset, "method": method,
+                         "metric": row["metric"].upper(), "videos": len(errs), "seconds": look.duration_s,
+                         "ours": row["ours"], "published": row["published"], "ratio": row["ratio"],
+                         "source": row["source"]})
+    return pd.DataFrame(rows), record, errors
+
+
+def plot_fidelity(table, band=(0.67, 1.5), limits=None, ax=None):
+    """Ratio ours / published per look-alike and method (log scale), with the target ``band`` shaded and the
+    claims engine's ``limits`` (outside them no accuracy claim is decided) dashed."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.4))
+    labels = [f"{r.preset}\n{r.method}" for r in table.itertuples()]
+    colours = ["tab:green" if band[0] <= r <= band[1] else "tab:red" for r in table["ratio"]]
+    ax.bar(range(len(table)), table["ratio"], color=colours)
+    ax.axhspan(band[0], band[1], color="tab:green", alpha=0.12, label=f"target {band[0]:g}-{band[1]:g}x")
+    for y in limits or ():
+        ax.axhline(y, color="k", ls="--", lw=0.8)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(table)))
+    ax.set_xticklabels(labels, fontsize=7)
+    ax.set_ylabel("ours / published error")
+    ax.legend(fontsize=8, loc="upper right")
+    return ax

@@ -8,23 +8,28 @@ The notebook is a narrative; the work is here:
   their bytes on disk dense and sparse and times one 10-s clip each on the CPU
   (:func:`timings`), with the real-time factor; ``benchmarks/bench_deng_pruned_stven.py`` uses
   the same functions;
-- data: :func:`render` (simulator preset -> face crops with the reference PPG, cached per
-  recording) and :func:`render_profile` (the same at a profile's sizes),
+- data: :func:`chapter_clips` (the profile's look-alike of MAHNOB-HCI through the one clip pipeline,
+  :func:`rppg_lib.clips.lookalike_clips`, optionally with overrides and for some subjects only),
   :func:`load_mahnob` (a MAHNOB-HCI copy); splits and clips from :mod:`rppg_lib.data.splits`;
 - learning: :func:`train_rppgnet` (rPPGNet with its loss, dense or SNIP-pruned at
   initialisation, on the shared supervised loop), :func:`accuracy_runs` (both models, POS, CHROM
-  and the constant answer on the same test clips), :data:`LADDER` and :func:`run_ladder` (the same
-  recipe on data from easy to the preset);
+  and the constant answer on the same test clips), :func:`learning_record` (the run record's
+  ``learning`` entry), :func:`run_ladder` and :func:`ladder_table` (the dense model on the easy rungs of
+  :data:`rppg_lib.lookalike.RUNGS` below the look-alike, learned or not by
+  :func:`rppg_lib.claims.network_learned`);
 - Table I: :func:`clip_errors`, :func:`table_one`, :func:`table_one_with_paper`;
 - compression and resolution: :func:`compression_sweep` and :func:`resolution_sweep` (trained models
-  on test subjects re-rendered at several x264 CRFs, or at smaller frame and face sizes);
+  on the test subjects re-rendered as the look-alike at other x264 CRFs, or with a smaller face:
+  overrides on the look-alike, not look-alikes);
+- STVEN in front of the frozen rPPGNet: :func:`train_stven`;
 - Fig. 2: :func:`channel_spectra`, :func:`plot_channel_spectra`.
 """
 from __future__ import annotations
 
 import copy
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -33,10 +38,12 @@ import torch.nn as nn
 
 from ... import methods
 from ... import signal as sig
+from ...claims import network_learned
+from ...clips import MASTER_CROP, Clips, lookalike_clips, render_sessions
 from ...data.splits import cut_clips, split_by_subject
+from ...lookalike import RUNGS, LookAlike
 from ...losses import rppgnet_loss
 from ...models import RPPGNet
-from ...storage import cache_dir, cache_key, cached_npz
 from ...train.pruning import (
     count_nonzero,
     count_prunable,
@@ -49,12 +56,13 @@ from ...video import mean_colour
 from . import KEY
 
 __all__ = [
-    "BAND", "CLIP_S", "timings", "snip_loss", "random_batch", "pruned_variants", "memory_latency_table",
-    "Clips", "render", "render_profile", "load_mahnob", "split_by_subject", "cut_clips", "PPGOnly", "train_rppgnet",
-    "kept_by_block", "predict",
-    "clip_errors", "accuracy_runs", "table_one", "table_one_with_paper", "LADDER", "run_ladder", "ladder_table",
-    "last_learned_rung", "compression_sweep", "resolution_sweep", "scaled_frame", "train_stven", "channel_spectra",
-    "plot_channel_spectra", "settings_text",
+    "KEY", "BAND", "CLIP_S", "timings", "snip_loss", "random_batch", "pruned_variants", "memory_latency_table",
+    "Clips", "chapter_clips", "subject_numbers", "compression_extra", "resolution_extra", "scaled_frame",
+    "load_mahnob", "split_by_subject", "cut_clips", "PPGOnly", "train_rppgnet", "kept_by_block", "predict",
+    "clip_errors", "NETWORKS", "CONSTANT", "accuracy_runs", "abs_errors", "learning_record", "table_one",
+    "table_one_with_paper", "LOOKALIKE_RUNG", "run_ladder", "ladder_table", "compression_label",
+    "compression_sweep", "resolution_sweep", "train_stven", "channel_spectra", "plot_channel_spectra",
+    "settings_text", "RPPGNet",
 ]
 
 #: Band searched for the heart rate (bpm): the library's default, for networks, classical methods and references.
@@ -163,75 +171,64 @@ def memory_latency_table(width: int = 64, size: int = 64, fps: float = 30.0, kee
 # ----------------------------------------------------------------------------
 # data
 # ----------------------------------------------------------------------------
-@dataclass
-class Clips:
-    """Face-crop recordings: ``videos`` (N, 3, T, h, w) uint8, ``ppg`` (N, T) reference PPG at the frame
-    times, ``fps``, ``subjects``, ``source`` (a label for tables), ``hr`` (N,) mean reference HR."""
+@dataclass(frozen=True)
+class _Subjects(LookAlike):
+    """A look-alike restricted to some of its subjects (the sweeps and STVEN re-render only those)."""
 
-    videos: np.ndarray
-    ppg: np.ndarray
-    fps: float
-    subjects: list
-    source: str
-    hr: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    only: tuple = ()
 
-    def __len__(self):
-        return len(self.videos)
+    def sessions(self):
+        return [s for s in super().sessions() if s[0] in self.only]
 
 
-def _crop_recording(rec, crop: int) -> np.ndarray:
-    from ...video import sticky_face_crops
-
-    return sticky_face_crops(rec.frames, "truth", rec.meta["face_box"], crop)[0].transpose(3, 0, 1, 2)
-
-
-def render(preset: str, n_subjects: int, *, seed: int = 0, duration_s: float, fps: float, frame_size,
-           face_px: float, crop: int, overrides: dict | None = None, first_subject: int = 0,
-           progress: bool = True, label: str = "") -> Clips:
-    """Simulate ``n_subjects`` recordings of ``preset`` and crop the face (simulator boxes through the
-    sticky 50 %-margin rule), each cached on its own under the chapter's cache (keyed by every
-    argument and the simulator's version). ``overrides`` go to :func:`rppg_lib.synth.simulate`."""
-    from tqdm import tqdm
-
-    from ...synth import SIMULATOR_VERSION, simulate
-
-    overrides = dict(sorted((overrides or {}).items()))
-    videos, ppgs, subjects, hrs = [], [], [], []
-    subs = range(first_subject, first_subject + n_subjects)
-    for s in tqdm(subs, desc=f"render {preset} {label}".strip(), unit="video", disable=not progress):
-        params = dict(preset=preset, seed=seed, subject=s, duration_s=duration_s, fps=fps,
-                      frame_size=tuple(frame_size), face_px=face_px, crop=crop, overrides=overrides,
-                      simulator=SIMULATOR_VERSION, version=1)
-        file = cache_dir(KEY) / "videos" / f"{cache_key(params, 24)}.npz"
-
-        def compute(s=s):
-            rec = simulate(preset, seed=seed, subject=s, duration_s=duration_s, fps=fps, width=frame_size[0],
-                           height=frame_size[1], face_px=face_px, **overrides)
-            return {"video": _crop_recording(rec, crop), "ppg": np.asarray(rec.ppg, float),
-                    "hr": float(np.mean(rec.hr))}
-
-        d, _ = cached_npz(file, compute)
-        videos.append(d["video"])
-        ppgs.append(d["ppg"])
-        hrs.append(float(d["hr"]))
-        subjects.append(f"subject{s}")
-    src = f"simulated: {preset}" + (f" ({label})" if label else "")
-    return Clips(np.stack(videos), np.stack(ppgs), float(fps), subjects, src, np.asarray(hrs))
+def chapter_clips(cfg, extra: dict | None = None, *, subjects=None, label: str = "",
+                  progress: bool = True) -> Clips:
+    """The profile's look-alike (``cfg.look``) through the one clip pipeline
+    (:func:`rppg_lib.clips.lookalike_clips`) at the network's ``cfg.crop`` and ``cfg.fps``, optionally
+    with ``extra`` simulator overrides (an easy rung, a sweep level: then not the look-alike, and
+    :func:`rppg_lib.clips.fidelity` is empty) and only the subject numbers ``subjects``. Sessions not yet
+    cached are rendered first on ``cfg.threads`` processes (:func:`rppg_lib.clips.render_sessions`)."""
+    look = cfg.look
+    if subjects is not None:
+        look = _Subjects(**{f.name: getattr(look, f.name) for f in fields(LookAlike)},
+                         only=tuple(sorted(int(s) for s in subjects)))
+    render_sessions(look, extra=extra, crop=max(int(cfg.crop), MASTER_CROP), workers=cfg.threads, progress=False)
+    return lookalike_clips(look, crop=cfg.crop, fps=cfg.fps, extra=extra, progress=progress, label=label)
 
 
-def render_profile(cfg, n_subjects: int, overrides: dict, *, seed: int = 0, first_subject: int = 0,
-                   label: str = "", progress: bool = True, scale: float = 1.0) -> Clips:
-    """:func:`render` at the profile's sizes: ``overrides`` on top of the preset, plus the profile's
-    ``pulse_amplitude`` (unless the overrides set one) and ``bframes`` (when set). ``scale`` shrinks (or
-    grows) the frame and the face by that factor; the crops keep the profile's ``crop`` size."""
-    extra = {}
-    if cfg.pulse_amplitude is not None and "pulse_amplitude" not in overrides:
-        extra["pulse_amplitude"] = cfg.pulse_amplitude
-    if cfg.bframes is not None:
-        extra["bframes"] = cfg.bframes
-    return render(cfg.preset, n_subjects, seed=seed, duration_s=cfg.duration_s, fps=cfg.fps,
-                  frame_size=scaled_frame(cfg.frame_size, scale), face_px=cfg.face_px * scale, crop=cfg.crop,
-                  overrides={**overrides, **extra}, first_subject=first_subject, progress=progress, label=label)
+def subject_numbers(data: Clips, idx) -> list[int]:
+    """The simulator's subject number of the videos ``idx`` of ``data``."""
+    return [int(data.meta[int(i)]["subject"]) for i in idx]
+
+
+def compression_extra(preset: str, crf) -> dict:
+    """Overrides for x264 at ``crf`` on top of the look-alike: None = lossless, the preset's own CRF = the
+    look-alike itself (``{}``, its cached sessions)."""
+    from ...synth.presets import resolve
+
+    if crf is None:
+        return {"codec": None}
+    own = resolve(preset, {})
+    if own.get("codec") == "libx264" and float(own.get("crf", -1)) == float(crf):
+        return {}
+    return {"codec": "libx264", "crf": float(crf)}
+
+
+def resolution_extra(look: LookAlike, scale: float) -> dict:
+    """Overrides that shrink the face (and the window rendered around it, or the whole frame when the
+    look-alike renders it) by ``scale``; 1 = the look-alike itself (``{}``)."""
+    from ...synth.presets import resolve
+
+    if float(scale) == 1.0:
+        return {}
+    p = resolve(look.preset, {})
+    face = float(p["face_px"]) * float(scale)
+    if look.window_faces is None:
+        w, h = scaled_frame((p["width"], p["height"]), scale)
+    else:
+        side = int(math.ceil(look.window_faces * face / 16.0) * 16)
+        w, h = min(side, int(p["width"]) // 2 * 2), min(side, int(p["height"]) // 2 * 2)
+    return {"face_px": face, "width": int(w), "height": int(h)}
 
 
 def scaled_frame(frame_size, scale: float) -> tuple:
@@ -250,13 +247,14 @@ def load_mahnob(root, n_recordings: int | None = None, *, seconds: float = 30.0,
                 crop: int = 32) -> Clips:
     """The first ``n_recordings`` MAHNOB-HCI sessions under ``root`` (its layout, see
     :mod:`rppg_lib.data.mahnob_hci`; a wrong layout raises naming what is missing), cut to
-    ``seconds``, decimated to about ``fps``, face-cropped by detection. MAHNOB-HCI gives ECG, not a
-    PPG: the training target is a cosine following the ECG heart rate (:func:`_ppg_from_hr`)."""
+    ``seconds``, decimated to about ``fps``, face-cropped by detection, as :class:`rppg_lib.clips.Clips`.
+    MAHNOB-HCI gives ECG, not a PPG: the training target is a cosine following the ECG heart rate
+    (:func:`_ppg_from_hr`)."""
     from ...data import list_mahnob_hci, load_mahnob_hci_session
     from ...video import sticky_face_crops
 
     folders = list_mahnob_hci(root)[:n_recordings]
-    videos, ppgs, subjects, hrs, rate = [], [], [], [], None
+    videos, ppgs, subjects, metas, rate = [], [], [], [], None
     for folder in folders:
         rec = load_mahnob_hci_session(folder)
         step = max(1, int(round(rec.fps / fps)))
@@ -266,13 +264,13 @@ def load_mahnob(root, n_recordings: int | None = None, *, seconds: float = 30.0,
         videos.append(sticky_face_crops(frames, "detect", crop=crop)[0].transpose(3, 0, 1, 2))
         hr = np.asarray(rec.hr[:n:step], float)
         ppgs.append(_ppg_from_hr(hr, rate))
-        hrs.append(float(np.nanmean(hr)))
         subjects.append(rec.subject or folder.name)
+        metas.append({"subject": subjects[-1], "session": folder.name, "hr_mean": float(np.nanmean(hr))})
     if not videos:
         raise FileNotFoundError(f"no MAHNOB-HCI session with video and ECG under {root}")
     length = min(v.shape[1] for v in videos)
     return Clips(np.stack([v[:, :length] for v in videos]), np.stack([p[:length] for p in ppgs]), float(rate),
-                 subjects, "real: MAHNOB-HCI", np.asarray(hrs))
+                 subjects, "real: MAHNOB-HCI", metas)
 
 
 # ----------------------------------------------------------------------------
@@ -369,28 +367,36 @@ def clip_errors(pred_ppg, ref_ppg, fs: float, recording=None, hr_pred=None) -> p
                          "hr_ref": hr_ref, "hr_pred": hr_pred, "error": hr_pred - hr_ref})
 
 
+#: The two networks of the chapter: (name in the tables, SNIP-prune or not).
+NETWORKS = (("rPPGNet dense", False), ("rPPGNet SNIP", True))
+#: The constant answer's name in the tables (the mean reference HR of the training recordings).
+CONSTANT = "Constant (train mean HR)"
+
+
 def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, batch_size: int, clip_s: float,
-                  keep: float, seeds=(0,), seed: int = 0, device="cpu", log=None, progress: bool = False) -> dict:
-    """Dense and SNIP-pruned rPPGNet (each once per seed), POS, CHROM and the constant answer (the mean
-    reference HR of the training recordings) on the same 10-s test clips.
+                  keep: float, seeds=(0,), seed: int = 0, test_clip_s: float = CLIP_S, networks=NETWORKS,
+                  device="cpu", log=None, progress: bool = False) -> dict:
+    """``networks`` (default: rPPGNet dense and SNIP-pruned to ``keep``; each once per seed), POS, CHROM
+    and the constant answer (the mean reference HR of the training recordings) on the same test clips of
+    ``test_clip_s`` seconds.
 
     Returns ``{"errors": {method: clip table (seeds stacked, column "seed")}, "models": {(method, seed):
-    model}, "train": [per-run dicts], "clips", "refs", "recording"}``.
+    model}, "train": [per-run dicts], "clips", "refs", "recording", "masks"}``.
     """
     fs = data.fps
-    clips, refs, rec = cut_clips(data.videos[split[2]], data.ppg[split[2]], int(round(CLIP_S * fs)))
+    clips, refs, rec = cut_clips(data.videos[split[2]], data.ppg[split[2]], int(round(test_clip_s * fs)))
     errors: dict = {}
     train_hr = np.atleast_1d(sig.estimate_hr(data.ppg[split[0]], fs, BAND, harmonic_ratio=None))
-    errors["Constant (train mean HR)"] = clip_errors(None, refs, fs, rec, hr_pred=float(np.mean(train_hr)))
+    errors[CONSTANT] = clip_errors(None, refs, fs, rec, hr_pred=float(np.mean(train_hr)))
     rgb = mean_colour(clips)
     for m in ("pos", "chrom"):
         errors[m.upper()] = clip_errors(np.stack([methods.METHODS[m](c, fs) for c in rgb]), refs, fs, rec)
     models, runs, masks = {}, [], {}
-    for name, k in (("rPPGNet dense", None), ("rPPGNet SNIP", keep)):
+    for name, pruned in networks:
         tables = []
         for s in seeds:
             r = train_rppgnet(data, split, width=width, epochs=epochs, lr=lr, batch_size=batch_size, clip_s=clip_s,
-                              keep=k, seed=seed + s, device=device, progress=progress)
+                              keep=keep if pruned else None, seed=seed + s, device=device, progress=progress)
             t0 = time.perf_counter()
             pred = predict(r["model"], clips, device)
             infer = (time.perf_counter() - t0) / len(clips)
@@ -406,11 +412,29 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
                          "infer_s_per_clip": infer, "nonzero_prunable": r["nonzero_prunable"],
                          "prunable": r["prunable"], "stopped": r["result"].stopped})
             if log is not None:
-                log(f"{data.source} {name} seed {seed + s}: MAE {runs[-1]['mae']:.1f} bpm, "
+                log(f"{data.source} {name} seed {seed + s}: MAE {runs[-1]['mae']:.1f} bpm "
+                    f"(constant {float(errors[CONSTANT].error.abs().mean()):.1f}), "
                     f"best epoch {r['result'].best_epoch}, {r['train_seconds']:.0f} s")
         errors[name] = pd.concat(tables, ignore_index=True)
     return {"errors": errors, "models": models, "train": runs, "clips": clips, "refs": refs, "recording": rec,
             "masks": masks}
+
+
+def abs_errors(table: pd.DataFrame) -> np.ndarray:
+    """Absolute errors of a clip table: ``(clips,)``, or ``(seeds, clips)`` when it has a ``seed`` column."""
+    if "seed" not in table:
+        return np.abs(table.error.to_numpy(float))
+    return np.stack([np.abs(g.error.to_numpy(float)) for _, g in table.groupby("seed")])
+
+
+def learning_record(runs: dict, data_name: str) -> dict:
+    """The run record's ``metrics["learning"]``: what the networks were tested on, the constant answer's and
+    POS's MAE on the same test clips, and each network's MAE per seed."""
+    e = runs["errors"]
+    nets = [m for m in e if m not in (CONSTANT, "POS", "CHROM")]
+    return {"data": data_name, "constant_mae": float(np.abs(e[CONSTANT].error).mean()),
+            "pos_mae": float(np.abs(e["POS"].error).mean()),
+            "models": {m: [float(v) for v in np.atleast_2d(abs_errors(e[m])).mean(axis=1)] for m in nets}}
 
 
 def table_one(errors: dict) -> pd.DataFrame:
@@ -439,67 +463,55 @@ def table_one_with_paper(ours: pd.DataFrame, paper: pd.DataFrame, label: str) ->
     return pd.concat([out, mine])[["source", "mean error", "MAE", "RMSE", "% abs error < 5 bpm", "r"]]
 
 
-_STILL = {"nod_deg": 0.0, "talking": 0.0, "micro_motion_px": 0.0, "sway_px": 0.0, "roll_deg": 0.0}
-
-#: The learning ladder, easy to hard: (name, simulator overrides on top of the preset). Rung 1: no codec, no
-#: sensor noise, no flicker, a still face and a strong 2 % pulse; rung 2: the subject's own (weaker) pulse;
-#: rung 3: sensor noise, the preset's x264 codec and mains flicker come back; rung 4: the preset as it is
-#: (head nods and talking).
-LADDER = (
-    ("1 lossless, pulse 2 %, still", {**_STILL, "codec": None, "pulse_amplitude": 0.02, "full_well_e": 0.0,
-                                      "flicker_depth": 0.0}),
-    ("2 lossless, subject's pulse, still", {**_STILL, "codec": None, "full_well_e": 0.0, "flicker_depth": 0.0}),
-    ("3 + sensor noise, codec, flicker", dict(_STILL)),
-    ("4 the preset as it is", {}),
-)
-
-
-def run_ladder(cfg, *, rungs=LADDER, seed: int = 0, device="cpu", log=None, progress: bool = True) -> dict:
-    """:func:`accuracy_runs` on every rung (data rendered with the rung's overrides, the same subjects,
-    split and recipe). Returns rung name -> ``{"overrides", "data", "split", **accuracy_runs}``."""
+def run_ladder(cfg, top: dict, *, rungs=None, seed: int = 0, device="cpu", log=None,
+               progress: bool = True) -> dict:
+    """The learning ladder: the dense rPPGNet (same split, recipe and seeds) on each easy rung of ``rungs``
+    (names of :data:`rppg_lib.lookalike.RUNGS`, default ``cfg.ladder``: the look-alike with that rung's
+    overrides), then ``top``, the look-alike's own :func:`accuracy_runs`, as the top rung. Returns rung name
+    -> ``{"extra", "data", "split", **accuracy_runs}``, easy to hard. A diagnosis: no claim is decided on an
+    easy rung."""
     out = {}
-    for name, overrides in rungs:
-        data = render_profile(cfg, cfg.n_subjects, overrides, seed=seed, progress=progress, label=name)
+    for name in (cfg.ladder if rungs is None else rungs):
+        if name == LOOKALIKE_RUNG:
+            continue
+        data = chapter_clips(cfg, RUNGS[name], label=name, progress=progress)
         split = split_by_subject(data.subjects, cfg.n_val, cfg.n_test, seed)
         runs = accuracy_runs(data, split, width=cfg.width, epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size,
-                             clip_s=cfg.clip_s, keep=cfg.keep, seeds=cfg.seeds, seed=seed, device=device, log=log)
-        out[name] = {"overrides": overrides, "data": data, "split": split, **runs}
+                             clip_s=cfg.clip_s, keep=cfg.keep, seeds=cfg.seeds, seed=seed, test_clip_s=cfg.test_clip_s,
+                             networks=NETWORKS[:1], device=device, log=log)
+        out[name] = {"extra": RUNGS[name], "data": data, "split": split, **runs}
+    out[LOOKALIKE_RUNG] = {"extra": {}, **top}
     return out
 
 
-def ladder_table(ladder: dict, learned_fraction: float) -> pd.DataFrame:
-    """MAE per rung and method, the constant answer's MAE and whether each network learned (its MAE below
-    ``learned_fraction`` x the constant answer's)."""
+#: The top rung of every ladder: the look-alike itself.
+LOOKALIKE_RUNG = list(RUNGS)[-1]
+
+
+def ladder_table(ladder: dict) -> pd.DataFrame:
+    """MAE per rung and method, the constant answer's MAE and, for the networks, whether they learned by the
+    compendium's one rule (:func:`rppg_lib.claims.network_learned` on the per-clip errors of every seed) and
+    the rule's detail (both MAEs, the ratio and the paired interval)."""
     rows = []
     for rung, r in ladder.items():
-        const = float(r["errors"]["Constant (train mean HR)"].error.abs().mean())
+        const = abs_errors(r["errors"][CONSTANT])
         for method, t in r["errors"].items():
-            mae = float(t.error.abs().mean())
             net = method.startswith("rPPGNet")
-            rows.append({"rung": rung, "method": method, "MAE": mae, "constant MAE": const,
-                         "learned": bool(mae < learned_fraction * const) if net else None})
+            learned, detail = network_learned(abs_errors(t), const) if net else (None, "")
+            rows.append({"rung": rung, "method": method, "MAE": float(np.abs(t.error).mean()),
+                         "constant MAE": float(const.mean()), "learned": learned, "detail": detail})
     return pd.DataFrame(rows)
 
 
-def last_learned_rung(table: pd.DataFrame, method: str = "rPPGNet dense") -> str | None:
-    """The hardest rung (last in order) on which ``method`` learned, or None."""
-    d = table[(table.method == method) & table.learned.astype(bool)]
-    return None if d.empty else str(d.rung.iloc[-1])
-
-
-def _sweep(cfg, models: dict, test_subjects, variants, column: str, *, seed: int, device) -> pd.DataFrame:
-    """MAE of POS and of ``models`` (name -> model) on the test subjects rendered as each of ``variants``,
-    ``(label, overrides, scale)``: one row per (variant, method) with ``column`` = label, ``method``,
-    ``MAE``, ``clips``."""
+def _sweep(cfg, models: dict, subjects, variants, column: str, *, device, progress: bool = False) -> pd.DataFrame:
+    """MAE of POS and of ``models`` (name -> model) on the subject numbers ``subjects`` rendered as each of
+    ``variants``, ``(label, extra overrides on the look-alike)``: one row per (variant, method) with
+    ``column`` = label, ``method``, ``MAE``, ``clips``."""
     rows = []
-    subs = sorted(int(str(s).replace("subject", "")) for s in test_subjects)
-    for label, overrides, scale in variants:
-        parts = [render_profile(cfg, 1, overrides, seed=seed, first_subject=s, progress=False, scale=scale)
-                 for s in subs]
-        fs = parts[0].fps
-        videos = np.concatenate([p.videos for p in parts])
-        ppg = np.concatenate([p.ppg for p in parts])
-        clips, refs, rec = cut_clips(videos, ppg, int(round(CLIP_S * fs)))
+    for label, extra in variants:
+        data = chapter_clips(cfg, extra, subjects=subjects, label=label, progress=progress)
+        fs = data.fps
+        clips, refs, rec = cut_clips(data.videos, data.ppg, int(round(cfg.test_clip_s * fs)))
         rgb = mean_colour(clips)
         t = clip_errors(np.stack([methods.METHODS["pos"](c, fs) for c in rgb]), refs, fs, rec)
         rows.append({column: label, "method": "POS", "MAE": float(t.error.abs().mean()), "clips": len(t)})
@@ -509,28 +521,33 @@ def _sweep(cfg, models: dict, test_subjects, variants, column: str, *, seed: int
     return pd.DataFrame(rows)
 
 
-def compression_sweep(cfg, models: dict, overrides: dict, test_subjects, *, crf_levels, seed: int = 0,
-                      device="cpu") -> pd.DataFrame:
-    """MAE of ``models`` (name -> model) and POS on the test subjects re-rendered with ``overrides`` and
-    x264 at each CRF of ``crf_levels`` (None = lossless). One row per (level, method): ``compression``,
-    ``method``, ``MAE``, ``clips``."""
-    variants = [("lossless" if crf is None else f"x264 CRF {crf:g}",
-                 {**overrides, **({"codec": None} if crf is None else {"codec": "libx264", "crf": float(crf)})}, 1.0)
-                for crf in crf_levels]
-    return _sweep(cfg, models, test_subjects, variants, "compression", seed=seed, device=device)
+def compression_label(preset: str, crf) -> str:
+    own = " (the look-alike)" if crf is not None and not compression_extra(preset, crf) else ""
+    return ("lossless" if crf is None else f"x264 CRF {crf:g}") + own
 
 
-def resolution_sweep(cfg, models: dict, overrides: dict, test_subjects, *, scales, seed: int = 0,
-                     device="cpu") -> pd.DataFrame:
-    """MAE of ``models`` and POS on the test subjects re-rendered with ``overrides`` (the codec included)
-    at the profile's frame and face size times each of ``scales``; the face crops keep the profile's
-    size, so a smaller frame is upsampled to the networks' input. One row per (resolution, method):
-    ``resolution`` ("W x H, face F px"), ``method``, ``MAE``, ``clips``."""
+def compression_sweep(cfg, models: dict, subjects, *, crf_levels, device="cpu") -> pd.DataFrame:
+    """MAE of ``models`` (name -> model) and POS on the subject numbers ``subjects`` re-rendered as the
+    look-alike with x264 at each CRF of ``crf_levels`` (None = lossless; :func:`compression_extra`). One row
+    per (level, method): ``compression``, ``method``, ``MAE``, ``clips``."""
+    variants = [(compression_label(cfg.preset, crf), compression_extra(cfg.preset, crf)) for crf in crf_levels]
+    return _sweep(cfg, models, subjects, variants, "compression", device=device)
+
+
+def resolution_sweep(cfg, models: dict, subjects, *, scales, device="cpu") -> pd.DataFrame:
+    """MAE of ``models`` and POS on the subject numbers ``subjects`` re-rendered as the look-alike with the
+    face (and the window around it) times each of ``scales`` (:func:`resolution_extra`); the crops are
+    resized to ``cfg.crop`` after decoding, so a smaller face is upsampled to the networks' input. One row
+    per (resolution, method): ``resolution`` ("face F px, W x H"), ``method``, ``MAE``, ``clips``."""
+    from ...synth.presets import resolve
+
+    face = float(resolve(cfg.preset, {})["face_px"])
     variants = []
     for k in scales:
-        w, h = scaled_frame(cfg.frame_size, k)
-        variants.append((f"{w}x{h}, face {cfg.face_px * k:g} px", dict(overrides), float(k)))
-    return _sweep(cfg, models, test_subjects, variants, "resolution", seed=seed, device=device)
+        extra = resolution_extra(cfg.look, k)
+        size = (f", {extra['width']}x{extra['height']}" if extra else "") + (" (the look-alike)" if not extra else "")
+        variants.append((f"face {face * k:g} px{size}", extra))
+    return _sweep(cfg, models, subjects, variants, "resolution", device=device)
 
 
 # ----------------------------------------------------------------------------
@@ -567,8 +584,18 @@ def plot_channel_spectra(bpm, psd, hr_ref: float, title: str = "", ax=None):
 
 def settings_text(cfg, device) -> str:
     """One paragraph on what this profile renders and trains."""
-    return (f"{cfg.n_subjects} simulated recordings of {cfg.duration_s:g} s at {cfg.fps:g} fps and "
-            f"{cfg.frame_size[0]}x{cfg.frame_size[1]} (face {cfg.face_px:g} px), face crops {cfg.crop}x{cfg.crop}; "
+    from ...synth.presets import resolve
+
+    look, p = cfg.look, resolve(cfg.preset, {})
+    codec = "lossless" if p.get("codec") is None else f"{p['codec']} CRF {p.get('crf', 'default'):g}"
+    view = ("the whole frame" if look.window_faces is None else
+            f"a window of {look.window_faces:g} face sizes around the face")
+    step = max(1, int(round(float(p["fps"]) / cfg.fps)))
+    return (f"The {look.name}: {look.n_subjects} subjects x {len(look.scenarios)} scenario(s) of "
+            f"{look.duration_s:g} s, rendered at the preset's {p['fps']:g} fps, face {p['face_px']:g} px, {codec} "
+            f"and sensor noise, {view}; after decoding, face crops area-resized to {cfg.crop}x{cfg.crop} and "
+            f"averaged over blocks of {step} frames ({float(p['fps']) / step:.4g} fps). Split: {cfg.n_val} "
+            f"validation and {cfg.n_test} test subjects, HR per {cfg.test_clip_s:g}-s test clip. "
             f"rPPGNet width {cfg.width}, AdamW lr {cfg.lr:g}, batch {cfg.batch_size} clips of {cfg.clip_s:.3g} s, "
             f"{cfg.epochs} epochs, dense and SNIP-pruned to {cfg.keep:.0%} of the conv weights, seeds {cfg.seeds}; "
             f"{cfg.threads} torch thread(s) on {device}. Memory and latency: rPPGNet width {cfg.latency_width} on a "
@@ -579,34 +606,30 @@ def settings_text(cfg, device) -> str:
 # ----------------------------------------------------------------------------
 # STVEN in front of rPPGNet
 # ----------------------------------------------------------------------------
-def _render_subjects(cfg, subjects, overrides, seed):
-    subs = sorted(int(str(s).replace("subject", "")) for s in subjects)
-    parts = [render_profile(cfg, 1, overrides, seed=seed, first_subject=s, progress=False) for s in subs]
-    return np.concatenate([p.videos for p in parts]), np.concatenate([p.ppg for p in parts]), parts[0].fps
-
-
-def train_stven(cfg, rppgnet, overrides: dict, train_subjects, test_subjects, *, crf: float, level: int,
-                n_levels: int, epochs: int, lr: float = 1e-4, batch_size: int = 2, seed: int = 0, device="cpu",
+def train_stven(cfg, rppgnet, train_subjects, test_subjects, *, crf: float, level: int, n_levels: int,
+                epochs: int, lr: float = 1e-4, batch_size: int = 2, seed: int = 0, device="cpu",
                 progress: bool = True) -> dict:
     """Train STVEN (``cfg.stven_base`` channels, ``n_levels`` compression codes) in front of a trained,
     frozen rPPGNet with the joint loss (:func:`rppg_lib.losses.joint_loss`: rPPGNet's loss on the enhanced
     clip + the perceptual term against rPPGNet on the lossless clip + a small weight on the reconstruction),
-    on the training subjects rendered lossless and with x264 at ``crf`` (code ``level``). Clips are scaled
-    to [0, 1]. Then both pipelines read the test subjects at that CRF.
+    on the subject numbers ``train_subjects`` rendered as the look-alike lossless and with x264 at ``crf``
+    (code ``level``). Clips are scaled to [0, 1]. Then both pipelines read the subject numbers
+    ``test_subjects`` at that CRF.
 
     Returns ``{"stven", "without": clip table, "with": clip table, "seconds", "history": [mean loss per
     epoch]}``; the clip tables are :func:`clip_errors` of rPPGNet alone and of STVEN + rPPGNet on the same
-    10-s test clips.
+    test clips of ``cfg.test_clip_s``.
     """
     from tqdm import tqdm
 
     from ...losses import joint_loss
     from ...models import STVEN
 
-    base = {k: v for k, v in overrides.items() if k not in ("codec", "crf")}
-    comp = {**base, "codec": "libx264", "crf": float(crf)}
-    orig_v, ppg, fs = _render_subjects(cfg, train_subjects, {**base, "codec": None}, seed)
-    comp_v, _, _ = _render_subjects(cfg, train_subjects, comp, seed)
+    comp = compression_extra(cfg.preset, crf)
+    orig = chapter_clips(cfg, compression_extra(cfg.preset, None), subjects=train_subjects, progress=False)
+    compressed = chapter_clips(cfg, comp, subjects=train_subjects, progress=False)
+    orig_v, comp_v, ppg, fs = orig.videos, compressed.videos, orig.ppg, orig.fps
+    length = min(orig_v.shape[2], comp_v.shape[2])
     clip_len = int(round(cfg.clip_s * fs))
     net = rppgnet.net if isinstance(rppgnet, PPGOnly) else rppgnet
     net.eval()
@@ -622,7 +645,7 @@ def train_stven(cfg, rppgnet, overrides: dict, train_subjects, test_subjects, *,
         order, losses = rng.permutation(len(orig_v)), []
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
-            starts = rng.integers(0, orig_v.shape[2] - clip_len + 1, len(idx))
+            starts = rng.integers(0, length - clip_len + 1, len(idx))
             comp_x, orig_x = (torch.as_tensor(np.stack([v[i, :, a:a + clip_len] for i, a in zip(idx, starts)]))
                               .float().div(255.0).to(device) for v in (comp_v, orig_v))
             y = torch.as_tensor(np.stack([ppg[i, a:a + clip_len] for i, a in zip(idx, starts)])).float().to(device)
@@ -636,8 +659,8 @@ def train_stven(cfg, rppgnet, overrides: dict, train_subjects, test_subjects, *,
         history.append(float(np.mean(losses)))
     for p in net.parameters():
         p.requires_grad_(True)
-    test_v, test_ppg, _ = _render_subjects(cfg, test_subjects, comp, seed)
-    clips, refs, rec = cut_clips(test_v, test_ppg, int(round(CLIP_S * fs)))
+    test = chapter_clips(cfg, comp, subjects=test_subjects, progress=False)
+    clips, refs, rec = cut_clips(test.videos, test.ppg, int(round(cfg.test_clip_s * fs)))
     stven.eval()
     with torch.no_grad():
         x = torch.as_tensor(clips).float().div(255.0)

@@ -4,9 +4,21 @@ Every threshold is here, once. Ordering claims (Table 2) are decided on the
 paired per-window absolute errors of the models on the same test windows
 (a paired bootstrap over windows, and over seeds when several were trained);
 the camera-transfer claims (Table 3) on the single MAE of each transfer model.
-The model comparisons mean something only if the networks read the pulse:
-the precondition is that the best network beats the constant answer (the
-mean training HR) by :data:`LEARNED_MARGIN_BPM`.
+
+A comparison means something only if the networks it ranks above others read
+the pulse: each claim's precondition is the compendium's one rule,
+:func:`rppg_lib.claims.learned_precondition` with ``require="all"`` on those
+networks (per-window absolute errors against the constant answer's, the mean
+training HR, on the same windows).
+
+No claim here orders a network against a classical method. Such an ordering
+would need :func:`rppg_lib.claims.fidelity_precondition` (the data as hard as
+the real dataset, by a published POS/CHROM error), and no published classical
+number exists for the paper's data (three webcams of the authors' own, colour
+signals on OSF): the ``kopeliovich`` preset has no entry in
+:data:`rppg_lib.lookalike.PROTOCOLS`, so that precondition could never hold.
+POS on the same windows is reported as a measure of how hard the data are, not
+decided as a claim.
 """
 from __future__ import annotations
 
@@ -20,6 +32,7 @@ from ...claims import (
     Interval,
     Precondition,
     bootstrap_mean,
+    learned_precondition,
     matches_paper,
     measurement,
     paired_difference,
@@ -37,8 +50,8 @@ def _cover(subset: str) -> float:
     return reported(KEY, "Table 2", "CL+F", f"{subset} Cover")
 
 
-#: A network has learned when its full-test MAE is this much below the constant answer's.
-LEARNED_MARGIN_BPM = 1.0
+#: The paper's training recipe: epochs of every model (Section 5.2), the bar of "the paper's recipe".
+PAPER_EPOCHS = int(reported(KEY, "Section 5.2", "hyperparameters", "epochs"))
 #: The compendium's bar for "the networks read the pulse" (issue 10), not a claim of the paper: CL+F's
 #: full-test MAE at most this fraction of the constant answer's, and below POS's, in every seed.
 LEARNING_TARGET_RATIO = 0.6
@@ -48,6 +61,9 @@ WIDE_MARGIN_FRACTION = 0.75
 COVERAGE_TOLERANCE_PP = 5.0
 #: "Transfers poorly": the MAE on the other cameras at least this multiple of the own camera's.
 POOR_TRANSFER_RATIO = 1.5
+#: "Reaches the paper's MAE": within this many bpm of the paper's CL+F, about the pulse oximeter's error plus the
+#: spread between the classifiers in Table 2.
+PAPER_MATCH_TOLERANCE_BPM = 2.0
 
 CLASSIFICATION_BEATS_SE = Claim(
     "classification-beats-se", KEY,
@@ -81,9 +97,10 @@ TWO_CAMERAS_HELP = Claim(
 CLF_MATCHES_PAPER = Claim(
     "clf-matches-paper", KEY, "CL+F reaches the paper's MAE on the full test set", "Table 2",
     "MAE(CL+F) on the full test set, bpm",
-    matches_paper(_mae("CL+F"), 2.0),
-    why="the paper's number only means something on the paper's data and recipe; tolerance 2 bpm, about the "
-        "pulse oximeter's error plus the spread between the classifiers in Table 2")
+    matches_paper(_mae("CL+F"), PAPER_MATCH_TOLERANCE_BPM),
+    why=f"the paper's number only means something on the paper's data and recipe; tolerance "
+        f"{PAPER_MATCH_TOLERANCE_BPM:g} bpm, about the pulse oximeter's error plus the spread between the "
+        "classifiers in Table 2")
 
 CLAIMS = (CLASSIFICATION_BEATS_SE, CL_BEATS_CE, CLF_IS_BEST, CLF_COVERAGE_SIMILAR, SINGLE_CAMERA_TRANSFERS_POORLY,
           TWO_CAMERAS_HELP, CLF_MATCHES_PAPER)
@@ -98,62 +115,94 @@ def _coverage_difference(stat: np.ndarray, mixed: np.ndarray):
     return Interval(est, est - half, est + half, "difference of two independent bootstrap intervals (95 %)")
 
 
-def decide(full_errors: dict, constant_mae: float, *, covered_stationary, covered_mixed, transfer=None,
-           real_data: bool, paper_scale: bool) -> list:
+def _transfer_learned(transfer_errors, pairs, what: str) -> list:
+    """One :func:`~rppg_lib.claims.learned_precondition` per Table 3 model of ``pairs`` ((model, camera) ->
+    that model's per-window errors on that camera against its own constant answer's, the mean of its
+    training HR), or a failed precondition when the per-window errors are missing."""
+    if transfer_errors is None:
+        return [Precondition(f"the Table 3 models learned ({what})", False,
+                             "no per-window errors of the Table 3 models")]
+    out = []
+    for model, cam in pairs:
+        e = transfer_errors[model]
+        out.append(learned_precondition({model: e["model"][cam]}, e["constant"][cam], what=f"{cam} test windows",
+                                        require="all"))
+    return out
+
+
+def decide(full_errors: dict, constant_errors, *, covered_stationary, covered_mixed, transfer=None,
+           transfer_errors=None, real_data: bool, paper_scale: bool) -> list:
     """Verdicts of :data:`CLAIMS`.
 
     full_errors : model name ("SE", "CE", "CL", "CL+F") -> absolute errors (bpm) on the full test set,
         ``(windows,)`` or ``(seeds, windows)``, the same windows for every model.
-    constant_mae : full-test MAE of the constant answer (mean training HR).
+    constant_errors : the constant answer's (mean training HR) absolute errors on the same windows.
     covered_stationary, covered_mixed : CL+F's per-window hits within +-4 classes on those subsets.
     transfer : Table 3 as a DataFrame (rows "(CL+F)1", "(CL+F)1,2"...; columns "Cam1".."Cam3"), or None.
-    real_data : the run used the paper's dataset; paper_scale : the run used the paper's recipe.
+    transfer_errors : the Table 3 models' per-window absolute errors, ``{model: {"model": {camera: errors},
+        "constant": {camera: errors of that model's constant answer}}}``
+        (:func:`~rppg_lib.papers.kopeliovich2019.experiment.camera_transfer`), or None.
+    real_data : the run used the paper's dataset; paper_scale : the run trained :data:`PAPER_EPOCHS` epochs.
+
+    Every claim that ranks networks needs the ones it ranks above others to have learned
+    (:func:`rppg_lib.claims.learned_precondition`, ``require="all"``).
     """
     errs = {k: np.atleast_2d(np.asarray(v, float)) for k, v in full_errors.items()}
+    const = np.asarray(constant_errors, float)
     maes = {k: float(np.nanmean(v)) for k, v in errs.items()}
-    best = min(maes, key=maes.get)
-    learned = Precondition("a network reads the pulse", maes[best] <= constant_mae - LEARNED_MARGIN_BPM,
-                           f"best MAE {maes[best]:.2f} ({best}) vs constant answer {constant_mae:.2f} bpm; needs "
-                           f"{LEARNED_MARGIN_BPM:g} bpm lower")
-    evidence = {f"MAE {k}": v for k, v in maes.items()} | {"MAE constant answer": constant_mae}
+    what = "the full test set"
+
+    def learned(*names):
+        return learned_precondition({k: errs[k] for k in names}, const, what=what, require="all")
+
+    evidence = {f"MAE {k}": v for k, v in maes.items()} | {"MAE constant answer": float(np.mean(const))}
     out = []
 
     wide = [paired_difference(errs[m], WIDE_MARGIN_FRACTION * errs["SE"]) for m in ("CE", "CL", "CL+F")]
     worst = max(wide, key=lambda iv: iv.high)
-    out.append(_decide(CLASSIFICATION_BEATS_SE, worst, preconditions=[learned], evidence=evidence))
-    out.append(_decide(CL_BEATS_CE, paired_difference(errs["CL"], errs["CE"]), preconditions=[learned],
+    out.append(_decide(CLASSIFICATION_BEATS_SE, worst, preconditions=[learned("CE", "CL", "CL+F")],
+                       evidence=evidence))
+    out.append(_decide(CL_BEATS_CE, paired_difference(errs["CL"], errs["CE"]), preconditions=[learned("CL")],
                        evidence=evidence))
     other = min((k for k in maes if k != "CL+F"), key=maes.get)
-    out.append(_decide(CLF_IS_BEST, paired_difference(errs["CL+F"], errs[other]), preconditions=[learned],
+    clf_learned = learned("CL+F")
+    out.append(_decide(CLF_IS_BEST, paired_difference(errs["CL+F"], errs[other]), preconditions=[clf_learned],
                        evidence=evidence | {"best other model": other}))
     stat, mixed = np.asarray(covered_stationary, float).ravel(), np.asarray(covered_mixed, float).ravel()
     enough = Precondition("both subsets have test windows", stat.size > 1 and mixed.size > 1,
                           f"{stat.size} Stationary and {mixed.size} Mixed Motion windows")
     cov = _coverage_difference(stat, mixed) if enough.ok else None
-    out.append(_decide(CLF_COVERAGE_SIMILAR, cov, preconditions=[learned, enough],
+    out.append(_decide(CLF_COVERAGE_SIMILAR, cov, preconditions=[clf_learned, enough],
                        evidence={"coverage Stationary %": 100 * stat.mean() if stat.size else float("nan"),
                                  "coverage Mixed Motion %": 100 * mixed.mean() if mixed.size else float("nan")}))
 
     have_t3 = Precondition("Table 3 was run", transfer is not None)
     ratio = gap = None
     t3_evidence = {}
+    pairs = {(1, 2): 3, (1, 3): 2, (2, 3): 1}
     if transfer is not None:
         own = {i: transfer.loc[f"(CL+F){i}", f"Cam{i}"] for i in (1, 2, 3)}
         others = {i: np.nanmean([transfer.loc[f"(CL+F){i}", f"Cam{j}"] for j in (1, 2, 3) if j != i])
                   for i in (1, 2, 3)}
         ratio = measurement(min(others[i] / own[i] for i in own), "one model per camera")
-        pairs = {(1, 2): 3, (1, 3): 2, (2, 3): 1}
         gap = measurement(max(transfer.loc[f"(CL+F){a},{b}", f"Cam{k}"]
                               - np.mean([transfer.loc[f"(CL+F){i}", f"Cam{k}"] for i in (a, b)])
                               for (a, b), k in pairs.items()), "one model per training set")
         t3_evidence = {f"Cam{i} own / others": f"{own[i]:.2f} / {others[i]:.2f}" for i in own}
-    out.append(_decide(SINGLE_CAMERA_TRANSFERS_POORLY, ratio, preconditions=[learned, have_t3], evidence=t3_evidence))
-    out.append(_decide(TWO_CAMERAS_HELP, gap, preconditions=[learned, have_t3], evidence=t3_evidence))
+    # "transfers poorly" ranks each model's own camera above the others: it must have learned its own camera;
+    # "two cameras help" ranks the two-camera models above the single-camera ones on the unseen camera
+    own_learned = (_transfer_learned(transfer_errors, [(f"(CL+F){i}", f"Cam{i}") for i in (1, 2, 3)],
+                                     "on their own camera") if transfer is not None else [])
+    pair_learned = (_transfer_learned(transfer_errors, [(f"(CL+F){a},{b}", f"Cam{k}") for (a, b), k in pairs.items()],
+                                      "on the unseen camera") if transfer is not None else [])
+    out.append(_decide(SINGLE_CAMERA_TRANSFERS_POORLY, ratio, preconditions=[have_t3, *own_learned],
+                       evidence=t3_evidence))
+    out.append(_decide(TWO_CAMERAS_HELP, gap, preconditions=[have_t3, *pair_learned], evidence=t3_evidence))
     out.append(_decide(CLF_MATCHES_PAPER, bootstrap_mean(errs["CL+F"]),
                        preconditions=[Precondition("the paper's data (OSF colour signals)", real_data,
                                                    "simulated data cannot match a number measured on the "
                                                    "paper's recordings"),
-                                      Precondition("the paper's training recipe (5000 epochs)", paper_scale,
-                                                   "this run trains fewer epochs on a CPU")],
+                                      Precondition(f"the paper's training recipe ({PAPER_EPOCHS} epochs)",
+                                                   paper_scale, "this run trains fewer epochs")],
                        evidence={"MAE CL+F": maes["CL+F"]}))
     return out

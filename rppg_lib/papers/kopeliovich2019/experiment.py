@@ -24,8 +24,13 @@ Library code behind ``notebooks/kopeliovich2019.ipynb``:
 - :func:`reference_hr`: the HR of each window read from its ground-truth PPG
   with the classical baseline's estimator (issue 10's one reference);
   :func:`learning_record`: ``metrics["learning"]`` (constant, POS and each model
-  per seed, full test set); :data:`LADDER` / :func:`run_ladder` /
-  :func:`plot_ladder`: the same recipe trained on data from easy to the preset;
+  per seed, full test set and per scenario, and whether each seed learned by
+  :func:`rppg_lib.claims.network_learned`), :func:`learning_table`,
+  :func:`data_difficulty_text` (no published classical number exists for the
+  paper's data: said from :data:`rppg_lib.lookalike.PROTOCOLS`, with POS per
+  scenario) and :func:`learning_target_text`; :data:`LADDER` / :func:`run_ladder` /
+  :func:`plot_ladder`: the same recipe trained on data from easy to the preset
+  (rung names of :data:`rppg_lib.lookalike.RUNGS`);
   :func:`data_curve`: the recipe on growing subsets of the videos;
   :func:`pulse_in_windows`: the pulse's amplitude in the networks' scaled input,
   measured on noise-free twin renderings, against the paper's
@@ -56,6 +61,8 @@ import torch
 from ... import methods as _methods
 from ... import results as _results
 from ... import signal as _signal
+from ...claims import LEARNED_FRACTION, network_learned
+from ...lookalike import RUNGS
 from ...metrics import hr_metrics
 from ...storage import cache_dir, cache_key, cached_npz
 from . import KEY
@@ -69,7 +76,8 @@ __all__ = [
     "simulated_video", "simulated_videos", "osf_videos", "build_dataset", "sample_counts",
     "train_model", "subset_metrics", "camera_transfer", "classical_baseline", "constant_baseline",
     "paper_table", "paper_sample_counts", "side_by_side", "inference_latency", "predictions",
-    "pulse_visibility", "reference_hr", "classical_predictions", "learning_record", "LADDER",
+    "pulse_visibility", "reference_hr", "classical_predictions", "learning_record", "learning_table",
+    "data_difficulty_text", "learning_target_text", "DATA_LABEL", "LADDER", "TOP_RUNG",
     "ladder_videos", "run_ladder", "plot_ladder", "CLEAN", "pulse_in_windows", "paper_pulse_amplitude",
     "balanced_order", "data_curve", "video_mean_predictions",
 ]
@@ -400,32 +408,37 @@ def predictions(model, w: Windows, device="cpu") -> np.ndarray:
 def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
                     mse_on: str = "softmax", device="cpu", seed: int = 0, head: str = "clf",
                     ce_reduction: str = "paper"):
-    """Table 3: CL+F trained on one camera or two (two-camera training sets halved at random).
+    """Table 3: CL+F trained on one camera or two (two-camera training sets halved at random), scored against
+    :func:`reference_hr` on each camera's test windows.
 
-    Returns ``(mae table rows (CL+F)_i / (CL+F)_i,j x Cam1..3 + Full test set, train sizes, seconds)``.
+    Returns ``(mae table rows (CL+F)_i / (CL+F)_i,j x Cam1..3 + Full test set, train sizes, seconds, errors)``;
+    ``errors[model] = {"model": {subset: per-window absolute errors}, "constant": {subset: those of the model's
+    constant answer, the mean of its own training HR}}`` (what :func:`~.claims.decide` needs to ask whether
+    each transfer model learned).
     """
     rng = np.random.default_rng(seed)
-    subsets = ds.subsets("test")
     keep = ["Cam1", "Cam2", "Cam3", "Full test set"]
+    subsets = {k: with_reference_hr(ds, w) for k, w in ds.subsets("test").items() if k in keep}
     combos = [(1,), (2,), (3,), (1, 2), (1, 3), (2, 3)]
-    rows, sizes, secs = {}, {}, 0.0
+    rows, sizes, errors, secs = {}, {}, {}, 0.0
     for combo in combos:
         cams = [f"cam{i}" for i in combo]
         train, val = ds.part("train", cameras=cams), ds.part("val", cameras=cams)
         if len(combo) == 2:  # "reduced by removing random 50 % of the samples"
             train = train.subset(np.sort(rng.choice(len(train), len(train) // 2, replace=False)))
         name = "(CL+F)" + ",".join(map(str, combo))
+        sizes[name] = len(train)
         if len(train) < 2 or len(val) == 0:
             rows[name] = {k: np.nan for k in keep}
-            sizes[name] = len(train)
             continue
         model, res, s = train_model(head, train, val, epochs=epochs, batch_size=batch_size, max_lr=max_lr,
                                     mse_on=mse_on, device=device, seed=seed, ce_reduction=ce_reduction)
         secs += s
-        m = subset_metrics(model, {k: subsets[k] for k in keep}, device)
-        rows[name] = m["mae"].to_dict()
-        sizes[name] = len(train)
-    return pd.DataFrame(rows).T, pd.Series(sizes, name="train windows"), secs
+        value = float(np.mean(train.hr))
+        errors[name] = {"model": {k: np.abs(predictions(model, w, device) - w.hr) for k, w in subsets.items()},
+                        "constant": {k: np.abs(value - w.hr) for k, w in subsets.items()}}
+        rows[name] = {k: float(np.mean(e)) if e.size else np.nan for k, e in errors[name]["model"].items()}
+    return pd.DataFrame(rows).T, pd.Series(sizes, name="train windows"), secs, errors
 
 
 def _classical(name: str):
@@ -739,10 +752,11 @@ def coverage_hits(runs: ModelRuns, name: str, w: Windows, device="cpu") -> np.nd
 
 
 def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float, visibility_mae_150: float,
-                 margin: float, pulse_vs_paper: dict | None = None, curve=None,
+                 learned: dict, pulse_vs_paper: dict | None = None, curve=None,
                  video_mean_mae: float | None = None) -> str:
     """The chapter's closing paragraph, generated from the run's numbers.
 
+    ``learned``: model name -> whether it learned by :func:`rppg_lib.claims.network_learned` (seeds pooled);
     ``pulse_vs_paper``: scenario -> median pulse amplitude in the scaled input over the paper's
     (:func:`pulse_in_windows`); ``curve``: :func:`data_curve`'s rows (mean ratio to the constant per size);
     ``video_mean_mae``: :func:`video_mean_predictions`' MAE (a model that only knows the video).
@@ -755,11 +769,13 @@ def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float
     if video_mean_mae is not None:
         text += (f"Answering each video's own mean training HR, which needs no pulse, gives {video_mean_mae:.1f} "
                  "bpm: the paper's split, with every video in training and test, rewards knowing the video. ")
-    gain = constant_mae - full_mae[best]
-    if gain >= margin:
-        return text + (f"The best network beats the constant answer by {gain:.1f} bpm, so it reads the pulse, "
-                       "not only the label distribution.")
-    text += f"No network beats the constant answer by {margin:g} bpm: they have learnt little more than the labels. "
+    ok = [k for k, v in learned.items() if v]
+    if ok:
+        return text + (f"By the compendium's rule (MAE at most {LEARNED_FRACTION:g} times the constant answer's and "
+                       f"a paired interval below it), {', '.join(ok)} learned: "
+                       f"{'it reads' if len(ok) == 1 else 'they read'} the pulse, not only the label distribution.")
+    text += (f"No network learned by the compendium's rule (MAE at most {LEARNED_FRACTION:g} times the constant "
+             "answer's and a paired interval below it): they have learnt little more than the labels. ")
     if pulse_vs_paper:
         text += ("The pulse's share of the networks' scaled input is " + ", ".join(
             f"{r:.1f}x the paper's in {scen} videos" for scen, r in pulse_vs_paper.items()) + ". ")
@@ -833,14 +849,21 @@ def video_mean_predictions(ds: Dataset, w: Windows) -> np.ndarray:
     return np.where(np.isfinite(pred), pred, float(np.mean(train.hr)))
 
 
-def learning_record(ds: Dataset, models: dict, device="cpu", split: str = "test") -> dict:
-    """``metrics["learning"]`` of the run record: MAE (bpm) on the full ``split`` set against
-    :func:`reference_hr`.
+#: What ``metrics["learning"]["data"]`` says the chapter trained and decided on.
+DATA_LABEL = {False: "kopeliovich preset", True: "Kopeliovich 2019 OSF colour signals"}
 
-    ``models``: model name ("SE", "CE", "CL", "CL+F") -> list of trained models, one per seed.
-    Returns ``{"constant_mae", "pos_mae", "video_mean_mae", "models": {name: [MAE per seed]}, "label_mean": {...}}``
-    (``video_mean_mae``: :func:`video_mean_predictions`); ``label_mean`` holds the same numbers against the
-    window's mean label HR (second column).
+
+def learning_record(ds: Dataset, models: dict, device="cpu", split: str = "test", real: bool = False) -> dict:
+    """``metrics["learning"]`` of the run record: MAE (bpm) on the full ``split`` set against
+    :func:`reference_hr`, and by scenario.
+
+    ``models``: model name ("SE", "CE", "CL", "CL+F") -> list of trained models, one per seed; ``real``: the
+    windows are the paper's OSF colour signals (else the ``kopeliovich`` preset).
+    Returns ``{"data", "constant_mae", "pos_mae", "video_mean_mae", "models": {name: [MAE per seed]},
+    "learned": {name: [learned by rppg_lib.claims.network_learned, per seed]}, "learned_detail": {...},
+    "by_subset": {"Stationary" | "Mixed Motion": {"n", "constant_mae", "pos_mae", "models"}}, "label_mean": {...}}``
+    (``video_mean_mae``: :func:`video_mean_predictions`; ``pos_by_subset``: POS per scenario, the same numbers
+    as ``by_subset``); ``label_mean`` holds the full-test numbers against the window's mean label HR.
     """
     w = ds.splits[split]
     ref = reference_hr(ds, w)
@@ -848,18 +871,94 @@ def learning_record(ds: Dataset, models: dict, device="cpu", split: str = "test"
     pos = classical_predictions(ds, w)
     video_mean = video_mean_predictions(ds, w)
     preds = {name: [predictions(m, w, device) for m in ms] for name, ms in models.items()}
+    scenario = ds.info.loc[w.video.astype(str), "scenario"].to_numpy()
+    masks = {label: scenario == scen for scen, label in _SCENARIO_LABEL.items()}
 
-    def mae(p, r):
-        return float(np.mean(np.abs(np.asarray(p) - r)))
+    def mae(p, r, keep=slice(None)):
+        e = np.abs(np.asarray(p, float) - r)[keep]
+        return float(np.mean(e)) if e.size else float("nan")
 
     def block(r):
         return {"constant_mae": mae(const, r), "pos_mae": mae(pos, r), "video_mean_mae": mae(video_mean, r),
                 "models": {name: [mae(p, r) for p in ps] for name, ps in preds.items()}}
 
-    out = block(ref)
+    out = {"data": DATA_LABEL[bool(real)], **block(ref)}
+    verdicts = {name: [network_learned(np.abs(p - ref), np.abs(const - ref)) for p in ps] for name, ps in preds.items()}
+    out["learned"] = {name: [ok for ok, _ in v] for name, v in verdicts.items()}
+    out["learned_detail"] = {name: [d for _, d in v] for name, v in verdicts.items()}
+    out["by_subset"] = {label: {"n": int(keep.sum()), "constant_mae": mae(const, ref, keep),
+                                "pos_mae": mae(pos, ref, keep),
+                                "models": {name: [mae(p, ref, keep) for p in ps] for name, ps in preds.items()}}
+                        for label, keep in masks.items()}
+    out["pos_by_subset"] = {label: b["pos_mae"] for label, b in out["by_subset"].items()}
     out["label_mean"] = block(np.asarray(w.hr, float))
     out["reference"] = "HR of the ground-truth PPG of each window (periodogram peak, 40-125 bpm)"
     return out
+
+
+def learning_table(learning: dict) -> pd.DataFrame:
+    """The chapter's learning table from :func:`learning_record`: MAE (bpm) of every model (mean over seeds, and
+    per seed), of POS and of the constant answer, on the full test set and per scenario, and whether each seed
+    learned by :func:`rppg_lib.claims.network_learned`."""
+    subsets = learning["by_subset"]
+    rows = {}
+    for name, v in learning["models"].items():
+        ok = learning["learned"][name]
+        rows[name] = {"Full test set": f"{np.mean(v):.2f}", "per seed": ", ".join(f"{x:.2f}" for x in v),
+                      **{k: f"{np.mean(b['models'][name]):.2f}" for k, b in subsets.items()},
+                      "learned (seeds, by the one rule)": f"{sum(ok)} of {len(ok)}"}
+    for label, key in (("POS (same windows)", "pos_mae"), ("constant (mean training HR)", "constant_mae")):
+        rows[label] = {"Full test set": f"{learning[key]:.2f}",
+                       **{k: f"{b[key]:.2f}" for k, b in subsets.items()}}
+    rows["per-video training mean (knows the video)"] = {"Full test set": f"{learning['video_mean_mae']:.2f}"}
+    cols = ["Full test set", "per seed", *subsets, "learned (seeds, by the one rule)"]
+    table = pd.DataFrame(rows).T.reindex(columns=cols).fillna("–")
+    table.columns = [f"{c} (n={subsets[c]['n']})" if c in subsets else c for c in cols]
+    return table
+
+
+def data_difficulty_text(learning: dict, preset: str = "kopeliovich", real: bool = False,
+                         resolution_scale: float = 1.0) -> str:
+    """What anchors the difficulty of the chapter's data, generated from :data:`rppg_lib.lookalike.PROTOCOLS`,
+    :func:`rppg_lib.lookalike.fidelity_rows` and the run's POS per scenario (:func:`learning_record`);
+    ``resolution_scale``: the profile's fraction of each camera's native frame size."""
+    from ...lookalike import PROTOCOLS, fidelity_rows
+
+    pos = learning["pos_by_subset"]
+    pos_text = " and ".join(f"{v:.1f} bpm on {k} ({learning['by_subset'][k]['n']} windows)" for k, v in pos.items())
+    if real:
+        return (f"These are the paper's own colour signals; POS on the test windows gives {pos_text}, "
+                f"{learning['pos_mae']:.1f} bpm on the full test set.")
+    scale = ("This run renders each camera at its native frame size (so its face pixels) and frame rate, with "
+             "its codec and sensor noise." if resolution_scale == 1.0 else
+             f"This run renders each camera at {resolution_scale:g} of its native frame size, so its faces have "
+             "fewer pixels than the preset's: its numbers prove the code paths, not the preset's difficulty.")
+    if PROTOCOLS.get(preset) is None and not fidelity_rows(preset, {"POS": [learning["pos_mae"]]}):
+        return (f"No published classical error exists for the paper's data (three webcams of the authors' own): "
+                f"the `{preset}` preset has no published protocol or anchor in `rppg_lib.lookalike`, so how hard "
+                f"these simulated data are cannot be held against the real ones, and no claim orders a network "
+                f"against a classical method (the fidelity precondition cannot hold). {scale} POS on the networks' "
+                f"test windows gives {pos_text}, {learning['pos_mae']:.1f} bpm on the full test set: a measure of "
+                "the data's difficulty, not a verdict.")
+    rows = fidelity_rows(preset, {"POS": [learning["pos_mae"]]})
+    return (f"POS on the test windows gives {pos_text}; the `{preset}` preset has a published anchor "
+            + "; ".join(f"{m} {r['published']:g} ({r['source']})" for m, r in rows.items()) + ".")
+
+
+def learning_target_text(learning: dict, model: str = "CL+F") -> str:
+    """Whether ``model`` met the compendium's learning target in every seed (its MAE at most
+    :data:`~.claims.LEARNING_TARGET_RATIO` x the constant answer's and below POS on the same windows); a target
+    of the compendium, not a claim of the paper."""
+    from .claims import LEARNING_TARGET_RATIO
+
+    v = np.asarray(learning["models"][model], float)
+    ratios = v / learning["constant_mae"]
+    met = bool(np.all(ratios <= LEARNING_TARGET_RATIO) and np.all(v < learning["pos_mae"]))
+    return (f"{model}'s full-test MAE is {', '.join(f'{x:.2f}' for x in v)} bpm over {len(v)} seed(s), "
+            f"{ratios.min():.2f}-{ratios.max():.2f} times the constant answer's {learning['constant_mae']:.2f}, "
+            f"against POS {learning['pos_mae']:.2f} on the same windows; the compendium's target (at most "
+            f"{LEARNING_TARGET_RATIO:g} times the constant and below POS in every seed) is "
+            f"{'met' if met else 'not met'}.")
 
 
 def balanced_order(videos: list[Video]) -> list[Video]:
@@ -906,17 +1005,23 @@ def data_curve(videos: list[Video], sizes, *, heads=("clf",), seeds=(0,), epochs
     return pd.DataFrame(rows)
 
 
-#: The data ladder: from data where the pulse is easy to see to the preset as it is. Each rung
-#: renders the chapter's own (camera, scenario, subject) grid with these simulator overrides, so
-#: every rung has the same number of windows and only the data get harder.
+_CAM2_STILL = {"camera": "cam2", "scenario": "stationary"}
+_EASIEST = "lossless, 2 % pulse, no noise"
+#: The top rung of the ladder: the chapter's own preset as it is (:data:`rppg_lib.lookalike.RUNGS`' top rung).
+TOP_RUNG = "look-alike"
+
+#: The data ladder: from data where the pulse is easy to see to the preset as it is. Each rung renders the
+#: chapter's own (camera, scenario, subject) grid with these simulator overrides, so every rung has the same
+#: number of windows and only the data get harder. The easiest rung and the top one are
+#: :data:`rppg_lib.lookalike.RUNGS`' (restricted to cam2 still video where the name says so); the rungs between
+#: (the subject's own pulse, lossless; the preset on fewer cameras and scenarios) are this chapter's, as RUNGS has
+#: no rung of the same meaning.
 LADDER = (
-    ("1 lossless, pulse 2 %, cam2, still", {"camera": "cam2", "scenario": "stationary", "codec": None,
-                                            "pulse_amplitude": 0.02, "full_well_e": 0.0}),
-    ("2 lossless, subject's pulse, cam2, still", {"camera": "cam2", "scenario": "stationary", "codec": None,
-                                                  "full_well_e": 0.0}),
-    ("3 + sensor noise and codec (cam2), still", {"camera": "cam2", "scenario": "stationary"}),
-    ("4 + three cameras, still", {"scenario": "stationary"}),
-    ("5 the preset as it is", {}),
+    (f"{_EASIEST} (cam2, still)", {**RUNGS[_EASIEST], **_CAM2_STILL}),
+    ("lossless, subject's pulse, no noise (cam2, still)", {"codec": None, "full_well_e": 0.0, **_CAM2_STILL}),
+    (f"{TOP_RUNG} (cam2, still)", {**RUNGS[TOP_RUNG], **_CAM2_STILL}),
+    (f"{TOP_RUNG} (three cameras, still)", {**RUNGS[TOP_RUNG], "scenario": "stationary"}),
+    (TOP_RUNG, dict(RUNGS[TOP_RUNG])),
 )
 
 

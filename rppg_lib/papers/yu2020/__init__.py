@@ -11,7 +11,8 @@ networks (:mod:`rppg_lib.models.autohr`), PhysNet with an optional TDC theta
 (:func:`rppg_lib.losses.hybrid_loss`), DA1 and DA2
 (:mod:`rppg_lib.augment`), the training loop (:mod:`rppg_lib.train`) and the
 subject-exclusive folds (:func:`rppg_lib.data.cv_folds`). Face crops come from
-the clip pipeline of paper 2 (:func:`rppg_lib.papers.gideon2021.experiment.prepare_sessions`).
+the core clip pipeline (:func:`rppg_lib.clips.lookalike_clips`) on the look-alikes of
+VIPL-HR, MAHNOB-HCI and MMSE-HR (:mod:`rppg_lib.lookalike`).
 """
 #: The chapter's key: the name of this folder, of its notebook and of its records.
 KEY = __name__.rsplit(".", 1)[-1]

@@ -1,8 +1,11 @@
 """What notebooks/yu2020.ipynb computes (Yu et al. 2020, AutoHR), step by step.
 
-1. Face crops (:func:`prepare_simulated`, :func:`prepare_real`): every video rendered by the
-   simulator (or read from VIPL-HR), a fixed enlarged face box cropped to ``crop`` x ``crop``
-   (the clip pipeline of paper 2, cached under ``cache_dir("yu2020")``).
+1. Face crops (:func:`prepare_simulated`, :func:`prepare_real`): the look-alike of the dataset
+   (:mod:`rppg_lib.lookalike`: the simulator preset at the real face size, frame rate, codec and
+   noise) through the core clip pipeline (:func:`rppg_lib.clips.lookalike_clips`, sessions cached
+   once for every chapter), or VIPL-HR itself; an enlarged face box cropped to ``crop`` x ``crop``
+   after decoding; :func:`test_fidelity`: POS / CHROM under the published protocol beside the
+   published numbers.
 2. Subject-exclusive folds (:func:`fold_split`, :func:`rppg_lib.data.cv_folds`).
 3. Searches (:func:`run_searches`): one cell per configuration of Fig. 4c on the training videos.
 4. Networks (:func:`train_and_test`): AutoHR from a genotype or PhysNet (optionally with TDC),
@@ -12,8 +15,9 @@
    colour of the same clips; the constant answer (the training videos' mean HR).
 6. Rows (:func:`metrics_row`): SD, MAE, RMSE of the per-video error and Pearson's r (Sec. III-A);
    :func:`with_paper` puts them beside the paper's table.
-7. The learning ladder (:data:`LADDER`, :func:`run_ladder`), the figures (:func:`plot_ablation`,
-   :func:`draw_cell`).
+7. Did the networks learn (:func:`learning_record`, the one rule
+   :func:`rppg_lib.claims.network_learned`); the learning ladder (:func:`run_ladder` on the rungs
+   of :data:`rppg_lib.lookalike.RUNGS`), the figures (:func:`plot_ablation`, :func:`draw_cell`).
 """
 from __future__ import annotations
 
@@ -25,14 +29,13 @@ import pandas as pd
 import torch
 
 from ...display import plot_ladder
-from ...storage import cache_dir
 from . import KEY
 from .training import clip_hr, predict_clips, search_architecture, train_network
 
-__all__ = ["METRICS", "prepare_simulated", "prepare_real", "fold_split", "test_clips", "per_video",
-           "classical_table", "constant_table", "metrics_row", "abs_errors", "Run", "make_network",
-           "train_and_test", "search_name", "run_searches", "LADDER", "run_ladder", "plot_ladder",
-           "ablation_table", "plot_ablation", "draw_cell", "with_paper", "show", "settings_text"]
+__all__ = ["METRICS", "lookalike_of", "prepare_simulated", "prepare_real", "test_fidelity", "fold_split",
+           "test_clips", "per_video", "classical_table", "constant_table", "learning_record", "metrics_row",
+           "abs_errors", "Run", "make_network", "train_and_test", "search_name", "run_searches", "run_ladder",
+           "plot_ladder", "ablation_table", "plot_ablation", "draw_cell", "with_paper", "show", "settings_text"]
 
 #: The paper's metrics (Sec. III-A), in its column order.
 METRICS = ("SD", "MAE", "RMSE", "r")
@@ -41,48 +44,71 @@ METRICS = ("SD", "MAE", "RMSE", "r")
 # ---------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------
-def prepare_simulated(preset: str, n_subjects: int, cfg, *, scenarios=None, seed: int = 0, overrides=None,
-                      first_subject: int = 0):
-    """Face crops of ``n_subjects`` simulated subjects of ``preset`` (one video per subject and scenario)
-    as :class:`~rppg_lib.papers.gideon2021.experiment.ClipData`, rendered with ``cfg``'s sizes and
-    ``overrides`` (default ``cfg.data_overrides``) and the profile's ``bframes`` (when set); cached under
-    ``cache_dir("yu2020")``."""
-    from ..gideon2021.experiment import prepare_sessions
+def lookalike_of(preset: str, profile: str, *, n_subjects: int | None = None, scenarios=None):
+    """The look-alike of ``preset`` at ``profile`` (:func:`rppg_lib.lookalike.lookalike`), cut to ``n_subjects``
+    subjects and ``scenarios`` when given (a profile may cut sessions, never the difficulty)."""
+    from ...lookalike import lookalike
 
-    overrides = dict(cfg.data_overrides if overrides is None else overrides)
-    codec = {} if cfg.bframes is None else {"bframes": cfg.bframes}
-    width, height = cfg.frame_size
-    data = prepare_sessions(preset, n_subjects, list(scenarios) if scenarios else None, seed=seed,
-                            duration_s=cfg.duration_s, fps=cfg.fps, width=width, height=height, face_px=cfg.face_px,
-                            crop=cfg.crop, boxes=cfg.boxes, cache_dir=cache_dir(KEY) / "videos",
-                            first_subject=first_subject, **codec, **overrides)
-    data.source = f"simulated: {preset}" + (f" {dict(sorted(overrides.items()))}" if overrides else "")
-    return data
+    changes = {}
+    if n_subjects is not None:
+        changes["n_subjects"] = int(n_subjects)
+    if scenarios is not None:
+        changes["scenarios"] = tuple(scenarios)
+    return lookalike(preset, profile, **changes)
+
+
+def prepare_simulated(preset: str, profile: str, cfg, *, n_subjects: int | None = None, scenarios=None,
+                      rung: str = "look-alike", progress: bool = True):
+    """Face crops of the look-alike of ``preset`` at ``profile`` as :class:`~rppg_lib.clips.Clips`
+    (:func:`rppg_lib.clips.lookalike_clips`): rendered at the real dataset's face size, frame rate, codec and
+    noise, then cropped to ``cfg.crop`` and block-averaged to about ``cfg.fps`` after decoding. ``rung``: a
+    rung of :data:`rppg_lib.lookalike.RUNGS` (an easy one adds its simulator overrides: a diagnosis, no claim
+    is decided on it). The sessions are rendered once and cached for every chapter."""
+    from ...clips import lookalike_clips
+    from ...lookalike import RUNGS
+
+    if rung not in RUNGS:
+        raise ValueError(f"unknown rung {rung!r}; rungs: {list(RUNGS)}")
+    look = lookalike_of(preset, profile, n_subjects=n_subjects, scenarios=scenarios)
+    return lookalike_clips(look, crop=cfg.crop, fps=cfg.fps, extra=RUNGS[rung], progress=progress,
+                           label="" if rung == "look-alike" else f"rung: {rung}")
 
 
 def prepare_real(root, cfg, sources=(1,)):
-    """VIPL-HR under ``root`` in its own layout as face crops at ``cfg.fps`` (the first ``cfg.duration_s``
-    of each video; a fixed face box from the detector). A wrong layout raises
-    :class:`~rppg_lib.data.DatasetLayoutError` naming the missing file and the expected layout."""
+    """VIPL-HR under ``root`` in its own layout as :class:`~rppg_lib.clips.Clips` of face crops at about
+    ``cfg.fps`` (the first 30 s of each video, the published protocol's; a fixed face box from the detector).
+    A wrong layout raises :class:`~rppg_lib.data.DatasetLayoutError` naming the missing file and the expected
+    layout."""
+    from ...clips import Clips
     from ...data import list_vipl_hr, load_vipl_hr_session
+    from ...lookalike import PROTOCOLS
     from ...video import sticky_face_crops
-    from ..gideon2021.experiment import ClipData
 
     folders = list_vipl_hr(root, sources=sources)
     videos, ppgs, subjects, metas = [], [], [], []
     for folder in folders:
         rec = load_vipl_hr_session(folder)
-        step = max(1, int(round(rec.fps / cfg.fps)))
-        n = int(round(cfg.duration_s * rec.fps))
+        step = 1 if cfg.fps is None else max(1, int(round(rec.fps / cfg.fps)))
+        n = int(round(PROTOCOLS["vipl-like"].clip_s * rec.fps))
         frames = rec.frames[:n:step]
         crops, _ = sticky_face_crops(frames, "detect", crop=cfg.crop)
         videos.append(crops.transpose(3, 0, 1, 2))
-        ppgs.append(np.asarray(rec.ppg[:n:step], float))
+        ppg = np.asarray(rec.ppg[:n:step], float)
+        ppgs.append(ppg)
         subjects.append(rec.subject)
-        metas.append({"scenario": rec.scenario, "fps": rec.fps / step})
+        metas.append({"scenario": rec.scenario, "fps": rec.fps / step, "hr_mean": float(np.nanmean(rec.hr[:n]))})
     length = min(v.shape[1] for v in videos)
-    return ClipData(np.stack([v[:, :length] for v in videos]), np.stack([p[:length] for p in ppgs]),
-                    float(metas[0]["fps"]), subjects, "real: VIPL-HR", metas)
+    return Clips(np.stack([v[:, :length] for v in videos]), np.stack([p[:length] for p in ppgs]),
+                 float(metas[0]["fps"]), subjects, "real: VIPL-HR", metas)
+
+
+def test_fidelity(data, preset: str, test) -> dict:
+    """``metrics["fidelity"][preset]`` of the test videos (:func:`rppg_lib.clips.fidelity`): POS / CHROM under
+    VIPL-HR's published protocol beside the published numbers; empty for an easy rung and for real data (the
+    real dataset needs no look-alike check)."""
+    from ...clips import fidelity
+
+    return fidelity(data, preset, np.asarray(test, int)) if data.classical else {}
 
 
 def fold_split(data, cfg, seed: int = 0):
@@ -126,6 +152,21 @@ def constant_table(data, train, test, cfg) -> pd.DataFrame:
     _, refs, video = test_clips(data, test, cfg)
     hr_ref = clip_hr(refs, data.fps)
     return per_video(np.full(len(hr_ref), clip_hr(refs_train, data.fps).mean()), hr_ref, video, data, "constant")
+
+
+def learning_record(data_label: str, constant: pd.DataFrame, pos: pd.DataFrame, models: dict) -> dict:
+    """``metrics["learning"]`` of the run record: the data, the constant answer's and POS's per-video MAE on the
+    test videos, every model's MAE per seed (``models``: name -> per-video tables, one per seed) and whether it
+    learned by :func:`rppg_lib.claims.network_learned` (all seeds' errors together) with the rule's numbers."""
+    from ...claims import network_learned
+
+    const = abs_errors(constant)
+    learned = {name: network_learned(np.stack([abs_errors(t) for t in tables]), const)
+               for name, tables in models.items()}
+    return {"data": data_label, "constant_mae": float(const.mean()), "pos_mae": metrics_row(pos)["MAE"],
+            "models": {name: [metrics_row(t)["MAE"] for t in tables] for name, tables in models.items()},
+            "learned": {name: ok for name, (ok, _) in learned.items()},
+            "learned_detail": {name: detail for name, (_, detail) in learned.items()}}
 
 
 def metrics_row(table: pd.DataFrame) -> dict:
@@ -230,36 +271,40 @@ def run_searches(data, train, cfg, seed: int = 0, device="cpu", progress: bool =
 # ---------------------------------------------------------------------------
 # the learning ladder
 # ---------------------------------------------------------------------------
-#: The learning ladder: the same recipes (AutoHR and PhysNet) on the same subjects rendered from easy to
-#: the preset as it is; each rung's simulator overrides. The first rung is the book's data.
-LADDER = (
-    ("1 lossless, pulse 2 %, no sensor noise", {"codec": None, "full_well_e": 0.0, "pulse_amplitude": 0.02}),
-    ("2 lossless, subject's pulse, sensor noise", {"codec": None}),
-    ("3 the preset as it is", {}),
-)
-
-
-def run_ladder(cfg, rungs, recipes: dict, *, reuse: dict | None = None, seed: int = 0, device="cpu",
+def run_ladder(cfg, profile: str, recipes: dict, *, reuse: dict | None = None, seed: int = 0, device="cpu",
                progress: bool = True, report=None) -> pd.DataFrame:
-    """Train every recipe on every rung and score it per video: rows ``rung``, ``model``, ``mae``.
+    """Train every recipe on every rung of ``cfg.ladder_rungs`` (:data:`rppg_lib.lookalike.RUNGS`, easy to the
+    look-alike) and score it per video: rows ``rung``, ``model``, ``mae``, ``videos``, ``learned`` (by
+    :func:`rppg_lib.claims.network_learned`; ``None`` for POS and the constant answer).
 
+    The rungs render the look-alike's sessions of ``cfg.ladder_scenarios`` (None: the chapter's own).
     ``recipes``: model name -> keyword arguments of :func:`train_and_test` (``kind``, ``genotype``...);
-    ``reuse``: rung name -> ``{model name: per-video table}`` already run (the chapter's own data).
-    POS and the constant answer are scored on every rung. ``report(row)`` gets each row.
+    ``reuse``: ``{model name: per-video table}`` already run on the chapter's own data, used on the top rung
+    ("look-alike") when the ladder's sessions are the chapter's. POS and the constant answer are scored on every
+    rung. ``report(row)`` gets each row.
     """
+    from ...claims import network_learned
+
+    scenarios = cfg.ladder_scenarios if cfg.ladder_scenarios is not None else cfg.scenarios
+    own = cfg.ladder_scenarios is None or (cfg.scenarios is not None and tuple(cfg.ladder_scenarios) == tuple(
+        cfg.scenarios))
     rows = []
-    for rung, overrides in rungs:
-        data = prepare_simulated(cfg.preset, cfg.n_subjects, cfg, scenarios=cfg.scenarios, seed=seed,
-                                 overrides=overrides)
+    for rung in cfg.ladder_rungs:
+        data = prepare_simulated(cfg.preset, profile, cfg, n_subjects=cfg.n_subjects, scenarios=scenarios, rung=rung,
+                                 progress=progress)
         split = fold_split(data, cfg, seed)
-        tables = {"POS": classical_table(data, split[1], cfg, "POS"),
-                  "constant": constant_table(data, *split, cfg)}
-        done = dict((reuse or {}).get(rung, {}))
+        const = constant_table(data, *split, cfg)
+        tables = {"POS": classical_table(data, split[1], cfg, "POS"), "constant": const}
+        done = dict(reuse or {}) if rung == "look-alike" and own else {}
         for name, kwargs in recipes.items():
             tables[name] = done[name] if name in done else train_and_test(
                 name, data=data, split=split, cfg=cfg, seed=seed, device=device, progress=progress, **kwargs).table
         for name, table in tables.items():
-            row = {"rung": rung, "model": name, "mae": metrics_row(table)["MAE"], "videos": len(table)}
+            learned = None
+            if name in recipes:
+                learned = network_learned(abs_errors(table), abs_errors(const))[0]
+            row = {"rung": rung, "model": name, "mae": metrics_row(table)["MAE"], "videos": len(table),
+                   "learned": learned}
             rows.append(row)
             if report is not None:
                 report(row)
@@ -341,15 +386,25 @@ def show(table: pd.DataFrame, digits: int = 2):
     return table.style.format(precision=digits, na_rep="—")
 
 
-def settings_text(cfg, device) -> str:
-    """What this profile trains, in one paragraph (the sizes reduced from the paper's)."""
-    return (f"{cfg.preset} with {cfg.n_subjects} subjects x {len(cfg.scenarios)} scenario(s) of {cfg.duration_s:g} s "
-            f"at {cfg.fps:g} fps, rendered {cfg.frame_size[0]}x{cfg.frame_size[1]}, face crops {cfg.crop}x{cfg.crop} "
-            f"(paper: 112x112); fold {cfg.test_fold + 1} of {cfg.folds} subject-exclusive folds; search: width "
+def settings_text(cfg, device, look=None) -> str:
+    """What this profile trains, in one paragraph (the sizes reduced from the paper's); ``look``: the
+    :class:`~rppg_lib.lookalike.LookAlike` of the intra-dataset data (None: real data)."""
+    from ...synth.presets import resolve
+
+    if look is None:
+        data = f"{cfg.preset} real data"
+    else:
+        p = resolve(look.preset, {})
+        data = (f"the {look.name} ({look.n_subjects} subjects x {len(look.scenarios)} scenario(s) of "
+                f"{look.duration_s:g} s, rendered at {p['fps']:g} fps with a {p['face_px']:g}-pixel face and codec "
+                f"{p['codec']}, a window of {look.window_faces or 'the whole'} face sizes)")
+    fps = "the native rate" if cfg.fps is None else f"about {cfg.fps:g} fps (a block mean of frames)"
+    return (f"{data}; the network sees face crops of {cfg.crop}x{cfg.crop} (paper: 112x112) at {fps}, both made "
+            f"after decoding; fold {cfg.test_fold + 1} of {cfg.folds} subject-exclusive folds; search: width "
             f"{cfg.search_width} (paper 8), {cfg.search_frames}-frame clips (paper 128), {cfg.search_epochs} epochs "
             f"with the architecture frozen for {cfg.search_warmup} (paper 12 and 5), "
             f"{cfg.search_steps or 'one pass'} steps per epoch; training: width {cfg.train_width} (paper 16), "
             f"{cfg.clip_frames}-frame clips (paper 160), {cfg.epochs} epochs (paper at most 15), Adam lr {cfg.lr:g} "
             f"(paper 1e-4), batch {cfg.batch_size}, {cfg.pool} pools (paper: max); PhysNet width {cfg.physnet_width}, "
-            f"{cfg.physnet_epochs} epochs; "
-            f"device {device}, {cfg.threads} torch thread(s).")
+            f"{cfg.physnet_epochs} epochs; seeds {list(cfg.seeds)} for AutoHR and PhysNet (the ablations: the "
+            f"first); device {device}, {cfg.threads} torch thread(s).")
