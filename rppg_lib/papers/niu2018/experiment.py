@@ -178,10 +178,14 @@ def session_blocks(preset: str, subject: int, seed: int, overrides: dict, *, cro
 
 def look_videos(look, cfg, *, extra: dict | None = None, progress: bool = True) -> VideoSet:
     """Every session of the look-alike ``look`` (:class:`rppg_lib.lookalike.LookAlike`) as a :class:`VideoSet`
-    (:func:`session_blocks` with the settings' ``crop``, ``fps``, ``grid`` and ``cheek``). ``extra``:
+    (:func:`session_blocks` with the settings' ``crop``, ``fps``, ``grid`` and ``cheek``); sessions not yet
+    cached are rendered first on ``cfg.render_workers`` processes (:func:`rppg_lib.clips.render_sessions`). ``extra``:
     simulator overrides on top of the look-alike (an easy rung of :data:`rppg_lib.lookalike.RUNGS`); such
     data are not the look-alike, the source says so and :func:`fidelity` is empty for them."""
+    from ...clips import render_sessions
+
     extra = dict(extra or {})
+    render_sessions(look, extra=extra, crop=cfg.crop, workers=cfg.render_workers, progress=progress)
     sessions = look.sessions()
     if progress:
         from tqdm import tqdm
