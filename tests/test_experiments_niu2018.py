@@ -147,6 +147,10 @@ def test_synthetic_pretraining_and_initialisations(cfg, tmp_path, monkeypatch):
     from rppg_lib.synth import synthetic_rhythm_maps
 
     assert hr[2] == synthetic_rhythm_maps(1, cfg.clip_frames, cfg.fps, seed=2)[1][0]  # chunk 2 starts at map 2
+    # maps with their own noise SD each, log-uniform in a range: the same rhythms, noisier maps
+    noisy, hr_noisy = E.synthetic_input(5, cfg.clip_frames, cfg.fps, cfg.input_size, chunk=5, cache=False,
+                                        progress=False, noise_sd=(1.0, 5.0))
+    assert noisy.shape == x.shape and np.isfinite(noisy.numpy()).all() and len(set(hr_noisy)) == 5
     pre = E.pretrain_synthetic(cfg, progress=False)
     state = pre.state
     assert len(pre.test_mae) == cfg.synthetic_epochs and pre.constant_mae > 20  # 42-240 bpm around their mean
@@ -326,3 +330,18 @@ def test_table2_rows_beside_the_paper(cfg, tmp_path, monkeypatch):
     assert table.loc["synthetic -> face (ours)", ("paper", "HRrmse")] == 6.83
     assert np.isfinite(table.loc[list(runs), "ours"].to_numpy(float)).all()
     assert {"Li2014 (paper only)", "Haan2013 (paper only)", "Tulyakov2016 (paper only)"} <= set(table.index)
+
+
+def test_colour_rhythm_maps_put_the_pulse_in_a_colour_of_its_own():
+    from rppg_lib.papers.niu2018.colour_maps import colour_rhythm_maps
+    from rppg_lib.synth.rhythm import HR_RANGE_HZ, rhythm_signal
+
+    maps, hr = colour_rhythm_maps(4, 150, 15.0, seed=3, n_blocks=20, noise_sd=(0.2, 1.0))
+    assert maps.shape == (4, 20, 150, 3) and maps.dtype == np.uint8
+    assert np.all((hr >= 60 * HR_RANGE_HZ[0]) & (hr <= 60 * HR_RANGE_HZ[1]))
+    # the rhythm is the paper's (map i from rng([seed, i])), and a map does not depend on how many are drawn
+    assert hr[2] == pytest.approx(rhythm_signal(np.random.default_rng([3, 2]), 150, 15.0)[1]["hr_bpm"])
+    again, _ = colour_rhythm_maps(3, 150, 15.0, seed=3, n_blocks=20, noise_sd=(0.2, 1.0))
+    np.testing.assert_array_equal(again, maps[:3])
+    # the channels differ (the paper's maps put the same rhythm in all three)
+    assert np.abs(maps[..., 0].astype(int) - maps[..., 1]).mean() > 5

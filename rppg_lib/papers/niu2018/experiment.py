@@ -178,10 +178,14 @@ def session_blocks(preset: str, subject: int, seed: int, overrides: dict, *, cro
 
 def look_videos(look, cfg, *, extra: dict | None = None, progress: bool = True) -> VideoSet:
     """Every session of the look-alike ``look`` (:class:`rppg_lib.lookalike.LookAlike`) as a :class:`VideoSet`
-    (:func:`session_blocks` with the settings' ``crop``, ``fps``, ``grid`` and ``cheek``). ``extra``:
+    (:func:`session_blocks` with the settings' ``crop``, ``fps``, ``grid`` and ``cheek``); sessions not yet
+    cached are rendered first on ``cfg.render_workers`` processes (:func:`rppg_lib.clips.render_sessions`). ``extra``:
     simulator overrides on top of the look-alike (an easy rung of :data:`rppg_lib.lookalike.RUNGS`); such
     data are not the look-alike, the source says so and :func:`fidelity` is empty for them."""
+    from ...clips import render_sessions
+
     extra = dict(extra or {})
+    render_sessions(look, extra=extra, crop=cfg.crop, workers=cfg.render_workers, progress=progress)
     sessions = look.sessions()
     if progress:
         from tqdm import tqdm
@@ -279,13 +283,35 @@ def clip_set(videos: VideoSet, indices, clips_per_video: int, clip_frames: int, 
 
 
 def synthetic_input(n: int, clip_frames: int, fps: float, input_size, seed: int = 0, n_blocks: int = 200,
-                    chunk: int = 256, cache: bool = True, progress: bool = True):
+                    chunk: int = 256, cache: bool = True, progress: bool = True, noise_sd=None,
+                    colour: bool = False):
     """``n`` synthetic rhythm maps (Sec. III-B) as network input ``(n, 3, h, w)`` float32 and their HR.
 
-    Built in chunks (the full-size uint8 maps of a chunk at a time) and cached as network input.
+    ``noise_sd``: the SD of each row's noise (:func:`rppg_lib.synth.synthetic_rhythm_maps`; None: its default),
+    or ``(low, high)``: every map draws its own SD, log-uniform in that range. Built in chunks (the full-size
+    uint8 maps of a chunk at a time) and cached as network input. ``colour``: the maps of
+    :func:`~.colour_maps.colour_rhythm_maps` (a pulse colour and a common-mode term, ours) instead of the
+    paper's.
     """
     from ...synth import synthetic_rhythm_maps
-    from ...synth.rhythm import RHYTHM_VERSION
+    from ...synth.rhythm import NOISE_SD, RHYTHM_VERSION
+
+    noise = NOISE_SD if noise_sd is None else noise_sd
+    spread = np.ndim(noise) > 0
+
+    def draw(count: int, start: int):
+        s0 = seed * 1_000_003 + start
+        if colour:
+            from .colour_maps import colour_rhythm_maps
+
+            return colour_rhythm_maps(count, clip_frames, fps, seed=s0, n_blocks=n_blocks, noise_sd=noise)
+        if not spread:
+            return synthetic_rhythm_maps(count, clip_frames, fps, seed=s0, n_blocks=n_blocks, noise_sd=float(noise))
+        lo, hi = np.log(np.asarray(noise, float))
+        sds = np.exp(np.random.default_rng([s0, 7]).uniform(lo, hi, count))
+        parts = [synthetic_rhythm_maps(1, clip_frames, fps, seed=s0 + i, n_blocks=n_blocks, noise_sd=float(sd))
+                 for i, sd in enumerate(sds)]
+        return np.concatenate([m for m, _ in parts]), np.concatenate([h for _, h in parts])
 
     def compute():
         xs, hrs = [], []
@@ -295,14 +321,14 @@ def synthetic_input(n: int, clip_frames: int, fps: float, input_size, seed: int 
 
             starts = tqdm(starts, desc="synthetic rhythm maps", unit="chunk")
         for s in starts:
-            maps, hr = synthetic_rhythm_maps(min(chunk, n - s), clip_frames, fps, seed=seed * 1_000_003 + s,
-                                             n_blocks=n_blocks)
+            maps, hr = draw(min(chunk, n - s), s)
             xs.append(prepare_input(maps, input_size).numpy())
             hrs.append(hr)
         return {"x": np.concatenate(xs), "hr": np.concatenate(hrs)}
 
     params = dict(n=n, T=clip_frames, fs=float(fps), size=None if input_size is None else list(input_size),
-                  seed=seed, n_blocks=n_blocks, chunk=chunk, rhythm=RHYTHM_VERSION)
+                  seed=seed, n_blocks=n_blocks, chunk=chunk, rhythm=RHYTHM_VERSION,
+                  noise=list(np.atleast_1d(noise).astype(float)), **({"colour": True} if colour else {}))
     file = cache_dir(KEY) / "synthetic" / f"input-{cache_key(params, 24)}.npz" if cache else None
     data, _ = cached_npz(file, compute)
     return torch.from_numpy(np.asarray(data["x"], np.float32)), np.asarray(data["hr"], float)
@@ -383,14 +409,15 @@ def pretrain_synthetic(cfg, *, fps: float | None = None, imagenet: bool = False,
     held-out error jumped between 12 and 54 bpm from one epoch to the next; with the decay it fell
     to 3-5 bpm, against about 49 bpm for the constant answer.
     """
-    from ...synth import synthetic_rhythm_maps
     from ...synth.rhythm import RHYTHM_VERSION
 
     fs = float(cfg.fps if fps is None else fps)
     params = dict(n=cfg.synthetic_maps, epochs=cfg.synthetic_epochs, T=cfg.clip_frames, fps=fs,
                   size=None if cfg.input_size is None else list(cfg.input_size), lr=cfg.lr, batch=cfg.batch_size,
                   blocks=int(np.prod(cfg.grid)), imagenet=cfg.imagenet_weights if imagenet else None, seed=seed,
-                  scale_target=cfg.scale_target, test=SYNTHETIC_TEST_MAPS, rhythm=RHYTHM_VERSION, version=3)
+                  scale_target=cfg.scale_target, test=SYNTHETIC_TEST_MAPS, rhythm=RHYTHM_VERSION, version=3,
+                  noise=list(np.atleast_1d(cfg.synthetic_noise).astype(float)),
+                  **({"colour": True} if cfg.synthetic_colour else {}))
     file = cache_dir(KEY) / "synthetic" / f"pretrained-{cache_key(params, 24)}.pt" if cache else None
     if file is not None and file.is_file():
         saved = torch.load(file, map_location="cpu", weights_only=True)
@@ -403,13 +430,13 @@ def pretrain_synthetic(cfg, *, fps: float | None = None, imagenet: bool = False,
         if epoch not in sets:
             sets.clear()
             sets[epoch] = synthetic_input(cfg.synthetic_maps, cfg.clip_frames, fs, cfg.input_size,
-                                          seed=seed * 1000 + epoch, n_blocks=n_blocks, cache=False, progress=False)
+                                          seed=seed * 1000 + epoch, n_blocks=n_blocks, cache=False, progress=False,
+                                          noise_sd=cfg.synthetic_noise, colour=cfg.synthetic_colour)
         return sets[epoch]
 
-    maps, test_hr = synthetic_rhythm_maps(SYNTHETIC_TEST_MAPS, cfg.clip_frames, fs, seed=10_000 + seed,
-                                          n_blocks=n_blocks)
-    test_x = prepare_input(maps, cfg.input_size)
-    del maps
+    test_x, test_hr = synthetic_input(SYNTHETIC_TEST_MAPS, cfg.clip_frames, fs, cfg.input_size, seed=10_000 + seed,
+                                      n_blocks=n_blocks, chunk=SYNTHETIC_TEST_MAPS, cache=False, progress=False,
+                                      noise_sd=cfg.synthetic_noise, colour=cfg.synthetic_colour)
     test_mae = []
     torch.manual_seed(seed)
     first_hr = epoch_set(0)[1]
@@ -452,9 +479,11 @@ def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str
         torch.manual_seed(seed * 1000 + f)
         model = make_model(init, cfg, hr_offset=float(np.mean(hr)), synthetic_state=synthetic_state,
                            hr_scale=target_scale(cfg, hr))
+        lr = cfg.lr
         if init.endswith("synthetic"):
             recentre(model, x, hr, device=device)
-        train_regressor(model, x, hr, epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=seed * 1000 + f,
+            lr = cfg.lr if cfg.finetune_lr is None else cfg.finetune_lr
+        train_regressor(model, x, hr, epochs=cfg.epochs, lr=lr, batch_size=cfg.batch_size, seed=seed * 1000 + f,
                         device=device, progress=progress)
         test_maps, _, test_video = clip_set(videos, test_idx, cfg.clips_per_video, cfg.clip_frames, seed=seed + 1)
         pred = predict(model, prepare_input(test_maps, cfg.input_size), device=device)
