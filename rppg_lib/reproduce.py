@@ -20,19 +20,28 @@ __all__ = ["cost_table", "disk_text", "data_root_table", "folder_size"]
 
 
 def cost_table(results_dir=None) -> pd.DataFrame:
-    """One row per (notebook, profile), the index: minutes of wall time, peak memory (GiB), CPU count, when."""
+    """One row per (notebook, profile, cache), the index: minutes of wall time, peak memory (GiB), look-alike
+    sessions rendered, CPU count, when. ``cache`` is "cold" for a run that rendered look-alike sessions, "warm"
+    for one that read them all from the cache."""
     base = Path(results_dir) if results_dir is not None else default_results_dir()
     rows = [json.loads(p.read_text()) for p in sorted((base / "notebook_runs").glob("*.json"))]
-    columns = ["notebook", "profile", "wall time (min)", "peak memory (GiB)", "CPU cores", "finished"]
+    index = ["notebook", "profile", "cache"]
+    columns = index + ["wall time (min)", "peak memory (GiB)", "sessions rendered", "CPU cores", "finished"]
     if not rows:
-        return pd.DataFrame(columns=columns).set_index(["notebook", "profile"])
+        return pd.DataFrame(columns=columns).set_index(index)
     df = pd.DataFrame(rows)
+    if "cache" not in df:
+        df["cache"] = None
+    if "sessions_rendered" not in df:
+        df["sessions_rendered"] = None
+    df["cache"] = df["cache"].fillna("not recorded")
+    df = df.rename(columns={"sessions_rendered": "sessions rendered"})
     df["wall time (min)"] = (df["wall_time_s"] / 60).round(1)
     df["peak memory (GiB)"] = (df["peak_memory_mib"] / 1024).round(2)
     df = df.rename(columns={"cpu_count": "CPU cores", "finished_at": "finished"})
     order = {k: i for i, k in enumerate(homes())}
-    df = df.assign(_o=df["notebook"].map(order).fillna(len(order))).sort_values(["profile", "_o"])
-    return df[columns].set_index(["notebook", "profile"])
+    df = df.assign(_o=df["notebook"].map(order).fillna(len(order))).sort_values(["profile", "_o", "cache"])
+    return df[columns].set_index(index)
 
 
 def folder_size(path) -> int:

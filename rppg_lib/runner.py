@@ -184,9 +184,20 @@ class _PeakMemory:
         self._thread.join()
 
 
-def write_cost_record(name: str, profile: str, wall_time_s: float, peak_mib: float, results_dir=None) -> Path:
-    """``results/notebook_runs/<name>__<profile>.json``: what one executed notebook cost (wall time,
-    the kernel's peak resident memory), read by the book's "How to reproduce" page."""
+def rendered_sessions() -> int:
+    """How many look-alike sessions the shared clip cache holds (``clips/sessions``); a notebook run that
+    raised it rendered data (a cold run), one that did not read everything from the cache (a warm run)."""
+    from .storage import cache_dir
+
+    folder = cache_dir("clips") / "sessions"
+    return sum(1 for _ in folder.glob("*.npz")) if folder.is_dir() else 0
+
+
+def write_cost_record(name: str, profile: str, wall_time_s: float, peak_mib: float, results_dir=None,
+                      sessions_rendered: int = 0) -> Path:
+    """``results/notebook_runs/<name>__<profile>__<cold|warm>.json``: what one executed notebook cost (wall
+    time, the kernel's peak resident memory, how many look-alike sessions it rendered: a run that rendered
+    none is "warm"), read by the book's "How to reproduce" page."""
     import datetime as dt
     import os as _os
 
@@ -194,8 +205,10 @@ def write_cost_record(name: str, profile: str, wall_time_s: float, peak_mib: flo
     from .storage import write_json_atomic
 
     base = Path(results_dir) if results_dir is not None else default_results_dir()
-    return write_json_atomic(base / "notebook_runs" / f"{name}__{profile}.json", {
-        "notebook": name, "profile": profile, "wall_time_s": wall_time_s, "peak_memory_mib": peak_mib,
+    cache = "cold" if sessions_rendered else "warm"
+    return write_json_atomic(base / "notebook_runs" / f"{name}__{profile}__{cache}.json", {
+        "notebook": name, "profile": profile, "cache": cache, "sessions_rendered": int(sessions_rendered),
+        "wall_time_s": wall_time_s, "peak_memory_mib": peak_mib,
         "cpu_count": _os.cpu_count(), "git_revision": current_revision(),
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
 
@@ -235,7 +248,7 @@ def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None =
     tmp = out_dir / f".{nb_path.stem}.running.ipynb"
     failed = out_dir / f"{nb_path.stem}.failed.ipynb"
     progress = sys.stderr.isatty() if progress is None else progress
-    start = time.perf_counter()
+    start, sessions_before = time.perf_counter(), rendered_sessions()
     try:
         with _PeakMemory() as memory:
             papermill.execute_notebook(str(nb_path), str(tmp), parameters=parameters, kernel_name="python3",
@@ -254,7 +267,7 @@ def run_notebook(name_or_path, profile: str = "smoke", parameters: dict | None =
     failed.unlink(missing_ok=True)
     if out_dir == EXECUTED_DIR:  # runs into other folders (tests, experiments) are not the book's cost
         write_cost_record(nb_path.stem, profile, time.perf_counter() - start, memory.peak_mib,
-                          parameters.get("results_dir"))
+                          parameters.get("results_dir"), max(0, rendered_sessions() - sessions_before))
     return final
 
 

@@ -149,11 +149,15 @@ def test_cli_predict_reports_missing_file_and_runs_on_a_real_clip(capsys, tmp_pa
 def test_cost_records_feed_the_reproduce_page(tmp_path):
     from rppg_lib import reproduce
 
+    runner.write_cost_record("gideon2021", "book", 900.0, 2048.0, results_dir=tmp_path, sessions_rendered=16)
     runner.write_cost_record("gideon2021", "book", 600.0, 2048.0, results_dir=tmp_path)
     runner.write_cost_record("kopeliovich2019", "book", 120.0, 1024.0, results_dir=tmp_path)
     table = reproduce.cost_table(tmp_path)
-    assert [k for k, _ in table.index] == ["gideon2021", "kopeliovich2019"]  # the homes' order
-    assert list(table["wall time (min)"]) == [10.0, 2.0] and list(table["peak memory (GiB)"]) == [2.0, 1.0]
+    # the homes' order; a cold run (it rendered look-alike sessions) and a warm one are both kept
+    assert list(table.index) == [("gideon2021", "book", "cold"), ("gideon2021", "book", "warm"),
+                                 ("kopeliovich2019", "book", "warm")]
+    assert list(table["wall time (min)"]) == [15.0, 10.0, 2.0]
+    assert list(table["peak memory (GiB)"]) == [2.0, 2.0, 1.0] and list(table["sessions rendered"]) == [16, 0, 0]
     assert reproduce.cost_table(tmp_path / "none").empty
     data = reproduce.data_root_table()
     assert "UBFC-rPPG" in data.loc["gideon2021", "data_root"]
