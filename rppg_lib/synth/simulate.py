@@ -22,7 +22,7 @@ from . import face as fc
 from .motion import POSE_KEYS, apply_affine, body_affine, head_affine, head_motion
 from .nuisance import FlashingBlock, draw_occluder, occlusion_events
 from .optics import HeadShader, rotation
-from .presets import PULSE_AMPLITUDE_MEDIAN, resolve, stream_rng, subject_traits
+from .presets import resolve, stream_rng, subject_traits
 from .pulse import sample_hr0, simulate_physiology
 
 #: Rise time of an HR ramp (s) [design]: a stress response or a recovery takes tens
@@ -65,7 +65,7 @@ class Scene:
         if p["sway_px"] is None:
             p["sway_px"] = 0.5 * traits["sway_style"]
         if p["pulse_amplitude"] is None:
-            p["pulse_amplitude"] = PULSE_AMPLITUDE_MEDIAN * float(
+            p["pulse_amplitude"] = p["pulse_amplitude_median"] * float(
                 np.exp(p["perfusion_sigma_log"] * traits["perfusion_z"]))
         if p["exposure_s"] is None:
             p["exposure_s"] = 0.5 / p["fps"]

@@ -792,6 +792,20 @@ def disagreement_notes(*, gt, v4, v6, v7, per_task, desync_t, clips, real: dict 
 # ----------------------------------------------------------------------------
 # fidelity of the look-alikes (issue 20): our classical errors beside the published ones
 # ----------------------------------------------------------------------------
+#: A video whose HR estimate is off by more than this is a miss in the fidelity table's diagnosis.
+MISS_BPM = 10.0
+
+
+def miss_counts(hr_est, hr_ref, tolerance: float = 0.1) -> tuple[int, int]:
+    """``(misses, doubled)``: videos whose estimate is off by more than :data:`MISS_BPM`, and those of them
+    within ``tolerance`` (relative) of twice the reference HR, where the method locked on the pulse's second
+    harmonic instead of its fundamental (what makes CHROM miss on slow hearts in a band reaching 4 Hz)."""
+    est, ref = np.asarray(hr_est, float), np.asarray(hr_ref, float)
+    miss = np.abs(est - ref) > MISS_BPM
+    doubled = miss & (np.abs(est - 2.0 * ref) <= tolerance * 2.0 * ref)
+    return int(miss.sum()), int(doubled.sum())
+
+
 def lookalike_fidelity(profile: str, presets=None, workers: int = 1, progress: bool = True):
     """POS, CHROM, GREEN and ICA on every look-alike of ``profile`` (:data:`rppg_lib.lookalike.LOOKALIKES`)
     under its real dataset's published protocol.
@@ -815,11 +829,14 @@ def lookalike_fidelity(profile: str, presets=None, workers: int = 1, progress: b
         clips = lookalike_clips(look, crop=16, fps=15.0, progress=False)
         record[preset] = fidelity(clips, preset)
         for method, row in record[preset].items():
-            errs = np.array([r["abs_err"] for r in clips.classical if r["method"] == method], float)
+            mine = [r for r in clips.classical if r["method"] == method]
+            errs = np.array([r["abs_err"] for r in mine], float)
             errors[(preset, method)] = errs
+            missed, doubled = miss_counts([r["hr_est"] for r in mine], [r["hr_ref"] for r in mine])
             rows.append({"preset": preset, "dataset": look.protocol.dataset, "method": method,
                          "metric": row["metric"].upper(), "videos": len(errs), "seconds": look.duration_s,
                          "ours": row["ours"], "published": row["published"], "ratio": row["ratio"],
+                         f"off by >{MISS_BPM:g} bpm": missed, "of them at twice the HR": doubled,
                          "source": row["source"]})
     return pd.DataFrame(rows), record, errors
 
