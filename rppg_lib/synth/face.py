@@ -26,7 +26,7 @@ What this module builds, once per subject (see :func:`build_face`):
   smooth random displacement) applied to every head map alike.
 
 :func:`make_background` paints a lit wall in linear RGB so that background ROIs
-exist (Kopeliovich & Petrushan 2019 use them against illumination changes).
+exist (Kopeliovich et al. 2019 use them against illumination changes).
 """
 from __future__ import annotations
 

@@ -281,7 +281,7 @@ PRESETS: dict[str, dict] = {
         "cameras": {"default": {}},
     },
     "kopeliovich": {
-        "description": "Kopeliovich & Petrushan 2019: 8 subjects, 3 webcams at 15 fps, "
+        "description": "Kopeliovich et al. 2019: 8 subjects, 3 webcams at 15 fps, "
                        "Stationary and Mixed Motion, 60-80 s; Cam1 rendered at half its "
                        "1920x1080 (memory), WMV3 (no FFmpeg encoder) replaced by msmpeg4",
         "n_subjects": 8,
