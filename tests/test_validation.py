@@ -400,3 +400,20 @@ def test_fidelity_claims_both_sides_and_missing_lookalike():
     assert v[SC.FIDELITY[("ubfc-like", "CHROM")].id].verdict == "contradicted"
     v = v[SC.FIDELITY[("mahnob-like", "CHROM")].id]
     assert v.verdict == "not testable here" and "not in this run" in v.reason
+
+
+def test_fidelity_misses_count_harmonic_locks_and_name_the_gaps():
+    import pandas as pd
+
+    from rppg_lib.foundations.simulated_data import experiment as sim
+
+    # off by 49 (at twice 64), by 1, by 30 (not twice), by 0: two misses, one of them at twice the HR
+    assert sim.miss_counts([128.0, 76.0, 100.0, 60.0], [64.0, 75.0, 70.0, 60.0]) == (2, 1)
+    table = pd.DataFrame([
+        {"preset": "mahnob-like", "method": "CHROM", "ratio": 2.1, "videos": 16,
+         "off by >10 bpm": 9, "of them at twice the HR": 2},
+        {"preset": "ubfc-like", "method": "POS", "ratio": 1.0, "videos": 16,
+         "off by >10 bpm": 1, "of them at twice the HR": 0}])
+    text = sim.fidelity_gaps_text(table, (0.67, 1.5)).data
+    assert "mahnob-like CHROM" in text and "9 of 16" in text and "ubfc-like" not in text
+    assert "Every ratio" in sim.fidelity_gaps_text(table.iloc[1:], (0.67, 1.5)).data

@@ -56,7 +56,8 @@ __all__ = ["TOOLBOX_BAND_HZ", "TOOLBOX_BOX_SCALE", "WIDE_BAND_HZ", "NAMES", "LAB
            "fitness_scenarios", "clip_specs", "method_table", "summary", "toolbox_mae", "v4_table",
            "skin_roi_table", "per_task_mae", "ground_truth_table", "v2_table", "haar_table", "crf_table",
            "crf_summary", "skin_type_table", "flash_table", "desync_table", "bias_eval_table",
-           "data_source", "disagreement_notes", "lookalike_fidelity", "plot_fidelity"]
+           "data_source", "disagreement_notes", "lookalike_fidelity", "plot_fidelity", "fidelity_gaps_text",
+           "amplitude_exceptions_text", "miss_counts", "MISS_BPM"]
 
 #: HR band of the rPPG-Toolbox's post-processing (Hz): 45-150 bpm.
 TOOLBOX_BAND_HZ: tuple[float, float] = (0.75, 2.5)
@@ -839,6 +840,34 @@ def lookalike_fidelity(profile: str, presets=None, workers: int = 1, progress: b
                          f"off by >{MISS_BPM:g} bpm": missed, "of them at twice the HR": doubled,
                          "source": row["source"]})
     return pd.DataFrame(rows), record, errors
+
+
+def fidelity_gaps_text(table, band=(0.67, 1.5)):
+    """A Markdown paragraph naming every look-alike and method whose ratio lies outside ``band``, with how
+    many of its videos the method missed (and how many of those at twice the HR): the measured why."""
+    from IPython.display import Markdown
+
+    miss, doubled = f"off by >{MISS_BPM:g} bpm", "of them at twice the HR"
+    outside = table[(table["ratio"] < band[0]) | (table["ratio"] > band[1])]
+    if outside.empty:
+        return Markdown(f"Every ratio lies in the calibration target {band[0]:g}-{band[1]:g}x.")
+    parts = [f"**{r['preset']} {r['method']}** {r['ratio']:.2f}x ({r[miss]} of {r['videos']} videos {miss}, "
+             f"{r[doubled]} of them at twice the HR)" for _, r in outside.iterrows()]
+    return Markdown(f"Outside the calibration target {band[0]:g}-{band[1]:g}x: " + "; ".join(parts) + ". A "
+                    "ratio above it means the method misses the pulse on more videos than on the real dataset "
+                    "(a look-alike too hard for it), below it fewer (too easy); the settings of each preset "
+                    "(`rppg_lib.synth.presets`) give the calibration measured so far.")
+
+
+def amplitude_exceptions_text() -> str:
+    """``"; 0.8 % in mahnob-like, ..."`` for the presets that set their own median pulse amplitude."""
+    from ...synth import PRESETS
+
+    own = {name: p["params"]["pulse_amplitude_median"] for name, p in PRESETS.items()
+           if "pulse_amplitude_median" in p["params"]}
+    if not own:
+        return ""
+    return "; " + ", ".join(f"{100 * v:g} % in {name}" for name, v in own.items()) + ", calibrated below"
 
 
 def plot_fidelity(table, band=(0.67, 1.5), limits=None, ax=None):
