@@ -109,6 +109,7 @@ def page_html(df: pd.DataFrame, titles: dict, planned: dict | None = None) -> st
             continue
         for key in [k for k in titles if k in set(sub["chapter"])]:
             parts.append(_chapter_block(titles[key], sub[sub["chapter"] == key]))
+    planned = {k: v for k, v in (planned or {}).items() if k not in titles}  # a paper with a chapter is not planned
     if planned:
         items = "".join(f"<li>{html.escape(v)}: no chapter yet</li>" for v in planned.values())
         parts.append(f"<h2>Papers still to come</h2><ul>{items}</ul>")

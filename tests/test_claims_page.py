@@ -31,6 +31,10 @@ def test_page_separates_kinds_and_labels_smoke(tmp_path):
     papers, checks = page.split("Checks of the compendium itself")
     assert "A beats B" in papers and "POS in range" in checks
     assert "smoke run" in page and "Niu et al. 2018: no chapter yet" in page
+    # a paper that has a chapter is never listed as to come
+    page = claims_page.page_html(_records(tmp_path), {"gideon2021": "Gideon", "simulated_data": "Data"},
+                                 {"gideon2021": "Gideon & Stent 2021"})
+    assert "no chapter yet" not in page
     assert "nan" not in page.replace("NaN", "")  # a missing interval is a dash, not 'nan'
     assert "-1.00 [-2.00, -0.50]" in page
 

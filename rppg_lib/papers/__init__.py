@@ -5,7 +5,4 @@ the book can list them as coming.
 """
 
 #: Papers of the compendium without a chapter yet: key -> citation.
-PLANNED = {
-    "yu2020": "Yu et al. 2020, AutoHR",
-    "deng_pruned_stven": "Deng & Ramakrishnan, pruned STVEN + rPPGNet",
-}
+PLANNED: dict[str, str] = {}  # every paper of the compendium has its chapter
