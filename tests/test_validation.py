@@ -417,3 +417,8 @@ def test_fidelity_misses_count_harmonic_locks_and_name_the_gaps():
     text = sim.fidelity_gaps_text(table, (0.67, 1.5)).data
     assert "mahnob-like CHROM" in text and "9 of 16" in text and "ubfc-like" not in text
     assert "Every ratio" in sim.fidelity_gaps_text(table.iloc[1:], (0.67, 1.5)).data
+    table["dataset"], table["source"] = ["MAHNOB-HCI", "UBFC-rPPG"], ["Yu et al. 2020, Table II", "rPPG-Toolbox"]
+    table["metric"], table["ours"], table["published"], table["seconds"] = "MAE", [20.0, 4.0], [13.49, 4.0], 30.0
+    shown = sim.fidelity_display(table)
+    assert list(shown.index) == [("mahnob-like", "CHROM"), ("ubfc-like", "POS")] and "source" not in shown
+    assert "**MAHNOB-HCI** (mahnob-like): Yu et al. 2020, Table II" in sim.fidelity_sources_text(table).data

@@ -57,7 +57,7 @@ __all__ = ["TOOLBOX_BAND_HZ", "TOOLBOX_BOX_SCALE", "WIDE_BAND_HZ", "NAMES", "LAB
            "skin_roi_table", "per_task_mae", "ground_truth_table", "v2_table", "haar_table", "crf_table",
            "crf_summary", "skin_type_table", "flash_table", "desync_table", "bias_eval_table",
            "data_source", "disagreement_notes", "lookalike_fidelity", "plot_fidelity", "fidelity_gaps_text",
-           "amplitude_exceptions_text", "miss_counts", "MISS_BPM"]
+           "fidelity_display", "fidelity_sources_text", "amplitude_exceptions_text", "miss_counts", "MISS_BPM"]
 
 #: HR band of the rPPG-Toolbox's post-processing (Hz): 45-150 bpm.
 TOOLBOX_BAND_HZ: tuple[float, float] = (0.75, 2.5)
@@ -857,6 +857,25 @@ def fidelity_gaps_text(table, band=(0.67, 1.5)):
                     "ratio above it means the method misses the pulse on more videos than on the real dataset "
                     "(a look-alike too hard for it), below it fewer (too easy); the settings of each preset "
                     "(`rppg_lib.synth.presets`) give the calibration measured so far.")
+
+
+def fidelity_display(table):
+    """The fidelity table as the page shows it: one row per look-alike and method (the index), ours beside the
+    published error, the ratio and the misses; the sources go in :func:`fidelity_sources_text`."""
+    shown = table.rename(columns={"ours": "ours (simulated)", "published": "published (real)",
+                                  f"off by >{MISS_BPM:g} bpm": f"videos missed (>{MISS_BPM:g} bpm)",
+                                  "of them at twice the HR": "missed at 2x HR", "seconds": "s per video"})
+    shown = shown.drop(columns=["source", "dataset"]).set_index(["preset", "method"])
+    return shown.round(2)
+
+
+def fidelity_sources_text(table):
+    """A Markdown list: the published number of each real dataset in the fidelity table and where it is from."""
+    from IPython.display import Markdown
+
+    lines = [f"- **{d}** ({', '.join(sorted(set(g['preset'])))}): {g['source'].iloc[0]}"
+             for d, g in table.groupby("dataset", sort=False)]
+    return Markdown("Published numbers on the real datasets:\n\n" + "\n".join(lines))
 
 
 def amplitude_exceptions_text() -> str:
