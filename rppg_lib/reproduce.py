@@ -39,6 +39,7 @@ def cost_table(results_dir=None) -> pd.DataFrame:
     df["wall time (min)"] = (df["wall_time_s"] / 60).round(1)
     df["peak memory (GiB)"] = (df["peak_memory_mib"] / 1024).round(2)
     df = df.rename(columns={"cpu_count": "CPU cores", "finished_at": "finished"})
+    df["finished"] = pd.to_datetime(df["finished"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
     order = {k: i for i, k in enumerate(homes())}
     df = df.assign(_o=df["notebook"].map(order).fillna(len(order))).sort_values(["profile", "_o", "cache"])
     return df[columns].set_index(index)
