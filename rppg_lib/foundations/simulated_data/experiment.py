@@ -895,8 +895,8 @@ def plot_fidelity(table, band=(0.67, 1.5), limits=None, ax=None):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.4))
-    labels = [f"{r.preset}\n{r.method}" for r in table.itertuples()]
+        _, ax = plt.subplots(figsize=(9, 4.2))
+    labels = [f"{r.preset} {r.method}" for r in table.itertuples()]
     colours = ["tab:green" if band[0] <= r <= band[1] else "tab:red" for r in table["ratio"]]
     ax.bar(range(len(table)), table["ratio"], color=colours)
     ax.axhspan(band[0], band[1], color="tab:green", alpha=0.12, label=f"target {band[0]:g}-{band[1]:g}x")
@@ -905,7 +905,7 @@ def plot_fidelity(table, band=(0.67, 1.5), limits=None, ax=None):
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_yscale("log")
     ax.set_xticks(range(len(table)))
-    ax.set_xticklabels(labels, fontsize=7)
+    ax.set_xticklabels(labels, fontsize=8, rotation=40, ha="right")
     ax.set_ylabel("ours / published error")
     ax.legend(fontsize=8, loc="upper right")
     return ax
