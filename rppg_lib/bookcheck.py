@@ -329,8 +329,8 @@ def check_book(html_dir="_build/html", bib=None) -> list[Defect]:
     ids = _Ids()
     defects: list[Defect] = []
     for page in sorted(root.rglob("*.html")):
-        if _SKIP_DIRS & set(page.relative_to(root).parts[:-1]):
-            continue
+        if _SKIP_DIRS & set(page.relative_to(root).parts[:-1]) or page.name.startswith("."):
+            continue  # a dot file is never a page (_config.yml excludes them; one may linger from an older build)
         defects += check_page(page, root, known, ids)
     return defects
 

@@ -106,6 +106,9 @@ def test_clean_book_passes(book):
     root, bib = book
     assert bookcheck.check_book(root, bib) == []
     assert bookcheck.main([str(root), "--bib", str(bib)]) == 0
+    # a chapter that was being executed during an older build leaves a dot page behind: not a page of the book
+    (root / ".chapter.running.html").write_text(_page(_cell("secret = 42", _stream("42\n"), tags=())))
+    assert bookcheck.check_book(root, bib) == []
 
 
 @pytest.mark.parametrize("kind, body", [
