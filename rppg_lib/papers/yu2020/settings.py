@@ -110,6 +110,10 @@ _PROFILES = {
     # epoch (clips_per_video 12, about 4x the training time) PhysNet with the hybrid loss and the searched network
     # without augmentation learned (seed 0), AutoHR with DA1 + DA2 and PhysNet with the time loss did not.
     # The easy rungs render the 28 sessions anew (lossless: about 9 s of CPU each; the look-alike's x264 about 37).
+    # Re-measured after vipl-like got its own median pulse (0.55 %, simulator version 6; the chapter took 31.5 min
+    # cold): constant 31.3, POS 16.2 on the test videos; AutoHR 48.3 / 53.9 / 48.4 and PhysNet 60.0 / 52.1 / 54.8
+    # (3 seeds, none learned); on the lossless rungs PhysNet learned (10.1, 10.1) and AutoHR did not (27.1, 33.8);
+    # PhysNet with TDC (hybrid loss, Fig. 4b) learned at theta 0.2 / 0.5 / 1 (23.0, 14.3, 13.4), not at 0 (55.3).
     "book": {
         "preset": "vipl-like", "scenarios": None, "preset_table2": "mahnob-like", "preset_table3": "mmse-like",
         "n_subjects": None, "n_subjects_table2": None, "n_subjects_table3": None, "fps": 12.5, "crop": 16,
