@@ -115,6 +115,10 @@ _PROFILES = {
     #   chapter's budget; the renders of the two look-alikes (shared with other chapters) come on top.
     # The profile is single-threaded because two torch threads ran 4x slower than one (16.7 vs 65.6 clips/s)
     # as soon as another job held a core (threads spin).
+    # The measurements above had mahnob-like's earlier 0.4 % median pulse. At its own 0.8 % (simulator version 6)
+    # these settings gave per-video MAE: Stage I 9.7, synthetic -> face 10.8, constant 10.4, POS 8.8 (no network
+    # learned; 16 videos in 3 folds, about 10 training videos a fold); the chapter took 13.7 min with the
+    # look-alikes cached.
     "book": {
         "preset": "mahnob-like", "preset_table2": "mmse-like", "crop": 64, "fps": 15.0, "table2_subjects": None,
         "cheek": "box", "grid": (10, 20), "clip_frames": 300, "clips_per_video": 20, "input_size": (16, 300),
