@@ -800,7 +800,8 @@ MISS_BPM = 10.0
 def miss_counts(hr_est, hr_ref, tolerance: float = 0.1) -> tuple[int, int]:
     """``(misses, doubled)``: videos whose estimate is off by more than :data:`MISS_BPM`, and those of them
     within ``tolerance`` (relative) of twice the reference HR, where the method locked on the pulse's second
-    harmonic instead of its fundamental (what makes CHROM miss on slow hearts in a band reaching 4 Hz)."""
+    harmonic instead of its fundamental (a band reaching 4 Hz lets a slow pulse's harmonic in; on the book
+    look-alikes such locks were 0-2 of a method's misses: most misses are noise peaks)."""
     est, ref = np.asarray(hr_est, float), np.asarray(hr_ref, float)
     miss = np.abs(est - ref) > MISS_BPM
     doubled = miss & (np.abs(est - 2.0 * ref) <= tolerance * 2.0 * ref)
