@@ -20,12 +20,14 @@ book: $(STAMP)
 	$(VENV)/bin/rppg book --profile $(PROFILE)
 
 ## make test: ruff, unit tests + notebooks on the smoke profile (nbval, lax) + a smoke build of the book,
-## then the reader-facing check of its HTML (fails on any defect: see rppg_lib/bookcheck.py)
+## then the reader-facing checks of its HTML (fails on any defect: see rppg_lib/bookcheck.py) and of every
+## page in headless Chromium at 1400 and 420 px (rppg_lib/browsercheck.py; says loudly when it cannot run)
 test: $(STAMP)
 	$(VENV)/bin/ruff check rppg_lib tests benchmarks notebooks
 	$(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 	$(VENV)/bin/rppg book --profile smoke
 	$(PY) -m rppg_lib.bookcheck _build/html --bib book/references.bib
+	$(PY) -m rppg_lib.browsercheck _build/html
 
 clean:
 	rm -rf _build book/executed results

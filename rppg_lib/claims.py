@@ -353,6 +353,8 @@ class Verdict:
     reason: str
     interval: Interval | None
     evidence: dict = field(default_factory=dict)
+    #: Names of the preconditions that failed (a "not testable here" verdict says which).
+    failed: tuple = ()
 
     def record(self) -> dict:
         iv = self.interval
@@ -363,7 +365,7 @@ class Verdict:
             "why": self.claim.why, "verdict": self.verdict, "reason": self.reason,
             "estimate": None if iv is None else iv.estimate, "low": None if iv is None else iv.low,
             "high": None if iv is None else iv.high, "interval": None if iv is None else iv.method,
-            "evidence": self.evidence,
+            "evidence": self.evidence, "threshold": self.claim.rule.text(), "failed": list(self.failed),
         }
 
 
@@ -388,7 +390,8 @@ def decide(claim: Claim, interval: Interval | None, *, preconditions: Iterable[P
     if failed:
         reason = "; ".join(f"{p.name}" + (f" ({p.detail})" if p.detail else "") for p in failed)
         head = "precondition not met" if len(failed) == 1 else "preconditions not met"
-        return Verdict(claim, "not testable here", f"{head}: {reason}", interval, evidence)
+        return Verdict(claim, "not testable here", f"{head}: {reason}", interval, evidence,
+                       tuple(p.name for p in failed))
     if interval is None or not interval.finite:
         why = "no interval" if interval is None else interval.method
         return Verdict(claim, "not testable here", f"the evidence is missing or NaN ({why})", interval, evidence)

@@ -3,7 +3,8 @@ learning ladder's plot (:func:`plot_ladder`) the paper chapters share.
 
 pandas truncates a DataFrame's HTML to 60 rows / 20 columns and each cell to
 50 characters by default, which hides columns of the papers' wider tables
-("8 rows x 24 columns" with "..."). :func:`setup` lifts those limits.
+("8 rows x 24 columns" with "..."). :func:`setup` lifts those limits and has every DataFrame shown
+with a dash, never "NaN", for a missing number (:func:`frame_html`).
 
 The runner (:func:`rppg_lib.runner.run_notebook`) calls it in the kernel
 before the first cell (IPython's ``exec_lines``), so the notebooks need no
@@ -12,7 +13,8 @@ gives the same tables.
 """
 from __future__ import annotations
 
-__all__ = ["PANDAS_OPTIONS", "setup", "KERNEL_EXEC_LINE", "run_header", "plot_ladder"]
+__all__ = ["PANDAS_OPTIONS", "MISSING", "frame_html", "setup", "KERNEL_EXEC_LINE", "run_header", "FOUND_KEY",
+           "glue_found", "plot_ladder"]
 
 #: pandas options set by :func:`setup` (``None`` = no limit).
 PANDAS_OPTIONS = {
@@ -21,18 +23,41 @@ PANDAS_OPTIONS = {
     "display.max_colwidth": None,
     "display.width": 250,
     "styler.render.max_elements": 2_000_000,
+    "styler.format.na_rep": "–",
 }
 
 #: The line the runner has the kernel execute at start-up.
 KERNEL_EXEC_LINE = "import rppg_lib.display as _rppg_display; _rppg_display.setup(); del _rppg_display"
 
 
+#: How a table shows a missing number (never "NaN"): a dash, explained under the table.
+MISSING = "–"
+
+
+def frame_html(df) -> str:
+    """A DataFrame as the book shows it: pandas' notebook HTML with missing numbers as :data:`MISSING`
+    and, when there are any, a note under the table that says what the dash means."""
+    html = df.to_html(notebook=True, na_rep=MISSING)
+    if df.isna().to_numpy().any():
+        html += (f'<p class="table-note" style="font-size:0.85em;color:#57606a">{MISSING}: no value '
+                 "(not measured in this run, or not defined for this row).</p>")
+    return html
+
+
 def setup() -> None:
-    """Set :data:`PANDAS_OPTIONS` (no truncation of rows, columns or cell text)."""
+    """Set :data:`PANDAS_OPTIONS` (no truncation of rows, columns or cell text) and, in IPython, show
+    every DataFrame with :func:`frame_html` (no "NaN" on a page)."""
     import pandas as pd
 
     for name, value in PANDAS_OPTIONS.items():
         pd.set_option(name, value)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
 
 
 def run_header(profile: str, data_source: str, *, seeds=None, device: str = "cpu", settings: str = ""):
@@ -55,6 +80,22 @@ def run_header(profile: str, data_source: str, *, seeds=None, device: str = "cpu
     return HTML(f"<div class='rppg-run-header' style='border:1px solid #d0d7de;border-left:4px solid #0969da;"
                 f"border-radius:4px;padding:0.4em 0.8em;margin:0.5em 0;font-size:0.9em'>"
                 f"<table style='border:none;margin:0'>{body}</table></div>")
+
+
+#: The glue key of a chapter's "What this run found" box; its opening cell shows it with ```{glue} found```.
+FOUND_KEY = "found"
+
+
+def glue_found(key: str, profile: str, results_dir=None) -> None:
+    """Glue chapter ``key``'s "What this run found" box (:func:`rppg_lib.claims_page.found_box`, from the
+    claims record the run just wrote) under :data:`FOUND_KEY`, so the chapter's opening cell shows it
+    although the verdicts are decided at the end of the run."""
+    from IPython.display import HTML
+    from myst_nb import glue
+
+    from .claims_page import found_box
+
+    glue(FOUND_KEY, HTML(found_box(key, profile, results_dir)), display=False)
 
 
 def plot_ladder(ladder, ax=None, column: str = "mae", ylabel: str = "per-video MAE (bpm)"):

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["Home", "KINDS", "REPO_ROOT", "homes", "home", "missing_pieces", "toc_entries"]
+__all__ = ["Home", "KINDS", "REPO_ROOT", "homes", "home", "missing_pieces", "toc_entries", "chapter_titles",
+           "notebook_title"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: Package of each kind of home.
@@ -123,6 +124,21 @@ def toc_entries(toc_path=None) -> list[str]:
     return entries
 
 
+def chapter_titles(toc_path=None) -> dict[str, str]:
+    """Chapter key -> title, in the order of the table of contents (the order every summary shows them)."""
+    known = homes()
+    keys = [Path(e).name for e in toc_entries(toc_path)]
+    return {k: known[k].title for k in keys if k in known}
+
+
+def notebook_title(h: Home) -> str:
+    """The first heading of the chapter's notebook (it must be the home's ``TITLE``: one title everywhere)."""
+    import nbformat
+
+    first = nbformat.read(str(h.notebook), as_version=4).cells[0].source
+    return first.split("\n", 1)[0].lstrip("#").strip()
+
+
 def missing_pieces(h: Home, toc_path=None) -> list[str]:
     """What ``h`` lacks to be a complete chapter: files, the SETTINGS of every profile,
     ``TITLE``, the notebook and the table-of-contents entry (empty when complete)."""
@@ -139,6 +155,8 @@ def missing_pieces(h: Home, toc_path=None) -> list[str]:
         missing.append(f"{h.package}.TITLE")
     if not h.notebook.is_file():
         missing.append(str(h.notebook))
+    elif hasattr(importlib.import_module(h.package), "TITLE") and notebook_title(h) != h.title:
+        missing.append(f"the notebook's first heading {notebook_title(h)!r} is not {h.package}.TITLE {h.title!r}")
     if h.toc_entry not in toc_entries(toc_path):
         missing.append(f"_toc.yml entry {h.toc_entry}")
     return missing

@@ -166,7 +166,8 @@ def write_claims(key: str, verdicts: Iterable, *, profile: str, data_source: str
 
 
 CLAIM_COLUMNS = ("chapter", "kind", "id", "statement", "source", "quantity", "rule", "why", "verdict", "reason",
-                 "estimate", "low", "high", "interval", "evidence", "profile", "data_source", "seeds",
+                 "estimate", "low", "high", "interval", "evidence", "threshold", "failed",
+                 "profile", "data_source", "seeds",
                  "git_revision", "written_at", "stale")
 
 

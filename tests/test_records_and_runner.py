@@ -114,7 +114,7 @@ def test_runner_executes_and_names_failing_cell(tmp_path):
 
 def test_book_notebooks_follow_the_toc():
     names = runner.book_notebooks()
-    assert names[0] == "classical_real" and names[-1] == "claims"
+    assert names[0] == "classical_real" and set(names[-2:]) == {"claims", "reproduce"}  # summaries run last
     for name in names:
         assert (runner.NOTEBOOK_DIR / f"{name}.ipynb").is_file()
         params = runner.declared_parameters(runner.NOTEBOOK_DIR / f"{name}.ipynb")
@@ -166,7 +166,7 @@ def test_cost_records_feed_the_reproduce_page(tmp_path):
 
 def test_book_runs_chapters_before_the_pages_that_summarise_them():
     names = runner.book_notebooks()
-    assert names.index("reproduce") > names.index("gideon2021") and names[-1] == "claims"
+    assert min(names.index("reproduce"), names.index("claims")) > names.index("deng_pruned_stven")
 
 
 def test_cache_key_is_stable_and_refuses_objects_it_cannot_spell_out():

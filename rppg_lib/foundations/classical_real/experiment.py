@@ -64,7 +64,7 @@ def welltory_row(traces, fs: float, reference_hr: float, band=signal.DEFAULT_BAN
     """HR of one finger recording: ``red`` (spectral peak of the band-passed red trace), ``red, beat count``
     and one column per method, with ``hr_ref``; and the messages of methods that cannot run on the trace."""
     traces = np.asarray(traces, float)
-    row = {"duration_s": len(traces) / fs, "mean R, G, B": np.round(traces.mean(0), 2).tolist(),
+    row = {"duration_s": len(traces) / fs, "mean R, G, B": " / ".join(f"{v:.1f}" for v in traces.mean(0)),
            "hr_ref": float(reference_hr),
            "red": signal.estimate_hr(signal.bandpass(traces[:, 0], fs), fs, band),
            "red, beat count": beat_count_hr(traces[:, 0], fs, band)}

@@ -10,7 +10,7 @@ their losses and the pruning functions are shared (:mod:`rppg_lib.models`, :mod:
 """
 #: The chapter's key: the name of this folder, of its notebook and of its records.
 KEY = __name__.rsplit(".", 1)[-1]
-TITLE = "Deng & Ramakrishnan: pruned STVEN + rPPGNet"
+TITLE = "Deng & Ramakrishnan 2022: pruned STVEN + rPPGNet for low-resolution video"
 #: What ``data_root`` accepts: the dataset, its loader and the layout it expects.
 DATA_ROOT = ("MAHNOB-HCI in the layout it ships in, `Sessions/<id>/*C1 trigger*.avi` + `Part_<subject>_*.bdf`, "
              "read by `rppg_lib.data.mahnob_hci` (needs pyedflib; see `data/README.md`)")

@@ -9,7 +9,7 @@ losses (MCC, MVTL, IPR), augmentations and training loops are shared, in
 """
 #: The chapter's key: the name of this folder, of its notebook and of its records.
 KEY = __name__.rsplit(".", 1)[-1]
-TITLE = "Gideon & Stent 2021: contrastive learning of rPPG"
+TITLE = "Gideon & Stent 2021: contrastive rPPG from unlabelled video"
 #: What ``data_root`` accepts: the dataset, its loader and the layout it expects.
 DATA_ROOT = ("UBFC-rPPG (DATASET_2) in the layout it ships in, `subject<N>/vid.avi` + `ground_truth.txt`, "
              "read by `rppg_lib.data.ubfc_rppg` (see `data/README.md`)")

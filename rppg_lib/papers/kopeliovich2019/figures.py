@@ -69,12 +69,15 @@ def training_curves(runs: ModelRuns, label: str):
 
 
 def scatter_grid(runs: ModelRuns, subsets: dict, label: str, device="cpu"):
-    """Fig. 6: predicted vs reference HR of the four models (rows) on each test subset (columns), first seed."""
-    fig, axes = plt.subplots(4, len(SUBSETS), figsize=(15, 10), sharex=True, sharey=True)
+    """Fig. 6: predicted vs reference HR of the four models (columns) on each test subset (rows), first seed.
+    The paper's grid transposed, so that the figure fits the page column."""
+    models = list(runs.headline.items())
+    fig, axes = plt.subplots(len(SUBSETS), len(models), figsize=(8, 1.9 * len(SUBSETS)), sharex=True, sharey=True,
+                             squeeze=False)
     lo, hi = HR_RANGE
-    for i, (short, name) in enumerate(runs.headline.items()):
+    for j, (short, name) in enumerate(models):
         model = runs.models[name][0][0]
-        for j, sub in enumerate(SUBSETS):
+        for i, sub in enumerate(SUBSETS):
             w, ax = subsets[sub], axes[i, j]
             if len(w):
                 ax.scatter(w.hr, predictions(model, w, device), s=4, alpha=0.5)
@@ -82,10 +85,10 @@ def scatter_grid(runs: ModelRuns, subsets: dict, label: str, device="cpu"):
             for d in (-3, 3):
                 ax.plot([lo, hi], [lo + d, hi + d], "k-.", lw=0.6)
             if i == 0:
-                ax.set_title(sub, fontsize=9)
+                ax.set_title(short, fontsize=10)
             if j == 0:
-                ax.set_ylabel(f"{short}\npredicted HR")
-            if i == 3:
+                ax.set_ylabel(f"{sub}\npredicted", fontsize=8)
+            if i == len(SUBSETS) - 1:
                 ax.set_xlabel("reference HR")
     axes[0, 0].set_xlim(lo, hi)
     axes[0, 0].set_ylim(lo, hi)

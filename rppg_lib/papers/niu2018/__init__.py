@@ -16,7 +16,7 @@ papers reuse them: spatial-temporal maps and clips
 """
 #: The chapter's key: the name of this folder, of its notebook and of its records.
 KEY = __name__.rsplit(".", 1)[-1]
-TITLE = "Niu et al. 2018: SynRhythm, spatial-temporal maps and synthetic-rhythm transfer"
+TITLE = "Niu et al. 2018: SynRhythm, spatial-temporal maps and synthetic rhythms"
 #: What ``data_root`` accepts: the dataset, its loader and the layout it expects.
 DATA_ROOT = ("MAHNOB-HCI (the HCI Tagging database's `Sessions/<n>/` folders with the video and the BDF with the "
              "ECG), read by `rppg_lib.data.mahnob_hci` through `rppg_lib.papers.niu2018.real` (see `data/README.md`)")

@@ -16,7 +16,7 @@ VIPL-HR, MAHNOB-HCI and MMSE-HR (:mod:`rppg_lib.lookalike`).
 """
 #: The chapter's key: the name of this folder, of its notebook and of its records.
 KEY = __name__.rsplit(".", 1)[-1]
-TITLE = "Yu et al. 2020: AutoHR, temporal difference convolution, architecture search and a hybrid loss"
+TITLE = "Yu et al. 2020: AutoHR, temporal difference convolution and architecture search"
 #: What ``data_root`` accepts: the dataset, its loader and the layout it expects.
 DATA_ROOT = ("VIPL-HR in the layout it ships in, `data/p<N>/v<M>/source<K>/` with `video.avi`, `wave.csv` and "
              "`gt_HR.csv`, read by `rppg_lib.data.vipl_hr` through `rppg_lib.papers.yu2020.experiment.prepare_real` "

@@ -330,8 +330,12 @@ def plot_ablation(tables: dict, constant_rmse: float | None = None, metric: str 
     answer's as a dotted line."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(tables), figsize=(3.6 * len(tables), 3.4), squeeze=False)
-    for ax, (title, table) in zip(axes[0], tables.items()):
+    cols = min(2, len(tables))  # two panels per row: the figure is sized for the page column
+    rows = -(-len(tables) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.4 * rows), squeeze=False)
+    for ax in axes.ravel()[len(tables):]:
+        ax.set_visible(False)
+    for ax, (title, table) in zip(axes.ravel(), tables.items()):
         t = table.drop(index="constant answer", errors="ignore")
         ax.bar(np.arange(len(t)), t[metric], color="C0")
         ax.set_xticks(np.arange(len(t)))
