@@ -10,6 +10,7 @@
   headline generated from the claims, links to the chapter and to its claims; the compendium's own
   checks in one line under it.
 - :func:`found_box`: the "What this run found" box a chapter opens with, from the record it just wrote.
+- :func:`verdicts_html`: a chapter's own claims table, in the same layout, from its run's verdicts.
 - :func:`profile_note`: the one sentence on which profile built the records (smoke proves code paths).
 
 Links are relative: pages of the book live in ``book/executed/`` and the landing page in ``book/``;
@@ -27,7 +28,7 @@ from .claims import VERDICTS
 from .claims import spell_out as _spell_out
 
 __all__ = ["VERDICT_COLOURS", "verdict_counts", "unit_of", "short_reason", "ours_text", "headline",
-           "profile_note", "page_html", "scoreboard_html", "found_box", "anchor"]
+           "profile_note", "page_html", "scoreboard_html", "found_box", "verdicts_html", "anchor"]
 
 
 #: Background colour of each verdict's badge.
@@ -65,9 +66,9 @@ def _failed_names(row) -> list[str]:
     failed = row.get("failed")
     if isinstance(failed, (list, tuple)) and failed:
         return [str(f) for f in failed]
-    # a record written before the names were stored: the reason up to the first detail in parentheses
-    text = _NOT_MET.sub("", str(row.get("reason", "")))
-    return [part.split(" (")[0] for part in text.split("; ") if part]
+    # a record written before the names were stored: the first name, up to its first detail in parentheses
+    # (details hold "; " too, so the text cannot be split into names)
+    return [_NOT_MET.sub("", str(row.get("reason", ""))).split(" (")[0]]
 
 
 def short_reason(row) -> str:
@@ -173,7 +174,9 @@ def _data_of(rows: pd.DataFrame) -> str:
     return "; ".join(dict.fromkeys(str(s) for s in rows["data_source"]))
 
 
-def _chapter_block(key: str, title: str, rows: pd.DataFrame, base: str) -> str:
+def _table(rows: pd.DataFrame) -> str:
+    """The claims table of ``rows`` (claims records): claim with its source and measured quantity (the
+    evidence folds out under it), the paper's side, ours, verdict, why."""
     lines = []
     for _, r in rows.iterrows():
         source = html.escape(_spell_out(r["source"]))
@@ -190,14 +193,24 @@ def _chapter_block(key: str, title: str, rows: pd.DataFrame, base: str) -> str:
             f"<td>{_badge(r['verdict'])}</td>"
             f'<td class="why">{html.escape(_spell_out(short_reason(r)))}</td>'
             "</tr>")
-    table = ('<table class="claims-table"><thead><tr><th>claim</th><th>paper\'s side</th>'
-             '<th>ours [95 % interval]</th><th>verdict</th><th>why</th></tr></thead><tbody>'
-             + "".join(lines) + "</tbody></table>")
+    return ('<table class="claims-table"><thead><tr><th>claim</th><th>paper\'s side</th>'
+            '<th>ours [95 % interval]</th><th>verdict</th><th>why</th></tr></thead><tbody>'
+            + "".join(lines) + "</tbody></table>")
+
+
+def verdicts_html(verdicts) -> str:
+    """A chapter's own claims table, from the :class:`rppg_lib.claims.Verdict` s of its run (the layout of
+    the claims page, so it fits the column)."""
+    rows = pd.DataFrame([v.record() if hasattr(v, "record") else dict(v) for v in verdicts])
+    return _counts_line(rows["verdict"].value_counts()) + _table(rows) if not rows.empty else "<p>No claims.</p>"
+
+
+def _chapter_block(key: str, title: str, rows: pd.DataFrame, base: str) -> str:
     head = (f'<h3 id="{anchor(key)}">{html.escape(title)}'
             f'<a class="headerlink" href="#{anchor(key)}" title="Link to this heading">#</a></h3>')
     meta = (f'<p>{_counts_line(rows["verdict"].value_counts())}<br>Decided on: {html.escape(_data_of(rows))}. '
             f'<a href="{base}{key}.html">Read the chapter</a>.</p>')
-    return head + meta + table
+    return head + meta + _table(rows)
 
 
 def page_html(df: pd.DataFrame, titles: dict, base: str = "") -> str:

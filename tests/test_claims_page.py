@@ -50,9 +50,9 @@ def test_short_reason_and_unit():
     assert claims_page.unit_of("MAE(A) - MAE(B), bpm (paired by clip)") == "bpm"
     assert claims_page.unit_of("SNR(a) - SNR(b), dB (paired by clip)") == "dB"
     assert claims_page.unit_of("POS error, ours / published") == ""
-    old = {"verdict": "not testable here", "reason": "preconditions not met: A learned (x: 1); B ran (y)",
+    old = {"verdict": "not testable here", "reason": "preconditions not met: A learned (x: 1; z); B ran (y)",
            "failed": None}
-    assert claims_page.short_reason(old) == "needs: A learned; B ran"  # a record from before 'failed'
+    assert claims_page.short_reason(old) == "needs: A learned"  # a record from before "failed": the first name
     decided = {"verdict": "reproduced", "reason": "...", "threshold": "<= 0", "rule": "q <= 0", "quantity": "q"}
     assert claims_page.short_reason(decided) == "decided by the rule: holds when <= 0"
 
