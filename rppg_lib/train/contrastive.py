@@ -294,7 +294,8 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
         the epoch with the lowest training loss is kept (``selection``).
     sampler : optional :class:`rppg_lib.models.SaliencySampler` in front of the
         model (trained jointly; its Eq. 3 regularisation is added to the loss).
-    checkpoint_dir : where ``best.pt`` and ``last.pt`` go (None: no files).
+    checkpoint_dir : where ``best.pt``, ``last.pt`` and ``resume.pt`` go (None: no files); a rerun with the same
+        folder and settings continues from ``resume.pt``.
     """
     fs = float(fs)
     clip_len = _clip_len(clip_seconds, fs)
@@ -321,6 +322,7 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
     model, sampler = loop.modules["model"], loop.modules.get("sampler")
     drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, ipr_threshold, max_redraws)
     dev = loop.device
+    loop.track_rng(rng)
 
     def compute_loss(y, target):
         if loss == "mcc":
@@ -333,7 +335,7 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
             return snr_loss(y, np.atleast_1d(hr), fs, band_bpm)
         return loss(y, target)
 
-    for epoch in range(epochs):
+    for epoch in range(loop.resume(), epochs):  # a rerun with the same checkpoint_dir continues
         loop.start_epoch()
         batches = _batches(len(recs), batch_size, rng)
         with loop.bar(len(batches), epoch, epochs) as bar:
@@ -413,8 +415,9 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
     model, sampler = loop.modules["model"], loop.modules.get("sampler")
     drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, None, 0)
     dev = loop.device
+    loop.track_rng(rng, gen)
 
-    for epoch in range(epochs):
+    for epoch in range(loop.resume(), epochs):  # a rerun with the same checkpoint_dir continues
         loop.start_epoch()
         ipr_values = []
         batches = _batches(len(recs), batch_size, rng)

@@ -13,22 +13,37 @@ the loss, the selection metric) and hands the rest to a :class:`TrainingLoop`:
   per-epoch mean losses, wall time and throughput;
 - :meth:`TrainingLoop.end_epoch`: the epoch's record, the kept weights (best
   selection metric, higher or lower is better), ``best.pt`` and ``last.pt``
-  checkpoints written atomically;
+  checkpoints written atomically, and every ``checkpoint_every`` epochs
+  ``resume.pt``: networks, optimiser, schedule, history, kept weights and the
+  random states (global ones and the generators the trainer registered with
+  :meth:`TrainingLoop.track_rng`);
+- :meth:`TrainingLoop.resume`: a rerun with the same checkpoint folder and the
+  same settings continues after the last ``resume.pt`` (a trainer loops
+  ``for epoch in range(loop.resume(), epochs)``) and ends with the weights an
+  uninterrupted run would have (CPU); a changed setting starts from epoch 0;
 - :class:`TrainResult`: what a run did, the same for every trainer.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
+import random
 import time
+import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from ..storage import save_torch_atomic
 from .common import resolve_device
 
-__all__ = ["TrainingDivergedError", "TrainResult", "TrainingLoop", "snapshot"]
+__all__ = ["TrainingDivergedError", "TrainResult", "TrainingLoop", "snapshot", "RESUME_FILE"]
+
+#: The file in the checkpoint folder that a rerun resumes from.
+RESUME_FILE = "resume.pt"
 
 
 class TrainingDivergedError(RuntimeError):
@@ -91,13 +106,21 @@ class TrainingLoop:
     selection, higher_is_better : the metric :meth:`end_epoch` receives and its direction.
     on_nan : ``"raise"`` (:class:`TrainingDivergedError`) or ``"stop"`` (``result.stopped``).
     throughput_unit : names the throughput column (``"<unit>_per_s"``).
+    checkpoint_dir : folder of ``best.pt``, ``last.pt`` and ``resume.pt`` (None: no files, no resuming).
+    checkpoint_every : write ``resume.pt`` after every this many epochs.
+    config : the run's settings; saved in the checkpoints, and a rerun resumes only when they are equal.
     """
 
     def __init__(self, modules: dict, make_optimizer, *, device="auto", make_scheduler=None,
                  selection: str, higher_is_better: bool, checkpoint_dir=None, progress: bool = True,
-                 on_nan: str = "raise", config: dict | None = None, throughput_unit: str = "clips"):
+                 on_nan: str = "raise", config: dict | None = None, throughput_unit: str = "clips",
+                 checkpoint_every: int = 1):
         if on_nan not in ("raise", "stop"):
             raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+        if int(checkpoint_every) < 1:
+            raise ValueError(f"checkpoint_every must be at least 1, got {checkpoint_every!r}")
+        self.checkpoint_every = int(checkpoint_every)
+        self._rngs: list = []
         self.device = resolve_device(device) if isinstance(device, str) else device
         self.modules = {k: m.to(self.device) for k, m in modules.items() if m is not None}
         params = [p for m in self.modules.values() for p in m.parameters()]
@@ -190,7 +213,84 @@ class TrainingLoop:
                 save_torch_atomic(self._payload(epoch, metric), res.checkpoint)
             res.last_checkpoint = os.path.join(self.ckpt_dir, "last.pt")
             save_torch_atomic(self._payload(epoch, metric), res.last_checkpoint)
+            if (epoch + 1) % self.checkpoint_every == 0:
+                save_torch_atomic(self._resume_payload(epoch), os.path.join(self.ckpt_dir, RESUME_FILE))
         return better
+
+    # -- resuming -------------------------------------------------------------------------------------
+    def track_rng(self, *generators) -> None:
+        """Register the trainer's own random generators (``numpy.random.Generator`` or ``torch.Generator``):
+        ``resume.pt`` saves their states and :meth:`resume` restores them, so a resumed run draws the same
+        batches as an uninterrupted one."""
+        for g in generators:
+            if not isinstance(g, (np.random.Generator, torch.Generator)):
+                raise TypeError(f"track_rng takes numpy or torch generators, got {type(g).__name__}")
+        self._rngs.extend(generators)
+
+    def config_key(self) -> str:
+        """A short hash of the run's settings (``config``): a rerun resumes only when it is the same."""
+        text = json.dumps(self.config, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def _rng_states(self) -> dict:
+        return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                "tracked": [g.get_state() if isinstance(g, torch.Generator) else g.bit_generator.state
+                            for g in self._rngs]}
+
+    def _set_rng_states(self, states: dict) -> None:
+        random.setstate(states["python"])
+        np.random.set_state(states["numpy"])
+        torch.set_rng_state(states["torch"])
+        if states.get("cuda") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(states["cuda"])
+        for g, state in zip(self._rngs, states["tracked"], strict=True):
+            if isinstance(g, torch.Generator):
+                g.set_state(state)
+            else:
+                g.bit_generator.state = state
+
+    def _resume_payload(self, epoch: int) -> dict:
+        res = self.result
+        return {"next_epoch": epoch + 1, "config_key": self.config_key(), "config": self.config,
+                "modules": {k: m.state_dict() for k, m in self.modules.items()},
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+                "rng": self._rng_states(), "history": res.history, "best_epoch": res.best_epoch,
+                "best_metric": res.best_metric, "best_state": res.best_state, "checkpoint": res.checkpoint,
+                "last_lr": self.last_lr}
+
+    def resume(self) -> int:
+        """Continue a run that stopped: load ``resume.pt`` from the checkpoint folder (networks, optimiser,
+        schedule, history, kept weights, random states) and return the next epoch to train; 0 when there
+        is no folder, no file, or the file was written with other settings (a changed setting starts a new
+        run, with a warning). Call it after :meth:`track_rng`, before the first epoch."""
+        if self.ckpt_dir is None:
+            return 0
+        path = os.path.join(self.ckpt_dir, RESUME_FILE)
+        if not os.path.exists(path):
+            return 0
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        if state.get("config_key") != self.config_key():
+            warnings.warn(f"{path} was written with other settings; training starts from epoch 0 "
+                          "(and overwrites it)", stacklevel=2)
+            return 0
+        if len(state["rng"]["tracked"]) != len(self._rngs):
+            raise ValueError(f"{path} holds {len(state['rng']['tracked'])} generator states, the trainer "
+                             f"registered {len(self._rngs)}: call track_rng before resume")
+        for k, m in self.modules.items():
+            m.load_state_dict(state["modules"][k])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"] is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        res = self.result
+        res.history, res.best_epoch, res.best_metric = state["history"], state["best_epoch"], state["best_metric"]
+        res.best_state, res.checkpoint = state["best_state"], state["checkpoint"]
+        res.last_checkpoint = os.path.join(self.ckpt_dir, "last.pt")
+        self.last_lr = state["last_lr"]
+        self._set_rng_states(state["rng"])
+        res.extra["resumed_at_epoch"] = state["next_epoch"]
+        return int(state["next_epoch"])
 
     def restore(self) -> None:
         """Load the kept weights back into the networks."""

@@ -289,7 +289,8 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
     seed : seeds model-independent randomness (shuffling, noise, dropout).
         Results on CPU are identical for the same seed and initial model.
     noise : (low, high) of the noise amplitude, or None for no augmentation.
-    checkpoint_dir : when given, ``best.pt`` (whenever the validation MAE improves) and ``last.pt``.
+    checkpoint_dir : when given, ``best.pt`` (whenever the validation MAE improves), ``last.pt`` and
+        ``resume.pt`` every epoch; a rerun with the same folder and settings continues from ``resume.pt``.
 
     Returns a :class:`~rppg_lib.train.loop.TrainResult` (``history`` rows: epoch, lr, train_loss,
     val_loss, val_mae, val_within3, seconds, windows_per_s; ``best_metric`` = the best validation
@@ -331,8 +332,11 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
         return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
 
     loop = _adam_loop(model, min_lr, dev, one_cycle, checkpoint_dir,
-                      config={"head": model.head, "max_lr": max_lr, "min_lr": min_lr, "seed": seed})
-    bar = tqdm(range(1, epochs + 1), desc=f"train {model.head}", disable=not progress)
+                      config={"head": model.head, "max_lr": max_lr, "min_lr": min_lr, "seed": seed, "epochs": epochs,
+                              "batch_size": batch_size, "alpha": alpha, "noise": noise, "mse_on": mse_on,
+                              "ce_reduction": ce_reduction, "n_train": int(x.shape[0])})
+    loop.track_rng(gen)
+    bar = tqdm(range(max(1, loop.resume()), epochs + 1), desc=f"train {model.head}", disable=not progress)
     for epoch in bar:
         _run_epoch(loop, model, x, hr, labels_d, weights_d, batch_size=batch_size, alpha=alpha, mse_on=mse_on,
                    noise=noise, generator=gen, epoch=epoch, ce_reduction=ce_reduction)

@@ -47,13 +47,14 @@ def cosine_decay(total_steps: int):
 
 def train_regressor(model, x, hr, *, epochs: int, lr: float = 1e-3, batch_size: int = 32,
                     seed: int = 0, device="cpu", progress: bool = True, schedule: str = "constant",
-                    on_epoch=None) -> TrainResult:
+                    on_epoch=None, checkpoint_dir=None) -> TrainResult:
     """Train ``model`` on inputs ``x`` ``(N, 3, h, w)`` and heart rates ``hr`` ``(N,)`` with L1 and Adam.
 
     ``x`` and ``hr`` may instead be callables ``epoch -> inputs`` and ``epoch -> heart rates``
     that give fresh data of the same size every epoch (the synthetic pretraining draws new maps).
     ``schedule``: ``"constant"`` (the paper's fixed rate) or ``"cosine"`` (:func:`cosine_decay`).
     ``on_epoch(epoch, model)`` is called after every epoch (e.g. to score a held-out set).
+    ``checkpoint_dir``: checkpoints of every epoch; a rerun with the same folder and settings resumes.
 
     Batches are reshuffled every epoch with ``seed``. A non-finite loss stops
     training with the epoch, batch and learning rate in the message
@@ -69,12 +70,17 @@ def train_regressor(model, x, hr, *, epochs: int, lr: float = 1e-3, batch_size: 
     loop = TrainingLoop({"regressor": model}, lambda p: torch.optim.Adam(p, lr=lr), device=device,
                         make_scheduler=cosine_decay(epochs * n_batches) if schedule == "cosine" else None,
                         selection="train_l1", higher_is_better=False, progress=progress,
+                        checkpoint_dir=checkpoint_dir,
                         config={"epochs": epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
                                 "schedule": schedule, "fresh_data": fresh})
     dev = loop.device
     gen = torch.Generator().manual_seed(seed)
-    for epoch in range(epochs):
-        if fresh and epoch > 0:
+    loop.track_rng(gen)
+    start = loop.resume()
+    if fresh and start > 0:
+        x, y = _checked(inputs(start), labels(start))
+    for epoch in range(start, epochs):
+        if fresh and epoch > start:
             x, y = _checked(inputs(epoch), labels(epoch))
         loop.start_epoch()
         order = torch.randperm(len(x), generator=gen)

@@ -93,11 +93,13 @@ def _steps(n_items: int, batch_size: int, clips_per_video: int) -> int:
 
 def train_network(model, videos, ppg, fs: float, *, loss: str = "hybrid", epochs: int = 15, lr: float = 1e-4,
                   weight_decay: float = 5e-5, batch_size: int = 4, clip_len: int = 160, clips_per_video: int = 1,
-                  da1: bool = False, da2: bool = False, seed: int = 0, device="cpu", progress: bool = True):
+                  da1: bool = False, da2: bool = False, seed: int = 0, device="cpu", progress: bool = True,
+                  checkpoint_dir=None):
     """Train ``model`` (``(N, C, T, H, W) -> (N, T)``) on recordings ``videos`` / ``ppg`` (App. B: Adam,
     lr 1e-4, wd 5e-5, batch 4, 160-frame clips, at most 15 epochs).
 
     An epoch draws ``clips_per_video`` clips per recording on average (recordings drawn at random).
+    ``checkpoint_dir``: checkpoints of every epoch; a rerun with the same folder and settings resumes.
     Returns the :class:`~rppg_lib.train.loop.TrainResult` (history per epoch; the model holds the
     weights of the epoch with the lowest mean training loss).
     """
@@ -110,12 +112,14 @@ def train_network(model, videos, ppg, fs: float, *, loss: str = "hybrid", epochs
     fn = loss_function(loss, fs)
     loop = TrainingLoop({"model": model}, lambda p: torch.optim.Adam(p, lr=lr, weight_decay=weight_decay),
                         device=device, selection="train_loss", higher_is_better=False, progress=progress,
+                        checkpoint_dir=checkpoint_dir,
                         config={"loss": loss, "epochs": epochs, "lr": lr, "weight_decay": weight_decay,
                                 "batch_size": batch_size, "clip_len": clip_len, "da1": da1, "da2": da2,
                                 "seed": seed})
     dev = loop.device
     n_steps = _steps(len(videos), batch_size, clips_per_video)
-    for epoch in range(epochs):
+    loop.track_rng(rng)
+    for epoch in range(loop.resume(), epochs):  # a rerun with the same checkpoint_dir continues
         loop.start_epoch()
         with loop.bar(n_steps, epoch, epochs) as bar:
             for b in range(n_steps):
