@@ -4,7 +4,8 @@ learning ladder's plot (:func:`plot_ladder`) the paper chapters share.
 pandas truncates a DataFrame's HTML to 60 rows / 20 columns and each cell to
 50 characters by default, which hides columns of the papers' wider tables
 ("8 rows x 24 columns" with "..."). :func:`setup` lifts those limits and has every DataFrame shown
-with a dash, never "NaN", for a missing number (:func:`frame_html`).
+with a dash, never "NaN", for a missing number and words, not snake_case, in its headers
+(:func:`frame_html`).
 
 The runner (:func:`rppg_lib.runner.run_notebook`) calls it in the kernel
 before the first cell (IPython's ``exec_lines``), so the notebooks need no
@@ -13,7 +14,7 @@ gives the same tables.
 """
 from __future__ import annotations
 
-__all__ = ["PANDAS_OPTIONS", "MISSING", "frame_html", "setup", "KERNEL_EXEC_LINE", "run_header", "FOUND_KEY",
+__all__ = ["PANDAS_OPTIONS", "MISSING", "human_label", "frame_html", "setup", "KERNEL_EXEC_LINE", "run_header", "FOUND_KEY",
            "glue_found", "plot_ladder"]
 
 #: pandas options set by :func:`setup` (``None`` = no limit).
@@ -34,10 +35,24 @@ KERNEL_EXEC_LINE = "import rppg_lib.display as _rppg_display; _rppg_display.setu
 MISSING = "–"
 
 
+def human_label(label):
+    """A column or index label as a reader sees it: ``train_seconds`` -> ``train seconds`` (labels that
+    are not snake_case identifiers are kept)."""
+    if isinstance(label, str) and "_" in label and " " not in label:
+        return label.replace("_", " ")
+    if isinstance(label, tuple):
+        return tuple(human_label(x) for x in label)
+    return label
+
+
 def frame_html(df) -> str:
-    """A DataFrame as the book shows it: pandas' notebook HTML with missing numbers as :data:`MISSING`
-    and, when there are any, a note under the table that says what the dash means."""
-    html = df.to_html(notebook=True, na_rep=MISSING)
+    """A DataFrame as the book shows it: pandas' notebook HTML with snake_case headers written as words
+    (:func:`human_label`), missing numbers as :data:`MISSING` and, when there are any, a note under the
+    table that says what the dash means."""
+    shown = df.rename(columns=human_label, index=human_label)
+    shown.columns.names = [human_label(n) for n in shown.columns.names]
+    shown.index.names = [human_label(n) for n in shown.index.names]
+    html = shown.to_html(notebook=True, na_rep=MISSING)
     if df.isna().to_numpy().any():
         html += (f'<p class="table-note" style="font-size:0.85em;color:#57606a">{MISSING}: no value '
                  "(not measured in this run, or not defined for this row).</p>")

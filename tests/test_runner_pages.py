@@ -54,3 +54,17 @@ def test_run_notebook_publishes_a_page_and_keeps_stderr_aside(tmp_path):
     side = (tmp_path / "out" / "demo.stderr.txt").read_text()
     assert "UserWarning: noisy" in side and "to stderr" in side and "--- cell 2" in side
     assert "tags" not in nbformat.read(source, as_version=4).cells[1].metadata  # the source is untouched
+
+
+def test_tables_show_words_and_a_dash_never_nan():
+    import numpy as np
+    import pandas as pd
+
+    from rppg_lib.display import MISSING, frame_html
+
+    df = pd.DataFrame({"train_seconds": [1.0, np.nan], "MAE (bpm)": [2.0, 3.0]},
+                      index=pd.Index(["a", "b"], name="rung_name"))
+    page = frame_html(df)
+    assert "train seconds" in page and "rung name" in page and "train_seconds" not in page
+    assert "NaN" not in page and MISSING in page and "no value" in page  # the dash is explained once
+    assert "no value" not in frame_html(df.fillna(0.0))
