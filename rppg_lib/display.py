@@ -14,8 +14,8 @@ gives the same tables.
 """
 from __future__ import annotations
 
-__all__ = ["PANDAS_OPTIONS", "MISSING", "human_label", "frame_html", "setup", "KERNEL_EXEC_LINE", "run_header", "FOUND_KEY",
-           "glue_found", "plot_ladder"]
+__all__ = ["PANDAS_OPTIONS", "MISSING", "human_label", "frame_html", "setup", "KERNEL_EXEC_LINE", "run_header",
+           "FOUND_KEY", "glue_found", "plot_ladder"]
 
 #: pandas options set by :func:`setup` (``None`` = no limit).
 PANDAS_OPTIONS = {
