@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser("predict", help="heart rate over time from a face video (classical method)")
     predict.add_argument("video", help="path of the video file")
-    predict.add_argument("--method", default="pos", help="green, ica, chrom, pos, lgi or pbv (default: pos)")
+    from .methods import METHODS
+
+    predict.add_argument("--method", default="pos", type=str.lower, choices=sorted(METHODS),
+                         help="classical method (default: pos); checked before the video is read")
     predict.add_argument("--roi", choices=("skin", "face", "full"), default="skin",
                          help="skin pixels of the face box, the whole face box, or the whole frame")
     predict.add_argument("--window", type=float, default=10.0, help="HR window in seconds (default: 10)")

@@ -157,10 +157,13 @@ def predict_video(path, method: str = "pos", window_s: float = 10.0, step_s: flo
     cache_dir : cache the colour traces there (see
         :func:`rppg_lib.video.preprocess_video`).
     """
-    from .methods import apply_method  # written in parallel; imported when used
+    from .methods import METHODS, apply_method
 
+    # check the arguments before decoding anything: a typo must not cost a minute of video reading
     if roi not in PREDICT_ROIS:
         raise ValueError(f"roi must be one of {PREDICT_ROIS}, got {roi!r}")
+    if str(method).lower() not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     path = os.fspath(path)
     info = probe_video(path)
     max_frames = None

@@ -118,10 +118,22 @@ def test_iter_video_chunks_equals_read_video(small_video):
     assert np.array_equal(np.concatenate([c.timestamps for c in chunks]), ts)
 
 
-@pytest.mark.parametrize("name,codec", [("t.avi", "mpeg4"), ("t.mp4", "libx264")])
-def test_truncated_video_names_file_and_frame(tmp_path, small_video, name, codec):
-    path = tmp_path / name
-    V.write_video(path, small_video[1], FPS, codec=codec)
+def test_truncated_video_gives_its_decoded_part_and_names_the_frames_lost(tmp_path, small_video):
+    path = tmp_path / "t.avi"
+    V.write_video(path, small_video[1], FPS, codec="mpeg4")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 4 // 5])  # the first frames whole, the end cut off
+    with pytest.warns(V.VideoTruncatedWarning, match=r"t\.avi: truncated.*frames \d+-29 are lost") as rec:
+        frames, ts, _ = V.read_video(path)
+    n = len(frames)
+    assert 0 < n < len(small_video[1]) and len(ts) == n
+    assert f"frames {n}-29 are lost" in str(rec[0].message)
+    assert np.abs(frames.astype(int) - small_video[1][:n].astype(int)).mean() < 20  # the frames it holds
+
+
+def test_video_cut_before_its_index_is_refused_naming_the_file(tmp_path, small_video):
+    path = tmp_path / "t.mp4"  # an mp4 keeps its index at the end: half a file cannot be opened
+    V.write_video(path, small_video[1], FPS, codec="libx264")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(V.VideoDecodeError) as err:
@@ -476,3 +488,19 @@ def test_sticky_face_crops_from_given_boxes():
         sticky_face_crops(frames, "truth", crop=16)
     with pytest.raises(ValueError, match="'detect' or 'truth'"):
         sticky_face_crops(frames, "landmarks", truth, crop=16)
+
+
+def test_predict_checks_method_and_roi_before_decoding(tmp_path, monkeypatch):
+    from rppg_lib import cli, predict
+
+    def no_decoding(*a, **k):
+        raise AssertionError("the video was read before the arguments were checked")
+
+    monkeypatch.setattr(predict, "probe_video", no_decoding)
+    monkeypatch.setattr(predict, "_trace", no_decoding)
+    with pytest.raises(ValueError, match="method must be one of"):
+        predict.predict_video(tmp_path / "any.mp4", method="posx")
+    with pytest.raises(ValueError, match="roi must be one of"):
+        predict.predict_video(tmp_path / "any.mp4", roi="cheek")
+    with pytest.raises(SystemExit):  # the command line refuses it while parsing
+        cli.main(["predict", str(tmp_path / "any.mp4"), "--method", "posx"])

@@ -2,9 +2,10 @@
 
 Videos go through :mod:`rppg_lib.video.decode` (PyAV): frames come back as
 ``(T, H, W, 3)`` uint8 RGB and timestamps from the container, relative to the
-first frame. A file that cannot be opened, or that stops decoding before the
-number of frames its header announces, raises :class:`VideoDecodeError`
-naming the file and the frame. Image sequences (PURE, MMSE-HR, MR-NIRP) use
+first frame. A file that cannot be opened or decoded raises
+:class:`VideoDecodeError` naming the file and the frame; one that stops before
+the number of frames its header announces gives its decoded frames with a
+:class:`~rppg_lib.video.VideoTruncatedWarning` naming the frames lost. Image sequences (PURE, MMSE-HR, MR-NIRP) use
 OpenCV.
 """
 from __future__ import annotations
@@ -23,8 +24,8 @@ __all__ = ["VideoDecodeError", "read_video", "write_video", "read_images", "writ
 def read_video(path, strict: bool = True):
     """Decode a whole video: ``(frames, timestamps_s, fps)`` with times from 0.
 
-    :func:`rppg_lib.video.read_video` (container timestamps, truncation
-    checks naming the file and frame), with the times shifted so that the
+    :func:`rppg_lib.video.read_video` (container timestamps, a warning naming the frames lost
+    when the stream is cut short), with the times shifted so that the
     first frame is at 0 s as the loaders' ``Recording`` expects.
     """
     frames, timestamps, fps = _video.read_video(path, strict=strict)

@@ -19,7 +19,8 @@ Submodules (one job each; everything public is re-exported here):
 - :mod:`~rppg_lib.video.demo`: :func:`astronaut_face_video`, a real face photo
   moved along a known path with a pulse of known rate.
 
-Errors: :class:`VideoDecodeError` (damaged file; names the file and frame),
+Errors: :class:`VideoDecodeError` (damaged file; names the file and frame; a stream cut short gives
+its decoded frames with a :class:`VideoTruncatedWarning` naming the frames lost),
 :class:`NoFaceFoundError` (no face in any examined frame), ``ValueError``
 (wrong shapes or parameters).
 """
@@ -28,6 +29,7 @@ from .decode import (
                      VideoChunk,
                      VideoDecodeError,
                      VideoInfo,
+                     VideoTruncatedWarning,
                      frame_rate,
                      iter_video_chunks,
                      probe_video,
@@ -82,7 +84,7 @@ from .stmap import (
 __all__ = [
     # decode
     "read_video", "iter_video_chunks", "probe_video", "write_video", "frame_rate",
-    "VideoChunk", "VideoInfo", "VideoDecodeError",
+    "VideoChunk", "VideoInfo", "VideoDecodeError", "VideoTruncatedWarning",
     # detect
     "detect_faces", "detect_face", "FaceTracker", "FaceTrack", "enlarge_boxes",
     "smooth_boxes", "complete_boxes", "NoFaceFoundError", "SMOOTHINGS", "FRONTAL_CASCADE",

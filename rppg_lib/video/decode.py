@@ -7,14 +7,18 @@ the reference signals of the datasets are aligned to the frames by time
 from the start of the video stream.
 
 Damaged files fail loudly: a file that cannot be opened, a packet the decoder
-rejects, a resolution change, or a stream that ends before the number of
-frames its header announces (a truncated download) raises
-:class:`VideoDecodeError` with the file name and the frame index.
+rejects or a resolution change raises :class:`VideoDecodeError` with the file
+name and the frame index. A stream that ends before the number of frames its
+header announces (a truncated download, a recording cut short) gives the frames
+it holds, with a :class:`VideoTruncatedWarning` that names the frames lost; one
+whose frames are missing inside the stream (a gap in the frame times) is damaged
+and raises (``strict``, the default).
 """
 from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterator, NamedTuple
@@ -24,6 +28,7 @@ import numpy as np
 
 __all__ = [
     "VideoDecodeError",
+    "VideoTruncatedWarning",
     "VideoInfo",
     "VideoChunk",
     "probe_video",
@@ -36,6 +41,10 @@ __all__ = [
 
 class VideoDecodeError(ValueError):
     """A video could not be opened or decoded; the message names the file and frame."""
+
+
+class VideoTruncatedWarning(UserWarning):
+    """The video stream ended before the frame count its file announces; the decoded part is used."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,7 @@ def _decoded_frames(path, start: int = 0, max_frames: int | None = None, strict:
         expected, _, exact = _expected(container, stream, fps)
         tolerance = 0.0 if (exact and strict) else 0.05
         index, shape = -1, None
+        last_t, gap_after, gap = None, -1, 0.0  # the largest step between frame times, and where
         try:
             for frame in container.decode(stream):
                 index += 1
@@ -158,18 +168,24 @@ def _decoded_frames(path, start: int = 0, max_frames: int | None = None, strict:
                     t = float((frame.pts - t0) * time_base)
                 else:  # no timestamp in the container: fall back to the nominal rate
                     t = index / fps
+                if last_t is not None and t - last_t > gap:
+                    gap, gap_after = t - last_t, index - 1
+                last_t = t
                 yield index, rgb, t
         except av.FFmpegError as exc:
-            raise VideoDecodeError(
-                f"{path}: decoding failed at frame {index + 1} "
-                f"(frames 0-{index} decoded): {exc}") from exc
+            done = f"frames 0-{index} decoded" if index >= 0 else "no frame decoded"
+            raise VideoDecodeError(f"{path}: decoding failed at frame {index + 1} ({done}): {exc}") from exc
         n_decoded = index + 1
         if expected is not None and n_decoded < np.floor(expected * (1 - tolerance)):
-            raise VideoDecodeError(
-                f"{path}: truncated or damaged: the stream ended after frame {index} "
-                f"({n_decoded} frames) but the file announces "
-                + (f"{expected} frames" if exact else f"about {expected} frames (its duration)")
-                + (" (strict=False accepts small gaps)" if strict and exact else ""))
+            if strict and gap > 1.5 / fps:  # frames missing inside the stream: damage, not a cut-off end
+                raise VideoDecodeError(
+                    f"{path}: damaged: {expected - n_decoded} of {expected} frames are missing, with a gap of "
+                    f"{gap:.2f} s after frame {gap_after} (strict=False accepts small gaps)")
+            announced = f"{expected} frames" if exact else f"about {expected} frames (its duration)"
+            warnings.warn(VideoTruncatedWarning(
+                f"{path}: truncated: the stream ended after frame {index} but the file announces {announced}; "
+                f"frames {n_decoded}-{expected - 1} are lost, the {n_decoded} decoded frames are used"),
+                stacklevel=3)
 
 
 def iter_video_chunks(path, chunk_frames: int = 256, start: int = 0,
