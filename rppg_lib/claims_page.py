@@ -2,10 +2,10 @@
 
 - :func:`page_html`: the claims page, a scoreboard. One note on the profile at the top, then per
   chapter (contents order) a heading with an anchor (``#claims-<key>``), the data the claims were
-  decided on, the verdict counts in colour, and one row per claim: the claim and its source, the
-  paper's side of the rule, our number with its interval and unit, the verdict badge and a short
-  reason (the precondition that failed, or the rule that decided). The evidence folds out under the
-  claim. Paper claims and the compendium's own validation checks are separate sections.
+  decided on, the verdict counts in colour, and one row per claim: its verdict badge, the claim and its
+  source, the paper's side of the rule, our number with its interval and unit and a short reason (the
+  precondition that failed, or the rule that decided). The evidence folds out under the claim. Paper
+  claims and the compendium's own validation checks are separate sections; the checks' tables fold.
 - :func:`scoreboard_html`: the landing page's table, one row per paper chapter: data, verdict counts, a
   headline generated from the claims, links to the chapter and to its claims; the compendium's own
   checks in one line under it.
@@ -71,11 +71,23 @@ def _failed_names(row) -> list[str]:
     return [_NOT_MET.sub("", str(row.get("reason", ""))).split(" (")[0]]
 
 
+def _grouped(names: list[str]) -> list[str]:
+    """Precondition names with one head written once: "A (x)", "A (y)" -> "A (x; y)"."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        head, sep, rest = name.partition(" (")
+        groups.setdefault(head, [])
+        if sep:
+            groups[head].append(rest[:-1] if rest.endswith(")") else rest)
+    return [f"{head} ({'; '.join(d)})" if d else head for head, d in groups.items()]
+
+
 def short_reason(row) -> str:
-    """Why the verdict is what it is, in a line: the precondition(s) that failed, or the rule that decided."""
+    """Why the verdict is what it is, in a line: the precondition(s) that failed (one head written once),
+    or the rule that decided."""
     if row["verdict"] == "not testable here":
         if _NOT_MET.match(str(row.get("reason", ""))):
-            return "needs: " + "; ".join(_failed_names(row))
+            return "needs: " + "; ".join(_grouped(_failed_names(row)))
         return "the evidence is missing or NaN"
     threshold = row.get("threshold")
     if _missing(threshold) or not threshold:
@@ -103,7 +115,8 @@ def _badge(verdict: str) -> str:
 
 
 def _evidence(row) -> str:
-    items = [f"<li><b>rule</b>: {html.escape(_spell_out(row['rule']))}</li>",
+    items = [f"<li><b>measured</b>: {html.escape(_spell_out(row['quantity']))}</li>",
+             f"<li><b>rule</b>: {html.escape(_spell_out(row['rule']))}</li>",
              f"<li><b>decided</b>: {html.escape(_spell_out(row['reason']))}</li>"]
     if isinstance(row.get("why"), str) and row["why"]:
         items.append(f"<li><b>threshold</b>: {html.escape(_spell_out(row['why']))}</li>")
@@ -185,16 +198,14 @@ def _table(rows: pd.DataFrame) -> str:
             threshold = str(r.get("rule", ""))[len(str(r.get("quantity", ""))):].strip()
         lines.append(
             "<tr>"
-            f'<td class="claim">{html.escape(_spell_out(r["statement"]))}'
-            f'<div class="claim-source">{source}; measured: {html.escape(_spell_out(r["quantity"]))}</div>'
-            f"{_flags(r)}{_evidence(r)}</td>"
+            f'<td class="claim">{_badge(r["verdict"])} {html.escape(_spell_out(r["statement"]))}'
+            f'<div class="claim-source">{source}</div>{_flags(r)}{_evidence(r)}</td>'
             f'<td class="paper-side">{html.escape(str(threshold))}</td>'
             f'<td class="ours">{html.escape(ours_text(r))}</td>'
-            f"<td>{_badge(r['verdict'])}</td>"
             f'<td class="why">{html.escape(_spell_out(short_reason(r)))}</td>'
             "</tr>")
-    return ('<table class="claims-table"><thead><tr><th>claim</th><th>paper\'s side</th>'
-            '<th>ours [95 % interval]</th><th>verdict</th><th>why</th></tr></thead><tbody>'
+    return ('<table class="claims-table"><thead><tr><th>claim and verdict</th><th>paper\'s side</th>'
+            '<th>ours [95 % interval]</th><th>why</th></tr></thead><tbody>'
             + "".join(lines) + "</tbody></table>")
 
 
@@ -205,11 +216,13 @@ def verdicts_html(verdicts) -> str:
     return _counts_line(rows["verdict"].value_counts()) + _table(rows) if not rows.empty else "<p>No claims.</p>"
 
 
-def _chapter_block(key: str, title: str, rows: pd.DataFrame, base: str) -> str:
+def _chapter_block(key: str, title: str, rows: pd.DataFrame, base: str, folded: bool = False) -> str:
     head = (f'<h3 id="{anchor(key)}">{html.escape(title)}'
             f'<a class="headerlink" href="#{anchor(key)}" title="Link to this heading">#</a></h3>')
     meta = (f'<p>{_counts_line(rows["verdict"].value_counts())}<br>Decided on: {html.escape(_data_of(rows))}. '
             f'<a href="{base}{key}.html">Read the chapter</a>.</p>')
+    if folded:  # the compendium's own checks: the counts show, the table folds out
+        return head + meta + f"<details><summary>the {len(rows)} checks</summary>{_table(rows)}</details>"
     return head + meta + _table(rows)
 
 
@@ -227,7 +240,8 @@ def page_html(df: pd.DataFrame, titles: dict, base: str = "") -> str:
             parts.append("<p>No records yet.</p>")
             continue
         for key in [k for k in titles if k in set(sub["chapter"])]:
-            parts.append(_chapter_block(key, titles[key], sub[sub["chapter"] == key], base))
+            parts.append(_chapter_block(key, titles[key], sub[sub["chapter"] == key], base,
+                                        folded=kind == "validation"))
     return "\n".join(parts)
 
 

@@ -92,3 +92,9 @@ def test_every_chapter_has_one_title_and_opens_with_its_found_box():
         cells = nbformat.read(str(h.notebook), as_version=4).cells
         assert cells[1].source.startswith("```{glue} found"), f"{key}: the box must come right after the opening"
         assert any("glue_found(" in c.source for c in cells if c.cell_type == "code"), key
+
+
+def test_short_reason_writes_a_repeated_precondition_once():
+    row = {"verdict": "not testable here", "reason": "preconditions not met: ...",
+           "failed": ["the networks it ranks learned (A, on x)", "the networks it ranks learned (B, on y)", "a GPU"]}
+    assert claims_page.short_reason(row) == "needs: the networks it ranks learned (A, on x; B, on y); a GPU"
