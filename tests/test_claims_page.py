@@ -91,7 +91,10 @@ def test_every_chapter_has_one_title_and_opens_with_its_found_box():
         assert notebook_title(h) == h.title, key
         cells = nbformat.read(str(h.notebook), as_version=4).cells
         assert cells[1].source.startswith("```{glue} found"), f"{key}: the box must come right after the opening"
-        assert any("glue_found(" in c.source for c in cells if c.cell_type == "code"), key
+        code = [c.source for c in cells if c.cell_type == "code"]
+        # one opening and one closing call; the claims call writes the record and glues the box
+        assert sum("Chapter.start(" in c for c in code) == 1 and code[-1] == "chapter.finish(data_source)", key
+        assert sum("chapter.claims(" in c for c in code) == 1, key
 
 
 def test_short_reason_writes_a_repeated_precondition_once():

@@ -73,6 +73,8 @@ class Settings:
     curve_seeds: tuple
     pulse_check_videos: list
     pulse_check_s: float
+    #: CPU threads of the run (the book's machine has two cores)
+    threads: int = 2
 
 
 _PROFILES = {

@@ -1,0 +1,29 @@
+"""Chapter.start / claims / finish: settings of the profile, one device rule, seeds, the records written."""
+import json
+
+import pytest
+
+from rppg_lib.chapter import Chapter
+
+
+def test_start_resolves_settings_device_and_seeds():
+    ch = Chapter.start("niu2018", "smoke", seed=5, device="cpu")
+    assert ch.settings.preset and ch.device == "cpu"
+    assert ch.seeds == [5 + s for s in ch.settings.seeds]
+    assert Chapter.start("classical_real", "smoke", seed=2).seeds == [2]  # no seeds in the settings: the seed
+    assert Chapter.start("classical_real", "smoke").device in ("cpu", "cuda")  # "auto"
+    with pytest.raises(ValueError, match="unknown chapter key"):
+        Chapter.start("nope", "smoke")
+
+
+def test_claims_write_the_record_and_finish_gives_the_provenance(tmp_path):
+    from rppg_lib import claims as C
+
+    ch = Chapter.start("gideon2021", "smoke", seed=0, device="cpu", results_dir=tmp_path)
+    claim = C.Claim("a", "gideon2021", "A beats B", "Table 3", "MAE(A) - MAE(B), bpm", C.AtMost(0.0))
+    table = ch.claims([C.decide(claim, C.Interval(-1, -2, -0.5, "boot"))], "simulated: test")
+    assert "A beats B" in table.data and "reproduced" in table.data
+    record = json.loads((tmp_path / "claims" / "gideon2021__smoke.json").read_text())
+    assert record[0]["seeds"] == ch.seeds and record[0]["data_source"] == "simulated: test"
+    prov = ch.finish("simulated: test")
+    assert prov.loc["profile", "value"] == "smoke" and prov.loc["device", "value"] == "cpu"
