@@ -52,11 +52,12 @@ def lr_range_curve(curve, criterion: str, label: str, lr_epochs: int):
 
 def training_curves(runs: ModelRuns, label: str):
     """Training loss and validation MAE per epoch of every model (first seed)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for name, fits in runs.models.items():
         history = fits[0][1].history_frame()
-        axes[0].plot(history.epoch, history.train_loss, label=name)
-        axes[1].plot(history.epoch, history.val_mae, label=name)
+        style = "o-" if len(history) < 10 else "-"  # a run of one or a few epochs still shows its points
+        axes[0].plot(history.epoch, history.train_loss, style, ms=4, label=name)
+        axes[1].plot(history.epoch, history.val_mae, style, ms=4, label=name)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("training loss")
     axes[1].set_ylabel("validation MAE (bpm)")
