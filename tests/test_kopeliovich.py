@@ -458,3 +458,18 @@ def test_book_and_paper_profiles_render_the_preset_at_native_size_with_the_paper
     assert paper.batch_size == reported(KEY, "Section 5.2", "hyperparameters", "batch size")
     assert book.epochs < KC.PAPER_EPOCHS  # so "the paper's recipe" is not met at book
     assert {s for _, s, *_ in book.videos} == {"stationary", "mixed"}  # POS is reported per scenario
+
+
+def test_table2_splits_into_one_table_per_metric():
+    import pandas as pd
+
+    from rppg_lib.papers.kopeliovich2019.experiment import side_by_side, table_by_metric
+
+    ours = pd.DataFrame({"Stationary MAE": [1.0], "Stationary Cover": [90.0], "Cam1 MAE": [2.0],
+                         "Cam1 Cover": [80.0]}, index=["CL+F"])
+    paper = ours * 2
+    parts = table_by_metric(side_by_side(ours, paper, "ours"))
+    assert list(parts) == ["MAE", "Cover"]
+    assert list(parts["MAE"].columns) == [("Stationary", "paper"), ("Stationary", "ours"), ("Cam1", "paper"),
+                                          ("Cam1", "ours")]
+    assert parts["Cover"].loc["CL+F", ("Cam1", "ours")] == 80.0

@@ -623,6 +623,18 @@ def side_by_side(ours: pd.DataFrame, paper: pd.DataFrame, ours_label: str, paper
     return pd.DataFrame(parts, index=rows)
 
 
+def table_by_metric(table: pd.DataFrame, metrics=("MAE", "Cover")) -> dict[str, pd.DataFrame]:
+    """Split a :func:`side_by_side` table whose columns are ``("<subset> <metric>", source)`` into one table
+    per metric with columns ``(subset, source)``: half as wide, so it fits the page column."""
+    out = {}
+    for metric in metrics:
+        cols = [c for c in table.columns if str(c[0]).endswith(" " + metric)]
+        part = table[cols].copy()
+        part.columns = pd.MultiIndex.from_tuples([(c[0][: -len(metric) - 1], c[1]) for c in cols])
+        out[metric] = part
+    return out
+
+
 def paper_sample_counts() -> pd.DataFrame:
     """Table 1 of the paper in the layout of :func:`sample_counts`."""
     t = paper_table("Table 1")
