@@ -380,6 +380,38 @@ def table3_runs(data: Clips, split, *, seeds=(0,), epochs_supervised: int = 10, 
     return pd.DataFrame(rows), runs
 
 
+
+def extra_lookalikes(cfg, *, seed: int = 0, device="cpu", log=None) -> dict:
+    """Table 3 on the look-alikes besides the main one (``cfg.t3_presets``): per preset its data, split,
+    fidelity (classical methods on the test recordings under the published protocol) and
+    :func:`table3_runs`; ``settings`` says per preset what was rendered and trained (one column per preset,
+    so the table stays narrow). Returns a dict of dicts keyed by preset: ``data``, ``split``, ``fidelity``,
+    ``per_run``, ``runs``, and the ``settings`` DataFrame."""
+    from ...clips import fidelity
+
+    out = {k: {} for k in ("data", "split", "fidelity", "per_run", "runs")}
+    settings = {}
+    for preset, pc in cfg.t3_presets.items():
+        d = lookalike_data(preset, cfg.lookalike, crop=cfg.crop, fps=cfg.fps, n_subjects=pc.get("n_subjects"))
+        sp = split_clips(d, pc["n_val"], pc["n_test"], seed)
+        seeds = pc.get("seeds", cfg.t3_seeds)
+        n_subjects = len(dict.fromkeys(d.subjects))
+        settings[preset] = {
+            "data": d.source, "subjects": n_subjects,
+            "scenarios": ", ".join(dict.fromkeys(str(m["scenario"]) for m in d.meta)),
+            "recordings": len(d), "duration (s)": round(d.ppg.shape[1] / d.fps, 1), "fps": d.fps,
+            "split (subjects)": f"{n_subjects - pc['n_val'] - pc['n_test']} / {pc['n_val']} / {pc['n_test']}",
+            "split (recordings)": " / ".join(str(len(x)) for x in sp),
+            "test clips": len(held_out_clips(d, sp)[0]), "seeds": ", ".join(map(str, seeds))}
+        out["data"][preset], out["split"][preset] = d, sp
+        out["fidelity"][preset] = fidelity(d, preset, sp[2])
+        out["per_run"][preset], out["runs"][preset] = table3_runs(
+            d, sp, seeds=seeds, seed=seed, epochs_supervised=cfg.t3_epochs_supervised,
+            epochs_contrastive=cfg.t3_epochs_contrastive, width=cfg.width, lr=cfg.lr, batch_size=cfg.batch_size,
+            threads=cfg.threads, device=device, log=log)
+    out["settings"] = pd.DataFrame(settings)
+    return out
+
 def ladder_rows(rung: str, data: Clips, split, runs: list) -> list:
     """One rung of a learning ladder: rows (``rung``, ``model``, ``seed``, ``mae``, ``rmse``, ``learned``,
     ``n_clips``, ``constant_mae``, ``mean_rmse``, ``pos_mae``, ``seconds``) of the constant answer, POS (on the
