@@ -13,12 +13,17 @@ Modules (one job each):
 - :mod:`rppg_lib.homes` and :mod:`rppg_lib.profiles`: each chapter's home and its smoke / book / paper settings
 - :mod:`rppg_lib.papers` and :mod:`rppg_lib.foundations`: one home per chapter (settings, experiment,
   claims, reported numbers, and pieces only that chapter uses)
-- :mod:`rppg_lib.claims` and :mod:`rppg_lib.claims_page`: the claims engine and the claims page
+- :mod:`rppg_lib.claims` and :mod:`rppg_lib.claims_page`: the claims engine; the landing page's scoreboard,
+  each chapter's "What this run found" box and the claims page
+- :mod:`rppg_lib.chapter`: ``Chapter.start`` / ``chapter.claims`` / ``chapter.finish``, a notebook's
+  opening and closing
 - :mod:`rppg_lib.results` and :mod:`rppg_lib.storage`: run and claims records; the atomic writer and the cache
-- :mod:`rppg_lib.runner`, :mod:`rppg_lib.cli`, :mod:`rppg_lib.bookcheck`, :mod:`rppg_lib.reproduce`,
-  :mod:`rppg_lib.display`: papermill runner, the ``rppg`` command, the check of the built pages, the
-  numbers of the "How to reproduce" page, notebook display helpers
+- :mod:`rppg_lib.runner`, :mod:`rppg_lib.cli`, :mod:`rppg_lib.bookcheck`, :mod:`rppg_lib.browsercheck`,
+  :mod:`rppg_lib.reproduce`, :mod:`rppg_lib.display`: papermill runner, the ``rppg`` command, the checks of
+  the built pages (HTML; headless Chromium at two widths), the numbers of the "How to reproduce" page,
+  notebook display helpers
 - :mod:`rppg_lib.models`, :mod:`rppg_lib.losses`, :mod:`rppg_lib.train`, :mod:`rppg_lib.augment`:
-  networks, losses, the one training loop and augmentations that more than one paper uses
+  networks, losses, the one training loop (resumable from its checkpoint folder) and augmentations that
+  more than one paper uses
 """
 __version__ = "0.1.0"
