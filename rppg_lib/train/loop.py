@@ -270,7 +270,7 @@ class TrainingLoop:
         path = os.path.join(self.ckpt_dir, RESUME_FILE)
         if not os.path.exists(path):
             return 0
-        state = torch.load(path, map_location=self.device, weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=False)  # random states must stay on the CPU
         if state.get("config_key") != self.config_key():
             warnings.warn(f"{path} was written with other settings; training starts from epoch 0 "
                           "(and overwrites it)", stacklevel=2)
