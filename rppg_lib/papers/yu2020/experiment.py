@@ -256,6 +256,47 @@ def search_name(config: str, tdc: bool) -> str:
     return f"NAS {config}, {'with' if tdc else 'without'} TDC"
 
 
+#: Fig. 4d: the augmentations, each trained on the searched backbone (name -> (DA1, DA2)).
+AUGMENTATIONS = {"DA1": (True, False), "DA2": (False, True), "DA1+DA2": (True, True)}
+#: Fig. 4a: the losses PhysNet is trained with.
+LOSSES_FIG4A = ("time", "frequency", "hybrid")
+
+
+def augmentation_runs(genotype, without: Run, cross: dict | None = None, **common) -> dict:
+    """Fig. 4d: AutoHR on the searched ``genotype`` with each of :data:`AUGMENTATIONS`, beside ``without``
+    (the searched backbone trained without augmentation); DA1+DA2, the paper's AutoHR, is also tested on
+    ``cross`` (the cross-dataset test). ``common``: :func:`train_and_test`'s data, split, cfg, seed, device."""
+    runs = {"none": without}
+    for name, (da1, da2) in AUGMENTATIONS.items():
+        runs[name] = train_and_test(name, "autohr", genotype=genotype, da1=da1, da2=da2,
+                                    test_sets=cross if name == "DA1+DA2" else None, **common)
+    return runs
+
+
+def loss_and_theta_runs(thetas, cross: dict | None = None, **common) -> tuple[dict, dict]:
+    """Fig. 4a and 4b: PhysNet with each loss of :data:`LOSSES_FIG4A` (the time loss also tested on ``cross``),
+    and PhysNet with TDC at each theta (theta 0 is the hybrid-loss run). Returns ``(losses, thetas)``."""
+    losses = {loss: train_and_test(f"PhysNet, {loss} loss", "physnet", loss=loss,
+                                   test_sets=cross if loss == "time" else None, **common)
+              for loss in LOSSES_FIG4A}
+    by_theta = {f"theta {t:g}": (losses["hybrid"] if t == 0 else
+                                 train_and_test(f"PhysNet TDC {t:g}", "physnet", theta=t, **common))
+                for t in thetas}
+    return losses, by_theta
+
+
+def seed_runs(autohr: Run, physnet: Run, genotype, seeds, cross: dict | None = None, **common) -> tuple[list, list]:
+    """Table I over seeds: ``autohr`` and ``physnet`` (the first seed's runs) and both trained again for every
+    further seed of ``seeds``. Returns ``(autohr runs, physnet runs)``."""
+    autohr_runs, physnet_runs = [autohr], [physnet]
+    for s in list(seeds)[1:]:
+        seeded = {**common, "seed": s}
+        autohr_runs.append(train_and_test("DA1+DA2", "autohr", genotype=genotype, da1=True, da2=True,
+                                          test_sets=cross, **seeded))
+        physnet_runs.append(train_and_test("PhysNet, time loss", "physnet", loss="time", test_sets=cross, **seeded))
+    return autohr_runs, physnet_runs
+
+
 def run_searches(data, train, cfg, seed: int = 0, device="cpu", progress: bool = True) -> dict:
     """One search per configuration of ``cfg.search_configs`` on the training videos:
     :func:`search_name` -> :class:`~rppg_lib.papers.yu2020.training.SearchResult`."""
