@@ -663,6 +663,30 @@ def run_cv(videos: VideoSet, cfg, *, seeds, **kwargs) -> pd.DataFrame:
     return pd.concat([cross_validate(videos, cfg, seed=int(s), **kwargs) for s in seeds], ignore_index=True)
 
 
+def fraction_runs(videos: VideoSet, cfg, full: dict, *, seeds, synthetic_state, device="cpu") -> dict:
+    """Fig. 6: Stage I (``"scratch"``) and synthetic -> face (``"synthetic"``) trained on a share of the training
+    clips, for every share of ``cfg.fractions``; ``full`` holds the two runs on all clips (share 1)."""
+    runs = {1.0: dict(full)}
+    for f in cfg.fractions:
+        if f < 1:
+            runs[f] = {init: run_cv(videos, cfg, seeds=seeds, init=init, fraction=f, synthetic_state=synthetic_state,
+                                    device=device, progress=False)
+                       for init in ("scratch", "synthetic")}
+    return runs
+
+
+def fraction_table(runs: dict, constant: pd.DataFrame) -> pd.DataFrame:
+    """Fig. 6 as a table: per-video MAE per share of training clips (rows) and initialisation, with the
+    constant answer's."""
+    def mae(t):
+        return float(np.mean(np.abs(t["hr_est"] - t["hr_ref"])))
+
+    out = pd.DataFrame({f"{f:g}": {init: mae(t) for init, t in by_init.items()}
+                        for f, by_init in runs.items()}).T.rename_axis("share of training clips")
+    out["constant answer"] = mae(constant)
+    return out
+
+
 def abs_errors(table: pd.DataFrame) -> np.ndarray:
     """Absolute per-video errors ``(seeds, videos)`` of a stacked table (videos in index order), the
     layout :func:`rppg_lib.papers.niu2018.claims.decide` pairs."""
