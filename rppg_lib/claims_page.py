@@ -188,8 +188,8 @@ def _data_of(rows: pd.DataFrame) -> str:
 
 
 def _table(rows: pd.DataFrame) -> str:
-    """The claims table of ``rows`` (claims records): claim with its source and measured quantity (the
-    evidence folds out under it), the paper's side, ours, verdict, why."""
+    """The claims table of ``rows`` (claims records): the verdict badge and the claim with its source (the
+    evidence, measured quantity included, folds out under it), the paper's side, ours, why."""
     lines = []
     for _, r in rows.iterrows():
         source = html.escape(_spell_out(r["source"]))
