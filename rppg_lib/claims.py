@@ -44,7 +44,7 @@ __all__ = [
     "Claim", "Precondition", "decide", "LEARNED_FRACTION", "LEARNED_DIFFERENCE_BELOW", "LEARNED_MIN_ITEMS",
     "network_learned", "learned_precondition", "FIDELITY_RATIO_RANGE", "FIDELITY_METHODS", "fidelity_precondition",
     "measurement", "bootstrap_mean", "paired_difference",
-    "seed_values_interval", "verdict_table", "ABBREVIATIONS", "spell_out",
+    "seed_values_interval", "ABBREVIATIONS", "spell_out",
 ]
 
 VERDICTS = ("reproduced", "contradicted", "inconclusive", "not testable here")
@@ -413,18 +413,3 @@ def spell_out(text) -> str:
     for short, full in ABBREVIATIONS.items():
         text = text.replace(short, full)
     return text
-
-
-def verdict_table(verdicts):
-    """The verdicts of one run as a DataFrame for a chapter: claim, source, verdict, our number with its
-    interval, the rule, and the reason (why it is not testable, or where the threshold comes from)."""
-    import pandas as pd
-
-    rows = []
-    for v in verdicts:
-        iv = v.interval
-        rows.append({"claim": spell_out(v.claim.statement), "source": spell_out(v.claim.source),
-                     "verdict": v.verdict, "ours [95 % interval]": iv.text() if iv is not None and iv.finite else "–",
-                     "rule": spell_out(f"{v.claim.quantity} {v.claim.rule.text()}"),
-                     "note": spell_out(v.reason if v.verdict == "not testable here" else v.claim.why)})
-    return pd.DataFrame(rows)
