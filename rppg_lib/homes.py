@@ -18,7 +18,13 @@ notebook is ``notebooks/<key>.ipynb``, its table-of-contents entry
 
 Adding a paper is a new home, a notebook and a line in ``_toc.yml``;
 :func:`missing_pieces` (run by the test suite on every home) says what is
-missing. Homes depend on the shared core; the core never imports a home.
+missing. Homes depend on the shared core; the core never imports a home, and
+this module imports only :mod:`rppg_lib.profile_names` (``profiles`` and
+``results`` import it, not the other way round).
+
+``root`` (the folder holding ``notebooks/`` and ``_toc.yml``) is the repository
+unless given: a test can put a throwaway home's notebook and contents in a
+temporary folder.
 """
 from __future__ import annotations
 
@@ -27,6 +33,8 @@ import pkgutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from .profile_names import PROFILES
 
 __all__ = ["Home", "KINDS", "REPO_ROOT", "homes", "home", "missing_pieces", "toc_entries", "chapter_titles",
            "notebook_title"]
@@ -40,22 +48,21 @@ _REQUIRED_FILES = {"paper": ("settings.py", "experiment.py", "claims.py", "numbe
 
 @dataclass(frozen=True)
 class Home:
-    """One chapter's home. ``key`` is the folder name, ``kind`` "paper" or "foundation"."""
+    """One chapter's home. ``key`` is the folder name, ``kind`` "paper" or "foundation", ``path`` the
+    folder, ``root`` the folder holding its notebook (``notebooks/<key>.ipynb``) and ``_toc.yml``."""
 
     key: str
     kind: str
+    path: Path
+    root: Path = REPO_ROOT
 
     @property
     def package(self) -> str:
         return f"rppg_lib.{KINDS[self.kind]}.{self.key}"
 
     @property
-    def path(self) -> Path:
-        return Path(__file__).resolve().parent / KINDS[self.kind] / self.key
-
-    @property
     def notebook(self) -> Path:
-        return REPO_ROOT / "notebooks" / f"{self.key}.ipynb"
+        return self.root / "notebooks" / f"{self.key}.ipynb"
 
     @property
     def toc_entry(self) -> str:
@@ -74,28 +81,25 @@ class Home:
         """Import one module of the home, e.g. ``home("gideon2021").module("experiment")``."""
         return importlib.import_module(f"{self.package}.{name}")
 
-    def numbers(self):
-        """The numbers the paper reports (``numbers.csv``) as a DataFrame; see :func:`rppg_lib.results.read_numbers`."""
-        from .results import read_numbers
-
-        return read_numbers(self.path / "numbers.csv")
-
 
 @cache
-def homes() -> dict[str, Home]:
-    """Every home, papers first, each kind in alphabetical order."""
+def homes(root=None) -> dict[str, Home]:
+    """Every home (each subpackage of ``rppg_lib.papers`` and ``rppg_lib.foundations``), papers first,
+    each kind in alphabetical order; their notebooks and table of contents under ``root`` (default: the
+    repository)."""
+    root = Path(root) if root is not None else REPO_ROOT
     found: dict[str, Home] = {}
     for kind, package in KINDS.items():
         pkg = importlib.import_module(f"rppg_lib.{package}")
         for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
             if info.ispkg:
-                found[info.name] = Home(info.name, kind)
+                found[info.name] = Home(info.name, kind, Path(info.module_finder.path) / info.name, root)
     return found
 
 
-def home(key: str) -> Home:
+def home(key: str, root=None) -> Home:
     """The home of ``key``; an unknown key raises ``ValueError`` listing the known ones."""
-    known = homes()
+    known = homes(root)
     if key not in known:
         raise ValueError(f"unknown chapter key {key!r}; known: {sorted(known)}")
     return known[key]
@@ -124,10 +128,11 @@ def toc_entries(toc_path=None) -> list[str]:
     return entries
 
 
-def chapter_titles(toc_path=None) -> dict[str, str]:
-    """Chapter key -> title, in the order of the table of contents (the order every summary shows them)."""
-    known = homes()
-    keys = [Path(e).name for e in toc_entries(toc_path)]
+def chapter_titles(toc_path=None, root=None) -> dict[str, str]:
+    """Chapter key -> title, in the order of the table of contents (the order every summary shows them);
+    ``toc_path`` defaults to ``root``'s ``_toc.yml``."""
+    known = homes(root)
+    keys = [Path(e).name for e in toc_entries(toc_path or (Path(root) / "_toc.yml" if root is not None else None))]
     return {k: known[k].title for k in keys if k in known}
 
 
@@ -141,9 +146,8 @@ def notebook_title(h: Home) -> str:
 
 def missing_pieces(h: Home, toc_path=None) -> list[str]:
     """What ``h`` lacks to be a complete chapter: files, the SETTINGS of every profile,
-    ``TITLE``, the notebook and the table-of-contents entry (empty when complete)."""
-    from .profiles import PROFILES
-
+    ``TITLE``, the notebook and the table-of-contents entry (empty when complete). ``toc_path``
+    defaults to the ``_toc.yml`` under the home's ``root``."""
     missing = [f"{h.path / name}" for name in _REQUIRED_FILES[h.kind] if not (h.path / name).is_file()]
     if not missing:
         settings = getattr(h.module("settings"), "SETTINGS", None)
@@ -157,6 +161,6 @@ def missing_pieces(h: Home, toc_path=None) -> list[str]:
         missing.append(str(h.notebook))
     elif hasattr(importlib.import_module(h.package), "TITLE") and notebook_title(h) != h.title:
         missing.append(f"the notebook's first heading {notebook_title(h)!r} is not {h.package}.TITLE {h.title!r}")
-    if h.toc_entry not in toc_entries(toc_path):
+    if h.toc_entry not in toc_entries(toc_path or h.root / "_toc.yml"):
         missing.append(f"_toc.yml entry {h.toc_entry}")
     return missing

@@ -10,22 +10,19 @@ dataclass and ``SETTINGS = {"smoke": ..., "book": ..., "paper": ...}`` in its
 
     cfg = profiles.resolve("classical_real", profile)
     cfg.window_s
+
+The names and :func:`check_profile` live in :mod:`rppg_lib.profile_names` (which
+:mod:`rppg_lib.homes` imports; this module imports homes: the dependency runs one way).
 """
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
+from .homes import home
+from .profile_names import PROFILES, check_profile
+
 __all__ = ["PROFILES", "resolve", "check_profile"]
-
-PROFILES = ("smoke", "book", "paper")
-
-
-def check_profile(profile: str) -> str:
-    """``profile`` if it is one of :data:`PROFILES`, else ``ValueError`` listing them."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; use one of {list(PROFILES)}")
-    return profile
 
 
 def resolve(key: str, profile: str, **overrides: Any):
@@ -34,8 +31,6 @@ def resolve(key: str, profile: str, **overrides: Any):
     Unknown chapter keys, profiles and setting names raise ``ValueError`` with
     the valid choices.
     """
-    from .homes import home
-
     h = home(key)
     check_profile(profile)
     settings = h.module("settings").SETTINGS[profile]

@@ -24,6 +24,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
+from .claims import VERDICTS
+from .homes import home
+from .profile_names import check_profile
 from .storage import write_json_atomic
 
 __all__ = [
@@ -87,9 +90,6 @@ def write_run_record(notebook: str, profile: str, metrics: dict, *, config: Any 
     notebook's name). The file is ``runs/<notebook>__<name>__<profile>.json``:
     a rerun at the same profile replaces it.
     """
-    from .homes import home
-    from .profiles import check_profile
-
     home(notebook)
     check_profile(profile)
     if not data_source:
@@ -139,10 +139,6 @@ def write_claims(key: str, verdicts: Iterable, *, profile: str, data_source: str
     data source, the seeds, the git revision and the time, so the claims page
     can tell a stale verdict from a fresh one.
     """
-    from .claims import VERDICTS
-    from .homes import home
-    from .profiles import check_profile
-
     home(key)
     check_profile(profile)
     if not data_source:
@@ -234,9 +230,7 @@ def reported(key: str, table: str | None = None, row: str | None = None, column:
     With ``table``, ``row`` and ``column`` all given, the single value as a float
     (``KeyError`` if it is not there exactly once).
     """
-    from .homes import home
-
-    df = home(key).numbers()
+    df = read_numbers(home(key).path / "numbers.csv")
     for col, want in (("table", table), ("row", row), ("column", column)):
         if want is not None:
             df = df[df[col] == want]
