@@ -57,6 +57,15 @@ _HARMONIC_TOLERANCE = 0.1
 #: the band), so that noise alone rarely passes for a fundamental.
 _HARMONIC_FLOOR = 10.0
 
+#: The weak-fundamental branch of the harmonic check: a fundamental with less
+#: than HARMONIC_RATIO but at least this share of the peak's power still
+#: counts when it lies within _LOCKED_TOLERANCE of f / 2 (a harmonic sits at
+#: exactly twice its fundamental; a chance noise peak anywhere near it) and
+#: rises _WEAK_FLOOR times above the noise floor.
+WEAK_HARMONIC_RATIO = 0.05
+_LOCKED_TOLERANCE = 0.03
+_WEAK_FLOOR = 20.0
+
 
 # ----------------------------------------------------------------------------
 # validation
@@ -233,16 +242,21 @@ def _fundamental_bin(f_bpm, p, k, harmonic_ratio):
     :func:`estimate_hr`.
     """
     half = f_bpm[k][..., None] / 2.0
-    near = np.abs(f_bpm - half) <= _HARMONIC_TOLERANCE * half  # (..., F)
-    j = np.argmax(np.where(near, p, -np.inf), axis=-1)
-    j_in = np.clip(j, 1, len(f_bpm) - 2)
     take = lambda b: np.take_along_axis(p, b[..., None], axis=-1)[..., 0]  # noqa: E731
-    p_j = take(j)
-    local_max = (j == j_in) & (p_j >= take(j_in - 1)) & (p_j >= take(j_in + 1))
-    above_noise = p_j >= _HARMONIC_FLOOR * np.median(p, axis=-1)
-    is_harmonic = (near.any(axis=-1) & local_max & above_noise
-                   & (p_j >= harmonic_ratio * take(k)))
-    return np.where(is_harmonic, j, k)
+    noise = np.median(p, axis=-1)
+
+    def local_peak(tolerance, floor, ratio):
+        """The highest bin within ``tolerance`` of f / 2 and whether it passes as the fundamental."""
+        near = np.abs(f_bpm - half) <= tolerance * half  # (..., F)
+        j = np.argmax(np.where(near, p, -np.inf), axis=-1)
+        j_in = np.clip(j, 1, len(f_bpm) - 2)
+        p_j = take(j)
+        local_max = (j == j_in) & (p_j >= take(j_in - 1)) & (p_j >= take(j_in + 1))
+        return j, near.any(axis=-1) & local_max & (p_j >= floor * noise) & (p_j >= ratio * take(k))
+
+    j, strong = local_peak(_HARMONIC_TOLERANCE, _HARMONIC_FLOOR, harmonic_ratio)
+    j_weak, weak = local_peak(_LOCKED_TOLERANCE, _WEAK_FLOOR, min(WEAK_HARMONIC_RATIO, harmonic_ratio))
+    return np.where(strong, j, np.where(weak, j_weak, k))
 
 
 def _peak_bpm(freqs, psd, band_bpm, harmonic_ratio=None):
@@ -298,8 +312,15 @@ def estimate_hr(signal, fs: float, band_bpm=DEFAULT_BAND_BPM, method: str = "psd
     median power of the band (the noise floor: in a noisy spectrum some local
     maximum near f / 2 often reaches a quarter of the peak by chance), f is
     taken to be the second harmonic and the heart rate is read at that local
-    maximum. The band stays wide: a high heart rate is kept whenever the
-    spectrum holds no comparable peak at half its rate (and always when half
+    maximum. A weaker fundamental also counts: CHROM on a finger trace can
+    leave the fundamental at a tenth of its harmonic's power or less, which the
+    quarter misses (it then returned about twice the HR where POS was right).
+    Such a peak is taken for the fundamental when it holds at least
+    :data:`WEAK_HARMONIC_RATIO` of the peak's power, lies within 3 % of f / 2
+    (a harmonic sits at exactly twice its fundamental, a chance noise peak
+    anywhere in the 10 % window) and rises twenty times above the median.
+    The band stays wide: a high heart rate is kept whenever the
+    spectrum holds no such peak at half its rate (and always when half
     of it lies below the band). The price is that a disturbance at half the
     heart rate with that much power is taken for the pulse.
 

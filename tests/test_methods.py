@@ -130,11 +130,13 @@ def test_vectorised_method_equals_literal_loop(name, reference):
 # ----------------------------------------------------------------------------
 # robustness to a strong common intensity change
 # ----------------------------------------------------------------------------
-@pytest.mark.parametrize("hr,seed", [(72.0, 0), (58.0, 1), (96.0, 2)])
+@pytest.mark.parametrize("hr,seed", [(72.0, 0), (62.0, 1), (96.0, 2)])
 def test_pos_and_chrom_survive_strong_intensity_changes_where_green_fails(hr, seed):
     # i(t): 0.2 Hz wobble of 5 %, ramp of 4 %, steps of 3 % and -4.5 %, plus a
     # 2 % in-band (1.9 Hz = 114 bpm) intensity oscillation; the pulse moves the
-    # green channel by only 0.8 % * 0.77 = 0.6 %.
+    # green channel by only 0.8 % * 0.77 = 0.6 %. (No HR within 3 % of 57 bpm:
+    # there the oscillation would sit where the pulse's second harmonic does, and
+    # the harmonic check would rightly read the pulse under it.)
     rgb = skin_trace(hr_bpm=hr, fs=FS, duration_s=20.0, drift=0.05, motion=0.02, seed=seed)
     err = {name: abs(estimate_hr(METHODS[name](rgb, FS), FS) - hr)
            for name in ["green", "pos", "chrom", "pbv", "lgi"]}
