@@ -27,8 +27,8 @@ import numpy as np
 from .lookalike import LookAlike, fidelity_rows, protocol_error
 from .storage import cached
 
-__all__ = ["MASTER_CROP", "CLIPS_VERSION", "CLASSICAL", "Clips", "render_session", "render_sessions", "lookalike_clips",
-           "resize_crops", "block_mean", "fidelity", "constant_errors"]
+__all__ = ["MASTER_CROP", "CLIPS_VERSION", "CLASSICAL", "Clips", "render_session", "render_parallel", "render_sessions",
+           "lookalike_clips", "resize_crops", "block_mean", "fidelity"]
 
 #: Side (px) of the face crops a session is stored with; chapters resize them further (16, 32, 64).
 MASTER_CROP = 64
@@ -157,27 +157,31 @@ def _worker_init() -> None:
     cv2.setNumThreads(1)  # one core per worker
 
 
-def render_sessions(look: LookAlike, *, extra: dict | None = None, crop: int = MASTER_CROP, workers: int = 1,
-                    progress: bool = True) -> None:
-    """Render (and cache) every session of ``look`` on ``workers`` processes: the compendium's one parallel
-    render entry point. Processes are spawned, not forked (forking a Jupyter kernel with OpenCV or BLAS
-    threads running can deadlock); with ``workers <= 1`` it renders in this process. Sessions already
-    cached are loaded by :func:`lookalike_clips` and cost nothing here beyond a file check."""
+def render_parallel(fn, jobs, *, workers: int = 1, desc: str = "render", progress: bool = True) -> list:
+    """``[fn(job) for job in jobs]`` on ``workers`` processes, in order, with a progress bar: the compendium's one
+    parallel render entry point. Processes are spawned, not forked (forking a Jupyter kernel with OpenCV or BLAS
+    threads running can deadlock), each with one OpenCV / OpenMP thread; ``fn`` must be a module-level function
+    (spawned workers import it). With ``workers <= 1`` (or one job) it runs in this process."""
     from tqdm import tqdm
 
-    extra = dict(extra or {})
-    jobs = [(look.preset, s, seed, {**look.overrides(sc), **extra}, crop) for s, sc, seed in look.sessions()]
+    jobs = list(jobs)
     if workers <= 1 or len(jobs) <= 1:
-        for job in tqdm(jobs, desc=f"render {look.preset}", unit="video", disable=not progress):
-            _render_job(job)
-        return
+        return [fn(job) for job in tqdm(jobs, desc=desc, unit="video", disable=not progress)]
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=int(workers), mp_context=mp.get_context("spawn"),
                              initializer=_worker_init) as ex:
-        list(tqdm(ex.map(_render_job, jobs), total=len(jobs), desc=f"render {look.preset}", unit="video",
-                  disable=not progress))
+        return list(tqdm(ex.map(fn, jobs), total=len(jobs), desc=desc, unit="video", disable=not progress))
+
+
+def render_sessions(look: LookAlike, *, extra: dict | None = None, crop: int = MASTER_CROP, workers: int = 1,
+                    progress: bool = True) -> None:
+    """Render (and cache) every session of ``look`` on ``workers`` processes (:func:`render_parallel`). Sessions
+    already cached are loaded by :func:`lookalike_clips` and cost nothing here beyond a file check."""
+    extra = dict(extra or {})
+    jobs = [(look.preset, s, seed, {**look.overrides(sc), **extra}, crop) for s, sc, seed in look.sessions()]
+    render_parallel(_render_job, jobs, workers=workers, desc=f"render {look.preset}", progress=progress)
 
 
 def resize_crops(crops: np.ndarray, size: int) -> np.ndarray:
@@ -256,8 +260,3 @@ def fidelity(clips: Clips, preset: str, videos=None) -> dict:
         if keep is None or r["video"] in keep:
             errors.setdefault(r["method"], []).append(r["abs_err"])
     return fidelity_rows(preset, errors)
-
-
-def constant_errors(train_hr, test_hr) -> np.ndarray:
-    """Per-item absolute error of the constant answer: the mean training HR, on every test item."""
-    return np.abs(np.asarray(test_hr, float) - float(np.mean(train_hr)))

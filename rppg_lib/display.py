@@ -1,5 +1,5 @@
-"""Display helpers of the book's notebooks: tables shown whole, the run header box of a chapter, and the
-learning ladder's plot (:func:`plot_ladder`) the paper chapters share.
+"""Display helpers of the book's notebooks: tables shown whole and the run header box of a chapter (the
+learning ladder's plot is :func:`rppg_lib.ladder.plot_ladder`).
 
 pandas truncates a DataFrame's HTML to 60 rows / 20 columns and each cell to
 50 characters by default, which hides columns of the papers' wider tables
@@ -15,7 +15,7 @@ gives the same tables.
 from __future__ import annotations
 
 __all__ = ["PANDAS_OPTIONS", "MISSING", "human_label", "frame_html", "setup", "KERNEL_EXEC_LINE", "run_header",
-           "FOUND_KEY", "glue_found", "plot_ladder"]
+           "FOUND_KEY", "glue_found"]
 
 #: pandas options set by :func:`setup` (``None`` = no limit).
 PANDAS_OPTIONS = {
@@ -111,30 +111,3 @@ def glue_found(key: str, profile: str, results_dir=None) -> None:
     from .claims_page import found_box
 
     glue(FOUND_KEY, HTML(found_box(key, profile, results_dir)), display=False)
-
-
-def plot_ladder(ladder, ax=None, column: str = "mae", ylabel: str = "per-video MAE (bpm)"):
-    """The learning ladder: the error ``column`` per rung (``ladder``: a DataFrame with columns ``rung``,
-    ``model`` and ``column``, rungs in order, easy to hard), each network (seeds as dots, their mean as a
-    line), POS (dashed) and the constant answer (dotted)."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.4))
-    rungs = list(dict.fromkeys(ladder["rung"]))
-    x = np.arange(len(rungs))
-    styles = {"POS": dict(color="k", ls="--", marker="s"), "constant": dict(color="0.5", ls=":", marker="")}
-    for name, part in ladder.groupby("model", sort=False):
-        mean = part.groupby("rung", sort=False)[column].mean().reindex(rungs)
-        line, = ax.plot(x, mean.to_numpy(), label=name, **styles.get(name, dict(marker="o")))
-        if name not in styles:
-            ax.plot(part["rung"].map({r: i for i, r in enumerate(rungs)}), part[column], ".",
-                    color=line.get_color(), alpha=0.6)
-    ax.set_xticks(x)
-    ax.set_xticklabels([r.split(" ", 1)[-1] if r[:1].isdigit() else r for r in rungs], rotation=15, ha="right",
-                       fontsize=8)
-    ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, ncol=3)
-    return ax

@@ -19,35 +19,39 @@ and profile, shared by every chapter (the rendered sessions are cached once for 
 :func:`fidelity_rows` puts our POS / CHROM error on a look-alike beside it; the claims engine
 decides accuracy claims only on data whose ratio lies in
 :data:`rppg_lib.claims.FIDELITY_RATIO_RANGE` (:func:`rppg_lib.claims.fidelity_precondition`).
-The published numbers live in the Data chapter's ``numbers.csv`` (table ``fidelity anchors``).
+:data:`DATASETS` says which real dataset each preset stands for (the only place this is written);
+the published numbers about those datasets (:func:`anchors`, :func:`anchor`) live beside this module
+in ``lookalike_anchors.csv``.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["RUNGS", "WINDOW_FACES", "Protocol", "PROTOCOLS", "LookAlike", "LOOKALIKES", "lookalike", "window_size",
-           "protocol_hr", "protocol_error", "anchors", "fidelity_rows", "ANCHOR_KEY", "ANCHOR_TABLE"]
+__all__ = ["WINDOW_FACES", "DATASETS", "Protocol", "PROTOCOLS", "LookAlike", "LOOKALIKES", "lookalike",
+           "window_size", "protocol_hr", "protocol_error", "anchors", "anchor", "fidelity_rows", "ANCHORS_PATH",
+           "ANCHOR_TABLE", "HR_CHANGE_TOLERANCE_BPM"]
 
 #: Side of the rendered window around the face, in face sizes (the face box is a third of it): room for
 #: the 50 % margin crops of the 3-D CNN chapters, the rPPG-Toolbox's 1.5x box and the preset's motion.
 WINDOW_FACES = 2.5
 
-#: The rungs of every chapter's learning ladder, from easy to the look-alike: each is a set of simulator
-#: overrides on top of the look-alike, and means the same in every home. The easy rungs are a diagnosis (does
-#: the network learn at all, and where does it stop?); claims are never decided on them.
-RUNGS: dict[str, dict] = {
-    "lossless, 2 % pulse, no noise": {"codec": None, "full_well_e": 0.0, "pulse_amplitude": 0.02},
-    "lossless, 2 % pulse": {"codec": None, "pulse_amplitude": 0.02},
-    "2 % pulse": {"pulse_amplitude": 0.02},
-    "look-alike": {},
-}
+#: The real dataset each look-alike preset stands for: the one place this map is written.
+DATASETS: dict[str, str] = {"ubfc-like": "UBFC-rPPG", "pure-like": "PURE", "cohface-like": "COHFACE",
+                            "mahnob-like": "MAHNOB-HCI", "vipl-like": "VIPL-HR", "mmse-like": "MMSE-HR"}
 
-#: Where the published classical errors live: the Data chapter's ``numbers.csv``, this table.
-ANCHOR_KEY, ANCHOR_TABLE = "simulated_data", "fidelity anchors"
+#: The published numbers about the real datasets (same columns as a chapter's ``numbers.csv``, ``column`` the
+#: dataset): tables ``fidelity anchors`` (classical errors), ``mean predictor`` (the error of always answering
+#: the mean HR) and ``HR changes`` (how far the HR moves in 10 s), each row with its source.
+ANCHORS_PATH = Path(__file__).with_name("lookalike_anchors.csv")
+#: The table of the published classical errors (:func:`anchors`, :func:`fidelity_rows`).
+ANCHOR_TABLE = "fidelity anchors"
+#: "About the real datasets' median 10-s HR change": within this many bpm of it (table ``HR changes``).
+HR_CHANGE_TOLERANCE_BPM = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,17 +73,17 @@ class Protocol:
 
 PROTOCOLS: dict[str, Protocol] = {
     # rPPG-Toolbox (Liu et al. 2023): one FFT HR per whole video, 0.75-2.5 Hz; UBFC-rPPG videos are 1-2 min
-    "ubfc-like": Protocol("UBFC-rPPG", 60.0),
+    "ubfc-like": Protocol(DATASETS["ubfc-like"], 60.0),
     # same source; PURE's videos are 1 min per task
-    "pure-like": Protocol("PURE", 60.0),
+    "pure-like": Protocol(DATASETS["pure-like"], 60.0),
     # PhysBench: whole 1-min video, Welch spectrum
-    "cohface-like": Protocol("COHFACE", 60.0, spectrum="welch"),
+    "cohface-like": Protocol(DATASETS["cohface-like"], 60.0, spectrum="welch"),
     # Yu et al. 2020 Table II: the 30-s clips (frames 306-2135) of MAHNOB-HCI, one HR per video
-    "mahnob-like": Protocol("MAHNOB-HCI", 30.0, band_hz=(0.7, 4.0)),
+    "mahnob-like": Protocol(DATASETS["mahnob-like"], 30.0, band_hz=(0.7, 4.0)),
     # Yu et al. 2020 Table I: VIPL-HR videos (about 30 s), one HR per video
-    "vipl-like": Protocol("VIPL-HR", 30.0, band_hz=(0.7, 4.0)),
+    "vipl-like": Protocol(DATASETS["vipl-like"], 30.0, band_hz=(0.7, 4.0)),
     # Yu et al. 2020 Table III: MMSE-HR videos (about 30 s), one HR per video
-    "mmse-like": Protocol("MMSE-HR", 30.0, band_hz=(0.7, 4.0)),
+    "mmse-like": Protocol(DATASETS["mmse-like"], 30.0, band_hz=(0.7, 4.0)),
 }
 
 
@@ -209,13 +213,31 @@ def protocol_error(rgb, ppg, fs: float, protocol: Protocol, method: str) -> tupl
     return protocol_hr(pulse, fs, protocol), protocol_hr(np.asarray(ppg[:n], float), fs, protocol)
 
 
+def _anchor_rows(table: str):
+    from .results import read_numbers
+
+    rows = read_numbers(ANCHORS_PATH)
+    rows = rows[rows["table"] == table].reset_index(drop=True)
+    if rows.empty:
+        raise KeyError(f"no table {table!r} in {ANCHORS_PATH.name}")
+    return rows
+
+
 def anchors():
     """The published classical errors on the real datasets (a DataFrame: ``dataset, method, metric,
-    value, source``), from the Data chapter's ``numbers.csv``."""
-    from .results import reported
-
-    t = reported(ANCHOR_KEY, ANCHOR_TABLE)
+    value, source``), table ``fidelity anchors`` of ``lookalike_anchors.csv``."""
+    t = _anchor_rows(ANCHOR_TABLE)
     return t.rename(columns={"column": "dataset", "row": "method", "unit": "metric", "note": "source"})
+
+
+def anchor(table: str, row: str, dataset: str) -> float:
+    """One published number of ``lookalike_anchors.csv``, e.g. ``anchor("mean predictor", "RMSE",
+    DATASETS["ubfc-like"])``; ``KeyError`` unless it is there exactly once."""
+    rows = _anchor_rows(table)
+    hit = rows[(rows["row"] == row) & (rows["column"] == dataset)]
+    if len(hit) != 1:
+        raise KeyError(f"{len(hit)} numbers for {table!r} / {row!r} / {dataset!r} in {ANCHORS_PATH.name}")
+    return float(hit["value"].iloc[0])
 
 
 def fidelity_rows(preset: str, abs_errors: dict) -> dict:

@@ -10,9 +10,9 @@
   ``simulated_data``, ``kopeliovich2019``, ``gideon2021``, ...).
 - :func:`cache_key` hashes everything that defines a cached result;
   :func:`cached_npz` returns a cached dict of arrays or computes and stores it;
-  :func:`cached` is the one entry point the chapters' caches go through: the key
-  from the settings and the code version, the atomic write, the file under
-  :func:`cache_dir`.
+  :func:`cached` is the one entry point every cache of the library goes through (the
+  key from the settings and the code version, :func:`cache_file`; the atomic write;
+  the file under :func:`cache_dir`).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = ["atomic_write", "write_json_atomic", "save_npz_atomic", "save_torch_atomic", "load_npz",
-           "cache_root", "cache_dir", "cache_key", "key_default", "cached_npz", "cached", "jsonable"]
+           "cache_root", "cache_dir", "cache_key", "key_default", "cached_npz", "cache_file", "cached", "jsonable"]
 
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,17 +157,43 @@ def cached_npz(file, compute: Callable[[], dict], *, compressed: bool = False,
     return data, False
 
 
-def cached(name: str, params: dict, compute: Callable[[], dict], *, version: int = 1, folder: str = "",
-           allow_pickle: bool = False, compressed: bool = False) -> tuple[dict, bool]:
-    """``(arrays, from_cache)``: ``compute()`` stored once under ``cache_dir(name)/folder/<key>.npz``.
+def cache_file(name: str, params: dict, *, version: int | None = 1, folder: str = "", prefix: str = "",
+               suffix: str = ".npz", length: int = 64, layout: str = "nested", simulator: bool = True,
+               root=None) -> Path:
+    """The file of one cached result: ``cache_dir(name)/folder/<prefix><key><suffix>`` (``root`` instead of
+    ``cache_dir(name)`` when given).
 
-    The key hashes ``params`` (everything that defines the result, as JSON: numbers, strings, lists,
-    dicts) and ``version`` (bump it when the code that computes the result changes); the simulator's
-    version is part of every key, so a change of the renderer recomputes. Writes are atomic
-    (:func:`save_npz_atomic`): a run that dies leaves no half-written entry.
+    The key hashes ``params`` (everything that defines the result, as JSON: numbers, strings, lists, dicts), the
+    code ``version`` (bump it when the code that computes the result changes; None: the version is in
+    ``params``) and, with ``simulator``, :data:`rppg_lib.synth.presets.SIMULATOR_VERSION` (a change of the
+    renderer recomputes), in one of two layouts that existing caches use: ``"nested"`` hashes
+    ``{"params": params, "version": ..., "simulator": ...}``, ``"flat"`` hashes ``{**params, "version": ...,
+    "simulator": ...}``. ``length``: hex characters of the key kept.
     """
     from .synth.presets import SIMULATOR_VERSION
 
-    key = cache_key({"params": params, "version": int(version), "simulator": SIMULATOR_VERSION})
-    file = cache_dir(name) / folder / f"{key}.npz"
+    if layout not in ("nested", "flat"):
+        raise ValueError(f"layout must be 'nested' or 'flat', got {layout!r}")
+    code = {} if version is None else {"version": int(version)}
+    if simulator:
+        code["simulator"] = SIMULATOR_VERSION
+    if layout == "flat":
+        clash = sorted(set(code) & set(params))
+        if clash:
+            raise ValueError(f"params must not hold {clash}: the flat layout adds them")
+    key = cache_key({"params": params, **code} if layout == "nested" else {**params, **code}, length)
+    return (cache_dir(name) if root is None else Path(root)) / folder / f"{prefix}{key}{suffix}"
+
+
+def cached(name: str, params: dict, compute: Callable[[], dict], *, version: int | None = 1, folder: str = "",
+           prefix: str = "", length: int = 64, layout: str = "nested", simulator: bool = True, root=None,
+           use_cache: bool = True, allow_pickle: bool = False, compressed: bool = False) -> tuple[dict, bool]:
+    """``(arrays, from_cache)``: ``compute()`` stored once in :func:`cache_file` (same arguments), the one
+    entry point every cache of the library goes through.
+
+    Writes are atomic (:func:`save_npz_atomic`): a run that dies leaves no half-written entry; an unreadable
+    entry is recomputed with a warning. ``use_cache=False`` computes and stores nothing.
+    """
+    file = cache_file(name, params, version=version, folder=folder, prefix=prefix, length=length, layout=layout,
+                      simulator=simulator, root=root) if use_cache else None
     return cached_npz(file, compute, compressed=compressed, allow_pickle=allow_pickle)

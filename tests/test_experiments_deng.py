@@ -6,7 +6,8 @@ import torch
 
 from rppg_lib import profiles
 from rppg_lib.clips import MASTER_CROP
-from rppg_lib.lookalike import RUNGS, lookalike
+from rppg_lib.ladder import COLUMNS, RUNGS, TOP
+from rppg_lib.lookalike import lookalike
 from rppg_lib.papers.deng_pruned_stven import claims as DC
 from rppg_lib.papers.deng_pruned_stven import experiment as dx
 
@@ -195,7 +196,7 @@ def test_every_profile_has_the_chapter_settings():
         assert cfg.n_val + cfg.n_test < cfg.look.n_subjects
         assert cfg.crop >= 16  # rPPGNet pools space three times and splits the H/8 map into quadrants
         assert cfg.test_clip_s <= cfg.look.duration_s and cfg.clip_s <= cfg.look.duration_s
-        assert all(r in RUNGS and r != dx.LOOKALIKE_RUNG for r in cfg.ladder)
+        assert all(r in RUNGS and r != TOP for r in cfg.ladder)
     book = profiles.resolve(dx.KEY, "book")
     # at the book profile the one rule can decide: at least its minimum of test clips
     assert cfg.n_test * int(book.look.duration_s // book.test_clip_s) >= DC.MIN_TEST_CLIPS
@@ -275,7 +276,7 @@ def test_sweeps_render_only_the_test_subjects_through_the_clip_pipeline(monkeypa
     assert list(table.compression) == ["lossless", "x264 CRF 30"]
 
 
-def test_learning_record_and_ladder_table_use_the_one_rule():
+def test_learning_record_and_learned_table_use_the_one_rule():
     refs = pd.DataFrame({"hr_ref": np.linspace(60, 100, 12)})
     const = refs.assign(hr_pred=80.0)
     good = refs.assign(hr_pred=refs.hr_ref + np.tile([1.0, -1.0], 6))
@@ -290,7 +291,12 @@ def test_learning_record_and_ladder_table_use_the_one_rule():
     assert rec["constant_mae"] == pytest.approx(np.abs(refs.hr_ref - 80).mean())
     assert rec["models"]["rPPGNet dense"] == [pytest.approx(1.0), pytest.approx(1.0)]
     assert set(rec["models"]) == {"rPPGNet dense", "rPPGNet SNIP"}
-    table = dx.ladder_table({"look-alike": {"errors": tables}}).set_index("method")
-    assert table.loc["rPPGNet dense", "learned"] and "ratio" in table.loc["rPPGNet dense", "detail"]
-    assert not table.loc["rPPGNet SNIP", "learned"]   # at the constant answer on every seed
-    assert table.loc["POS", "learned"] is None
+    table = dx.learned_table({"errors": tables}, "look-alike")
+    assert list(table.columns) == list(COLUMNS) and set(table.rung) == {"look-alike"}
+    nets = table[table.seed.notna()].set_index(["model", "seed"])
+    assert len(nets) == 4 and nets.loc[("rPPGNet dense", 0), "learned"]
+    assert "ratio" in nets.loc[("rPPGNet dense", 1), "detail"]
+    assert not nets.loc["rPPGNet SNIP", "learned"].any()   # at the constant answer on every seed
+    base = table[table.seed.isna()].set_index("model")
+    assert list(base.index) == ["constant", "POS", "CHROM"] and base.learned.isna().all()
+    assert base.loc["POS", "mae"] == pytest.approx(5.0)

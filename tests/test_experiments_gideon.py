@@ -150,7 +150,7 @@ def test_run_model_both_kinds_end_to_end():
 def test_rung_extra_drops_what_the_preset_already_is():
     """ubfc-like and pure-like are lossless: "lossless, 2 % pulse" renders the same frames as "2 % pulse", so
     the two rungs share their sessions; cohface-like is MPEG-4, where "lossless" changes the data."""
-    from rppg_lib.lookalike import RUNGS
+    from rppg_lib.ladder import RUNGS
 
     assert gx.rung_extra("ubfc-like", "look-alike") == {}
     assert gx.rung_extra("ubfc-like", "lossless, 2 % pulse") == gx.rung_extra("ubfc-like", "2 % pulse") == \
@@ -262,7 +262,7 @@ def test_learning_ladder_at_tiny_size(tmp_path, monkeypatch):
     lossless ubfc-like, so it is neither rendered nor trained twice."""
     import matplotlib
 
-    from rppg_lib.lookalike import RUNGS
+    from rppg_lib.ladder import COLUMNS, RUNGS, plot_ladder
 
     matplotlib.use("Agg")
     monkeypatch.setenv("RPPG_CACHE", str(tmp_path))
@@ -270,15 +270,15 @@ def test_learning_ladder_at_tiny_size(tmp_path, monkeypatch):
     assert set(rungs) < set(RUNGS) and list(RUNGS)[-1] == "look-alike"
     lad = gx.learning_ladder("ubfc-like", "smoke", crop=16, fps=15.0, n_val=1, n_test=1, rungs=rungs,
                              seeds=(0,), epochs_supervised=1, epochs_contrastive=1, windows=("hann", None), width=4)
-    assert list(dict.fromkeys(lad.rung)) == list(rungs)
+    assert list(lad.columns) == list(COLUMNS) and list(dict.fromkeys(lad.rung)) == list(rungs)
     assert sorted(lad.model.unique()) == ["Contrastive", "Contrastive (no window)", "POS", "Supervised", "constant"]
-    assert len(lad) == 2 * 5 and lad.mae.notna().all() and (lad.n_clips == 1).all()
+    assert len(lad) == 2 * 5 and lad.mae.notna().all() and (lad["items"] == 1).all()
     same = lad[lad.rung == "2 % pulse"]
-    assert (same.same_as == "lossless, 2 % pulse").all()
     assert same.mae.tolist() == lad[lad.rung == "lossless, 2 % pulse"].mae.tolist()
+    assert (same[same.seed.notna()].seconds == 0).all()  # not trained again
     assert len(list((tmp_path / "clips" / "sessions").glob("*.npz"))) == 3  # one data set of 3 subjects
     assert not lad[lad.seed.notna()].learned.any()  # 1 test clip: never enough to call a network learned
-    ax = gx.plot_ladder(lad, title="tiny")
+    ax = plot_ladder(lad, title="tiny")
     assert [t.get_text() for t in ax.get_xticklabels()] == list(rungs)  # "2 % pulse" keeps its "2"
 
 
@@ -305,7 +305,8 @@ def test_book_profile_keeps_the_lookalike_and_the_budget_it_needs_to_learn():
     earlier, easier data (14 of 15 at 1e-3). On the ubfc-like look-alike the supervised control learned in 0 of 3
     seeds at 25 epochs and 2 of 3 at 80: fewer epochs than the paper's 100 bring back a control that has not
     learned, and every claim becomes untestable. The data are the look-alikes, cut only in subjects."""
-    from rppg_lib.lookalike import LOOKALIKES, RUNGS
+    from rppg_lib.ladder import RUNGS
+    from rppg_lib.lookalike import LOOKALIKES
     from rppg_lib.papers.gideon2021.settings import SETTINGS
 
     book = SETTINGS["book"]

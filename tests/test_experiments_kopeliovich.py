@@ -267,20 +267,19 @@ def test_learning_table_and_texts_follow_the_record():
     assert "is not met" in K.learning_target_text(_learning({"CL+F": [5.0, 5.5]}, constant=10.0, pos=5.2))
 
 
-def test_ladder_rungs_speak_the_shared_vocabulary():
-    from rppg_lib.lookalike import RUNGS
+def test_ladder_steps_speak_the_shared_vocabulary():
+    from rppg_lib.ladder import RUNGS
 
-    names = [n for n, _ in K.LADDER]
-    assert names[-1] == K.TOP_RUNG == "look-alike" and K.LADDER[-1][1] == RUNGS["look-alike"] == {}
-    first = dict(K.LADDER[0][1])
-    assert names[0].startswith("lossless, 2 % pulse, no noise")
-    assert {k: first[k] for k in RUNGS["lossless, 2 % pulse, no noise"]} == RUNGS["lossless, 2 % pulse, no noise"]
-    # every rung below the top changes the data; the top one is the chapter's preset as it is
-    assert all(o for _, o in K.LADDER[:-1]) and len(set(names)) == len(names)
+    assert all(rung in RUNGS and sessions in K.SESSIONS for rung, sessions in K.LADDER)
+    assert K.LADDER[0][0] == "lossless, 2 % pulse, no noise" and K.LADDER[-1] == (K.TOP_RUNG, "") == ("look-alike", "")
+    # every step below the top changes the data or cuts the sessions; no step twice
+    assert all(RUNGS[r] or K.SESSIONS[s] for r, s in K.LADDER[:-1]) and len(set(K.LADDER)) == len(K.LADDER)
 
 
 def test_run_ladder_tiny(tmp_path, monkeypatch):
-    """The ladder renders each rung's videos with its overrides and scores every model per seed."""
+    """The ladder renders each step's videos with its overrides and sessions and scores every model per seed."""
+    from rppg_lib.ladder import COLUMNS, plot_ladder
+
     seen = []
 
     def fake_render(spec, duration_s, resolution_scale, detect_every, detect_width, overrides=None):
@@ -293,18 +292,22 @@ def test_run_ladder_tiny(tmp_path, monkeypatch):
                 "detection_rate": 1.0, "render_s": 0.0, "extract_s": 0.0}
 
     monkeypatch.setattr(K, "_render", fake_render)
-    rungs = (("easy", {"camera": "cam2", "scenario": "stationary", "codec": None}), ("as is", {}))
+    rungs = (("lossless, no noise", "cam2, stationary scenario"), ("look-alike", ""))
     grid = [("cam1", "mixed", 0), ("cam3", "stationary", 2)]
     ladder = K.run_ladder(grid, rungs=rungs, heads=("se", "clf"), seeds=(0, 1), epochs=1, batch_size=32,
                           video_kwargs={"duration_s": 70.0, "cache_dir": tmp_path})
-    assert seen[:2] == [("cam2", "stationary", {"codec": None}), ("cam2", "stationary", {"codec": None})]
+    clean = {"codec": None, "full_well_e": 0.0}
+    assert seen[:2] == [("cam2", "stationary", clean), ("cam2", "stationary", clean)]
     assert seen[2:] == [("cam1", "mixed", {}), ("cam3", "stationary", {})]
-    assert len(ladder) == 2 * (2 + 2 * 2)
-    assert set(ladder.model) == {"POS", "constant", "SE", "CL+F"}
-    assert list(dict.fromkeys(ladder.rung)) == ["easy", "as is"]
+    assert list(ladder.columns) == list(COLUMNS) and len(ladder) == 2 * (3 + 2 * 2)
+    assert set(ladder.model) == {"POS", "constant", "per-video mean", "SE", "CL+F"}
+    assert list(dict.fromkeys(zip(ladder.rung, ladder.sessions))) == list(rungs)
     assert (ladder.loc[ladder.model == "POS", "mae"] < 2.0).all() and np.isfinite(ladder.mae).all()
-    ax = K.plot_ladder(ladder)
+    assert ladder.learned[ladder.seed.isna()].isna().all() and ladder.learned[ladder.seed.notna()].notna().all()
+    ax = plot_ladder(ladder)
     assert len(ax.get_xticklabels()) == 2
+    with pytest.raises(ValueError, match="unknown sessions"):
+        K.run_ladder(grid, rungs=(("look-alike", "nope"),), heads=("se",), epochs=1, batch_size=32)
 
 
 def test_diverging_training_stops_with_epoch_and_learning_rate(dataset):
@@ -351,14 +354,22 @@ def test_data_curve_trains_on_growing_subsets(dataset):
         K.data_curve(videos, [7], epochs=1, batch_size=64, max_lr=1e-3)
 
 
-def test_summary_text_follows_the_numbers():
-    learned = K.summary_text("sim", {"SE": 9.0, "CL+F": 4.0}, 10.0, 6.0, 3.0, {"SE": False, "CL+F": True})
-    assert "CL+F's 4.0 bpm" in learned and "CL+F learned: it reads the pulse" in learned
+def test_summary_text_concludes_from_the_verdicts_not_the_point_estimates():
+    from rppg_lib.claims import Interval, decide
+    from rppg_lib.papers.kopeliovich2019 import claims as KC
+
+    # CL+F has the lower point estimate, but the verdict is inconclusive: the text must say so, not rank them
+    verdicts = [decide(KC.CLF_IS_BEST, Interval(-0.5, -2.0, 1.0, "bootstrap")), decide(KC.CL_BEATS_CE, None)]
+    learned = K.summary_text("sim", {"SE": 9.0, "CL+F": 4.0}, 10.0, 6.0, 3.0, {"SE": False, "CL+F": True},
+                             verdicts=verdicts)
+    assert "CL+F is the best model on the full test set: **inconclusive**" in learned
+    assert "**not testable here**" in learned and "lowest" not in learned
+    assert "CL+F 4.0" in learned and "CL+F learned: it reads the pulse" in learned
     curve = pd.DataFrame({"n_videos": [6, 6, 18, 18], "n_train": [400, 400, 1200, 1200],
                           "model": ["CL+F", "CL+F", "CL+F", "SE"], "ratio": [1.2, 1.0, 0.9, 5.0]})
     flat = K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, {"SE": False}, {"stationary": 1.5, "mixed": 0.2},
-                          curve)
+                          curve, verdicts=verdicts)
     assert "No network learned" in flat and "1.5x the paper's in stationary" in flat
-    assert "from 1.10 to 0.90 times" in flat and "400 to 1200 windows" in flat and "POS finds the pulse" in flat
+    assert "from 1.10 to 0.90 times" in flat and "400 to 1200 windows" in flat and "not a verdict" in flat
     assert "needs no pulse, gives 4.5 bpm" in K.summary_text("sim", {"SE": 9.8}, 10.0, 12.0, 5.0, {"SE": False},
-                                                             video_mean_mae=4.5)
+                                                             video_mean_mae=4.5, verdicts=[])

@@ -11,6 +11,7 @@ from rppg_lib import profiles
 from rppg_lib.papers.niu2018 import claims as C
 from rppg_lib.papers.niu2018 import experiment as E
 from rppg_lib.papers.niu2018 import training as T
+from rppg_lib.results import beside_paper
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +109,17 @@ def test_learning_record_and_ladder_rows(cfg, videos):
     assert rec["constant_mae"] == pytest.approx(np.mean(np.abs(const.hr_est - const.hr_ref)))
     assert np.isfinite(rec["pos_mae"]) and rec["data"] == "test"
     ladder = pd.DataFrame(E.rung_rows("look-alike", videos, runs))
-    assert list(ladder.model) == ["POS", "constant", "Stage I", "Stage I"]
+    assert list(ladder.model) == ["constant", "POS", "Stage I", "Stage I"] and list(ladder.seed[2:]) == [0, 1]
     assert ladder.learned.tolist()[2:] == [False, False]  # 6 videos: too few for the rule
+    assert ladder.mae.tolist()[2:] == [pytest.approx(1.0), pytest.approx(2.0)]
     with pytest.raises(ValueError, match="unknown rung"):
         E.run_ladder(cfg, None, rungs=("nope",))
+    # the constant answer of a seed's folds: every video once, the mean HR of the videos outside its fold
+    again = E.seed_constant(videos, cfg, 0)
+    assert list(again.video) == list(range(len(videos)))
+    for _, row in again.iterrows():
+        train = ~again.fold.eq(row.fold).to_numpy()
+        assert row.hr_est == pytest.approx(videos.video_hr[train].mean())
 
 
 def test_clips_are_labelled_with_their_own_frames(videos, cfg):
@@ -260,8 +268,8 @@ def test_constant_table_abs_errors_and_baselines():
     base = E.baseline_table(videos, ("POS", "CHROM"))
     assert set(base.method) == {"POS", "CHROM"} and len(base) == 12
     assert np.abs(base.hr_est - base.hr_ref).max() < 3.0  # a clean pulse in every block
-    table = E.with_paper({"ours": runs, "not run": None}, "Table III", {"ours": "Stage-I", "not run": "Stage-II"},
-                         notes={"not run": "no weights"})
+    table = beside_paper(E.KEY, "Table III", E.hr_rows({"ours": runs, "not run": None}), E.METRIC_COLUMNS,
+                         {"ours": "Stage-I", "not run": "Stage-II"}, notes={"not run": "no weights"})
     assert table.loc["ours", ("paper", "HRrmse")] == 4.72 and table.loc["ours", ("ours", "HRme")] == 1.0
     assert np.isnan(table.loc["not run", ("ours", "HRme")]) and table.loc["not run", ("", "note")] == "no weights"
     assert "Stage-III (paper only)" in table.index
@@ -326,7 +334,7 @@ def test_table2_rows_beside_the_paper(cfg, tmp_path, monkeypatch):
     synth2 = E.run_cv(videos2, cfg2, seeds=(0,), init="synthetic", synthetic_state=state, progress=False)
     runs = {"synthetic -> face (ours)": synth2, "Hsu 2014-style SVR": H.svr_cross_validate(videos2, cfg2),
             "constant": E.constant_table(videos2, synth2)}
-    table = E.with_paper(runs, "Table II", {"synthetic -> face (ours)": "Proposed"})
+    table = beside_paper(E.KEY, "Table II", E.hr_rows(runs), E.METRIC_COLUMNS, {"synthetic -> face (ours)": "Proposed"})
     assert table.loc["synthetic -> face (ours)", ("paper", "HRrmse")] == 6.83
     assert np.isfinite(table.loc[list(runs), "ours"].to_numpy(float)).all()
     assert {"Li2014 (paper only)", "Haan2013 (paper only)", "Tulyakov2016 (paper only)"} <= set(table.index)

@@ -41,7 +41,7 @@ def test_profiles_and_paper_settings():
 def test_every_profile_decides_on_the_lookalikes():
     """No profile renders easier or harder data than the look-alike: no simulator overrides, no codec setting;
     the ladder's rungs are the shared ones, the look-alike on top."""
-    from rppg_lib.lookalike import RUNGS
+    from rppg_lib.ladder import RUNGS
 
     for name in ("smoke", "book", "paper"):
         cfg = profiles.resolve("yu2020", name)

@@ -4,7 +4,17 @@ import pytest
 
 from rppg_lib import claims
 from rppg_lib.clips import MASTER_CROP, block_mean, fidelity, lookalike_clips, resize_crops
-from rppg_lib.lookalike import LOOKALIKES, PROTOCOLS, RUNGS, anchors, fidelity_rows, lookalike, window_size
+from rppg_lib.lookalike import (
+    DATASETS,
+    HR_CHANGE_TOLERANCE_BPM,
+    LOOKALIKES,
+    PROTOCOLS,
+    anchor,
+    anchors,
+    fidelity_rows,
+    lookalike,
+    window_size,
+)
 from rppg_lib.synth.presets import resolve
 
 
@@ -40,10 +50,6 @@ def test_lookalike_rejects_unknown_names():
         lookalike("ubfc-like", "huge")
 
 
-def test_rungs_end_with_the_lookalike():
-    assert list(RUNGS)[-1] == "look-alike" and RUNGS["look-alike"] == {}
-
-
 def test_reductions_after_decoding_average_pixels_and_frames():
     crops = np.arange(4 * 64 * 64 * 3, dtype=np.int64).reshape(4, 64, 64, 3) % 251
     small = resize_crops(crops.astype(np.uint8), 16)
@@ -64,6 +70,32 @@ def test_anchors_and_fidelity_rows():
     assert rows["CHROM"]["ours"] == pytest.approx(np.sqrt(12.5))
     assert rows["CHROM"]["ratio"] == pytest.approx(np.sqrt(12.5) / 13.97)
     assert fidelity_rows("kopeliovich", {"POS": [1.0]}) == {}
+
+
+def test_each_preset_stands_for_one_dataset_written_once():
+    assert set(DATASETS) == set(PROTOCOLS) == set(LOOKALIKES["book"])
+    assert {p: PROTOCOLS[p].dataset for p in PROTOCOLS} == DATASETS
+    with pytest.raises(KeyError, match="0 numbers"):
+        anchor("mean predictor", "RMSE", "no such dataset")
+
+
+def test_gideon_and_stent_anchors_agree_with_its_chapter():
+    """The real datasets' numbers the Data chapter uses (core) are the gideon2021 chapter's numbers."""
+    from rppg_lib.papers.gideon2021.claims import HR_CHANGE_RULE, MEDIAN_HR_CHANGE_TOLERANCE_BPM
+    from rppg_lib.papers.gideon2021.experiment import PAPER_DATASET
+    from rppg_lib.results import reported
+
+    for preset in ("ubfc-like", "pure-like", "cohface-like"):
+        for metric in ("RMSE", "MAE"):
+            assert anchor("mean predictor", metric, DATASETS[preset]) == reported(
+                "gideon2021", "Table 3", "Mean", f"{PAPER_DATASET[preset]} {metric}")
+    for row in ("median |dHR| over 10 s", "share of 10-s changes <= 10 bpm (low)",
+                "share of 10-s changes <= 10 bpm (high)"):
+        assert anchor("HR changes", row, "all datasets") == reported("gideon2021", "Supplement Fig. 6",
+                                                                     "all datasets", row)
+    assert MEDIAN_HR_CHANGE_TOLERANCE_BPM == HR_CHANGE_TOLERANCE_BPM
+    median = anchor("HR changes", "median |dHR| over 10 s", "all datasets")
+    assert HR_CHANGE_RULE.low == median - HR_CHANGE_TOLERANCE_BPM
 
 
 def test_lookalike_clips_smoke(tmp_path, monkeypatch):

@@ -215,14 +215,15 @@ def test_v2_ground_truth_both_sides_and_too_few_subjects():
 def test_median_hr_change_uses_the_gideon_rule_on_both_sides():
     from rppg_lib.papers.gideon2021.claims import HR_CHANGE_RULE
 
-    assert SC.DHR_MEDIAN.rule is HR_CHANGE_RULE  # one threshold for both chapters
+    # the Data chapter takes the number from the core anchors (it imports no paper home): the same rule
+    assert SC.DHR_MEDIAN.rule == HR_CHANGE_RULE
     assert _verdicts()[SC.DHR_MEDIAN.id].verdict == "reproduced"
     assert _verdicts(ground_truth=_gt(dhr_median=6.0))[SC.DHR_MEDIAN.id].verdict == "contradicted"
 
 
 def test_toolbox_claim_tolerance_is_the_stated_one():
     claim = SC.TOOLBOX[("ubfc-like", "pos")]
-    tb = SC.reported("simulated_data", "unsupervised baselines", "POS", "UBFC-rPPG")
+    tb = SC.anchor("fidelity anchors", "POS", "UBFC-rPPG")
     assert (claim.rule.low, claim.rule.high) == pytest.approx((tb * (1 - SC.TOOLBOX_TOLERANCE),
                                                                tb * (1 + SC.TOOLBOX_TOLERANCE)))
     assert f"{SC.TOOLBOX_TOLERANCE:.0%}" in claim.statement
@@ -332,12 +333,36 @@ def _note_inputs(ratio=1.0, hr_err_rise=0.0):
     return dict(gt=gt, v4=v4, v6=v6, v7=v7, per_task=pd.DataFrame(), desync_t=desync, clips={})
 
 
-def test_disagreement_notes_are_written_only_when_the_numbers_say_so():
-    calm = " ".join(V.disagreement_notes(**_note_inputs()))
+def _toolbox_verdicts(ratio_interval):
+    """Verdicts of the ubfc-like Toolbox checks with our MAE / the Toolbox's in ``ratio_interval`` (low, high)."""
+    from rppg_lib.claims import Interval, decide
+
+    out = []
+    for (preset, _), claim in SC.TOOLBOX.items():
+        if preset == "ubfc-like":
+            paper = (claim.rule.low + claim.rule.high) / 2
+            lo, hi = (r * paper for r in ratio_interval)
+            out.append(decide(claim, Interval((lo + hi) / 2, lo, hi, "bootstrap")))
+    return out
+
+
+def test_disagreement_notes_follow_the_verdicts_not_the_point_estimates():
+    from rppg_lib.claims import decide as decide_claim
+    from rppg_lib.claims import measurement
+
+    calm = " ".join(V.disagreement_notes([], **_note_inputs(ratio=0.1, hr_err_rise=3.0)))
     assert "easier" not in calm and "Compression" not in calm and "Skin tone" not in calm
     assert "Ground truth" not in calm and "grows with O_max" not in calm
-    assert "easier than real UBFC-rPPG" in " ".join(V.disagreement_notes(**_note_inputs(ratio=0.1)))
-    assert "grows with O_max" in " ".join(V.disagreement_notes(**_note_inputs(hr_err_rise=3.0)))
+    # a point estimate far below the Toolbox's but an interval that reaches the band: inconclusive, no note
+    straddling = _toolbox_verdicts((0.1, 0.6))
+    assert {v.verdict for v in straddling} == {"inconclusive"}
+    assert "easier" not in " ".join(V.disagreement_notes(straddling, **_note_inputs(ratio=0.1)))
+    easier = " ".join(V.disagreement_notes(_toolbox_verdicts((0.1, 0.2)), **_note_inputs(ratio=0.1)))
+    assert "easier than real UBFC-rPPG" in easier and "harder" not in easier
+    assert "harder than real UBFC-rPPG" in " ".join(V.disagreement_notes(_toolbox_verdicts((2.0, 3.0)),
+                                                                          **_note_inputs()))
+    grows = [decide_claim(SC.DESYNC_HR, measurement(3.0))]
+    assert "grows with O_max" in " ".join(V.disagreement_notes(grows, **_note_inputs(hr_err_rise=3.0)))
 
 
 def _skin(drop_at_vi):

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..storage import cache_dir, cache_key, cached_npz
+from ..storage import cached
 from ..video.roi import st_map_normalise
 
 __all__ = ["HR_RANGE_HZ", "RESP_RANGE_PER_MIN", "MAGNITUDE_RANGE", "STEP_PROBABILITY", "NOISE_SD",
@@ -119,13 +119,12 @@ def cached_synthetic_rhythm_maps(n: int, T: int = 300, fs: float = 30.0, seed: i
     The file is keyed by every argument that changes the maps and by
     :data:`RHYTHM_VERSION`; ``cache=False`` computes without storing.
     """
-    params = dict(n=int(n), T=int(T), fs=float(fs), seed=int(seed), n_blocks=int(n_blocks),
-                  noise_sd=float(noise_sd), version=RHYTHM_VERSION)
-    file = cache_dir("synthetic_rhythm") / f"maps-{cache_key(params, 24)}.npz" if cache else None
+    params = dict(n=int(n), T=int(T), fs=float(fs), seed=int(seed), n_blocks=int(n_blocks), noise_sd=float(noise_sd))
 
     def compute():
         maps, hr = synthetic_rhythm_maps(n, T, fs, seed, n_blocks=n_blocks, noise_sd=noise_sd, progress=progress)
         return {"maps": maps, "hr": hr}
 
-    data, _ = cached_npz(file, compute)
+    data, _ = cached("synthetic_rhythm", params, compute, version=RHYTHM_VERSION, simulator=False, layout="flat",
+                     prefix="maps-", length=24, use_cache=cache)
     return data["maps"], data["hr"]

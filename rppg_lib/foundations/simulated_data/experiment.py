@@ -40,15 +40,16 @@ Traces per clip (all ``(T, 3)`` mean R, G, B):
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from ... import methods as _methods
 from ... import signal as sig
-from ...storage import cache_dir, cache_key, cached_npz
+from ...lookalike import DATASETS, anchor
+from ...storage import cache_dir, cached
 from . import KEY
+from .claims import LABELS
 
 __all__ = ["TOOLBOX_BAND_HZ", "TOOLBOX_BOX_SCALE", "WIDE_BAND_HZ", "NAMES", "LABELS", "FITNESS_SCENARIO_NAMES",
            "default_cache_dir", "clip_key", "clip_traces", "toolbox_hr", "method_rows", "ground_truth_stats",
@@ -65,9 +66,8 @@ TOOLBOX_BAND_HZ: tuple[float, float] = (0.75, 2.5)
 TOOLBOX_BOX_SCALE = 1.5
 #: HR band of the flashing-block check (Hz), wide enough for the block's rate: 40-240 bpm.
 WIDE_BAND_HZ: tuple[float, float] = (0.67, 4.0)
-#: The classical methods of the chapter's tables and their names in the rPPG-Toolbox's table.
-NAMES = ("green", "ica", "chrom", "pos")
-LABELS = {"green": "GREEN", "ica": "ICA", "chrom": "CHROM", "pos": "POS"}
+#: The classical methods of the chapter's tables (their names in the rPPG-Toolbox's table: ``claims.LABELS``).
+NAMES = tuple(LABELS)
 #: Scenario names that mean exercising *during* the recording (de Haan & van Leest 2014's fitness
 #: videos: bike, stepper, treadmill); a preset scenario with one of these names is rendered for V5.
 FITNESS_SCENARIO_NAMES = ("fitness", "cycling", "stepper", "treadmill", "running", "rowing")
@@ -83,12 +83,9 @@ def default_cache_dir() -> Path:
     return cache_dir(KEY)
 
 
-def clip_key(preset: str, seed: int, detect_every: int, overrides: dict) -> str:
-    """SHA-256 (hex) of everything that defines a clip's traces."""
-    from ...synth import SIMULATOR_VERSION
-
-    return cache_key({"preset": preset, "seed": int(seed), "detect_every": int(detect_every),
-                      "overrides": overrides, "version": CACHE_VERSION, "simulator": SIMULATOR_VERSION})
+def clip_key(preset: str, seed: int, detect_every: int, overrides: dict) -> dict:
+    """Everything that defines a clip's traces (the code version aside): the key of its cache entry."""
+    return {"preset": preset, "seed": int(seed), "detect_every": int(detect_every), "overrides": overrides}
 
 
 def _render(preset: str, seed: int, detect_every: int, overrides: dict) -> dict:
@@ -182,9 +179,9 @@ def clip_traces(preset: str, seed: int = 0, *, detect_every: int = 30, cache_dir
     ``flash_bpm`` (NaN without a flashing block), ``bitrate_kbps`` (NaN when
     lossless), ``width``, ``height``.
     """
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    file = folder / f"{clip_key(preset, seed, detect_every, overrides)}.npz" if use_cache else None
-    result, _ = cached_npz(file, lambda: _render(preset, seed, detect_every, overrides))
+    result, _ = cached(KEY, clip_key(preset, seed, detect_every, overrides),
+                       lambda: _render(preset, seed, detect_every, overrides), version=CACHE_VERSION, layout="flat",
+                       root=cache_dir, use_cache=use_cache)
     return result
 
 
@@ -222,27 +219,14 @@ def _render_spec(spec: dict) -> dict:
     return clip_traces(spec.pop("preset"), spec.pop("seed", 0), **spec)
 
 
-def _worker_init() -> None:
-    import cv2
-
-    cv2.setNumThreads(1)  # one core per worker
-
-
-def render_many(specs, workers: int = 1) -> list[dict]:
+def render_many(specs, workers: int = 1, progress: bool = False) -> list[dict]:
     """:func:`clip_traces` of every spec (dicts with ``preset``, ``seed`` and its keyword
-    arguments), in order, on ``workers`` processes (spawned: forking a Jupyter kernel with
-    OpenCV or BLAS threads running can deadlock; 1 = in this process).
-    Cached clips are loaded, not rendered."""
-    specs = [dict(s) for s in specs]
-    if workers <= 1 or len(specs) <= 1:
-        return [_render_spec(s) for s in specs]
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    arguments), in order, on ``workers`` processes (:func:`rppg_lib.clips.render_parallel`: spawned, one
+    thread each; 1 = in this process). Cached clips are loaded, not rendered."""
+    from ...clips import render_parallel
 
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    with ProcessPoolExecutor(max_workers=int(workers), mp_context=mp.get_context("spawn"),
-                             initializer=_worker_init) as ex:
-        return list(ex.map(_render_spec, specs))
+    return render_parallel(_render_spec, [dict(s) for s in specs], workers=workers, desc="render clips",
+                           progress=progress)
 
 
 def toolbox_hr(pulse, fs: float, band_hz=TOOLBOX_BAND_HZ) -> float:
@@ -459,12 +443,13 @@ def summary(df, names=NAMES):
 
 
 def toolbox_mae():
-    """The rPPG-Toolbox's MAE (bpm) on the real data sets (rows GREEN/ICA/CHROM/POS, columns data sets),
-    from this chapter's ``numbers.csv``."""
-    from ...results import reported
+    """The rPPG-Toolbox's MAE (bpm) on the real data sets (rows GREEN/ICA/CHROM/POS, columns UBFC-rPPG and
+    PURE), from the published classical errors of :func:`rppg_lib.lookalike.anchors`."""
+    from ...lookalike import anchors
 
-    tb = reported(KEY, "unsupervised baselines")
-    return tb.pivot(index="row", columns="column", values="value")
+    tb = anchors()
+    tb = tb[tb["dataset"].isin([DATASETS["ubfc-like"], DATASETS["pure-like"]]) & (tb["metric"] == "MAE")]
+    return tb.pivot(index="method", columns="dataset", values="value")
 
 
 def v4_table(mt):
@@ -473,13 +458,13 @@ def v4_table(mt):
 
     tb = toolbox_mae()
     tbx = mt[mt.roi == "toolbox"]
-    u, p = summary(tbx[tbx.set == "ubfc"]), summary(tbx[tbx.set == "pure"])
-    return pd.DataFrame({
-        "ubfc-like MAE (ours)": u["mae"],
-        "UBFC-rPPG MAE (Toolbox, real)": [tb.loc[LABELS[m], "UBFC-rPPG"] for m in NAMES],
-        "ubfc-like SNR dB": u["snr_db"],
-        "pure-like MAE (ours)": p["mae"], "PURE MAE (Toolbox, real)": [tb.loc[LABELS[m], "PURE"] for m in NAMES],
-        "pure-like SNR dB": p["snr_db"]}, index=list(NAMES))
+    out = {}
+    for preset, s in (("ubfc-like", "ubfc"), ("pure-like", "pure")):
+        ours = summary(tbx[tbx.set == s])
+        out[f"{preset} MAE (ours)"] = ours["mae"]
+        out[f"{DATASETS[preset]} MAE (Toolbox, real)"] = [tb.loc[LABELS[m], DATASETS[preset]] for m in NAMES]
+        out[f"{preset} SNR dB"] = ours["snr_db"]
+    return pd.DataFrame(out, index=list(NAMES))
 
 
 def skin_roi_table(mt):
@@ -517,22 +502,18 @@ def ground_truth_table(cfg, seed: int = 0):
     return gt
 
 
-#: The data set of Gideon & Stent's Table 3 that each simulated preset imitates.
-GS21_DATASET = {"ubfc-like": "UBFC", "pure-like": "PURE", "cohface-like": "COHFACE"}
-
-
 def v2_table(gt):
-    """V2 per preset: label checks and the mean predictor next to Gideon & Stent's Table 3."""
+    """V2 per preset: label checks and the mean predictor next to Gideon & Stent's Table 3 (its mean predictor on
+    the real dataset each preset stands for, :func:`rppg_lib.lookalike.anchor`)."""
     import pandas as pd
 
-    from ...results import reported
     from .claims import DHR_CHANGE_BPM, GT_TOLERANCE_BPM
 
     rows = []
     for preset, grp in gt.groupby("preset", sort=False):
         mp = mean_predictor(np.concatenate(grp["hr_10s_windows"].to_numpy()))
         dhr = np.concatenate(grp["dhr"].to_numpy())
-        col = GS21_DATASET[preset]
+        dataset = DATASETS[preset]
         rows.append({"preset": preset, "clips": len(grp), "subjects": grp["subject"].nunique(),
                      "clip: |FFT HR - mean label| max": grp["fft_err"].max(),
                      f"10-s windows: share within {GT_TOLERANCE_BPM:g} bpm":
@@ -540,9 +521,9 @@ def v2_table(gt):
                      "median |dHR 10 s| (bpm)": np.median(dhr),
                      f"share |dHR 10 s| <= {DHR_CHANGE_BPM:g} bpm": np.mean(dhr <= DHR_CHANGE_BPM),
                      "mean-predictor RMSE": mp["rmse"],
-                     "Gideon & Stent 2021 RMSE": reported("gideon2021", "Table 3", "Mean", f"{col} RMSE"),
+                     "Gideon & Stent 2021 RMSE": anchor("mean predictor", "RMSE", dataset),
                      "mean-predictor MAE": mp["mae"],
-                     "Gideon & Stent 2021 MAE": reported("gideon2021", "Table 3", "Mean", f"{col} MAE")})
+                     "Gideon & Stent 2021 MAE": anchor("mean predictor", "MAE", dataset)})
     return pd.DataFrame(rows).set_index("preset")
 
 
@@ -679,21 +660,28 @@ def data_source(clips: dict, gt, n_real: int | None = None) -> str:
     return text
 
 
-def disagreement_notes(*, gt, v4, v6, v7, per_task, desync_t, clips, real: dict | None = None) -> list[str]:
-    """Where the simulator and the literature disagree, as sentences written from this run's numbers.
+def disagreement_notes(verdicts, *, gt, v4, v6, v7, per_task, desync_t, clips, real: dict | None = None) -> list[str]:
+    """Where the simulator and the literature disagree, as sentences written from this run's verdicts.
 
     ``gt``: :func:`ground_truth_table`; ``v4``: :func:`v4_table`; ``v6``: :func:`crf_summary`; ``v7``: the
     per-type summary of :func:`skin_type_table`; ``per_task``: :func:`per_task_mae`; ``desync_t``:
     :func:`desync_table`; ``clips``: the rendered clips; ``real``: :func:`bias_eval_table` (or None).
-    Each sentence is added only when the numbers support it.
+    A disagreement is written only where the claims engine contradicted the check (``verdicts``:
+    :func:`~rppg_lib.foundations.simulated_data.claims.decide`'s); the numbers in it explain the verdict, they
+    never decide it. The notes on resolution and on the real clips describe the run.
     """
     from ...synth import PARAMETERS
     from . import claims as C
 
     notes = []
+    decided = {v.claim.id: v for v in verdicts}
+
+    def contradicted(claim) -> bool:
+        return claim.id in decided and decided[claim.id].verdict == "contradicted"
+
     clip_ok = float(np.mean(gt["fft_err"] <= C.GT_TOLERANCE_BPM))
     beat_ok = float(np.mean(gt["beat_err"] <= C.GT_TOLERANCE_BPM))
-    if clip_ok < C.GT_SHARE:
+    if contradicted(C.GT_SPECTRAL):
         notes.append(
             f"**Ground truth (V2).** The spectral HR of the label PPG is not the mean label HR within "
             f"{C.GT_TOLERANCE_BPM:g} bpm: median gap {gt['fft_err'].median():.2f} bpm, {clip_ok:.0%} of clips within "
@@ -704,11 +692,11 @@ def disagreement_notes(*, gt, v4, v6, v7, per_task, desync_t, clips, real: dict 
             f"10 s). Counting the PPG's systolic peaks gives the mean label HR within {C.GT_TOLERANCE_BPM:g} bpm in "
             f"{beat_ok:.0%} of the clips (median gap {gt['beat_err'].median():.2f} bpm). The error tables use the "
             "label PPG's spectral HR as reference, as the rPPG-Toolbox does with real labels.")
-    for tag, ours, theirs, col in (("ubfc-like", "ubfc-like MAE (ours)", "UBFC-rPPG MAE (Toolbox, real)", "UBFC-rPPG"),
-                                   ("pure-like", "pure-like MAE (ours)", "PURE MAE (Toolbox, real)", "PURE")):
-        ratio = v4[ours] / v4[theirs]
-        easy = [LABELS[m] for m, r in ratio.items() if r < 1 - C.TOOLBOX_TOLERANCE]
-        hard = [LABELS[m] for m, r in ratio.items() if r > 1 + C.TOOLBOX_TOLERANCE]
+    for tag in ("ubfc-like", "pure-like"):
+        col = DATASETS[tag]
+        wrong = {m: decided[c.id] for (p, m), c in C.TOOLBOX.items() if p == tag and contradicted(c)}
+        easy = [LABELS[m] for m, v in wrong.items() if v.interval.high < v.claim.rule.low]
+        hard = [LABELS[m] for m, v in wrong.items() if v.interval.low > v.claim.rule.high]
         if easy:
             notes.append(f"**{tag} is easier than real {col}** for {', '.join(easy)} (MAE below "
                          f"{1 - C.TOOLBOX_TOLERANCE:.0%} of the Toolbox's): the simulated scene has no moving hair, no "
@@ -722,25 +710,20 @@ def disagreement_notes(*, gt, v4, v6, v7, per_task, desync_t, clips, real: dict 
     ok_crf = [k for k in pos_mae.index if pos_mae[k] <= C.SURVIVE_MAE_BPM]
     best_cut = float(cut[max(ok_crf)]) if ok_crf else 0.0
     crf_clip = next((c for k, c in clips.items() if k[0] == "crf"), None)
-    if broken and crf_clip is not None:
+    if broken and crf_clip is not None and contradicted(C.CRF_SURVIVES):
         first = min(broken)
         size = f"{len(crf_clip['times']) / crf_clip['fps']:g}-s clips at {crf_clip['width']}x{crf_clip['height']}"
-        if best_cut < C.BITRATE_CUT:
-            notes.append(f"**Compression (V6). Our compression breaks the pulse earlier than McDuff et al. (2017) "
-                         f"report.** POS on the skin ROI loses the HR (MAE > {C.SURVIVE_MAE_BPM:g} bpm) "
-                         f"from CRF {first} "
-                         f"(bitrate cut {cut[first]:.0f}x); the largest cut it survives is {best_cut:.0f}x, where "
-                         f"McDuff et al. still recover the pulse after a more than {C.BITRATE_CUT:g}-fold cut. Our "
-                         "near-static clips let x264 skip most blocks at high CRF, so the ROI trace freezes; the sweep "
-                         f"uses {size}.")
-        else:
-            notes.append(f"**Compression (V6).** POS loses the HR from CRF {first}, after a {cut[first]:.0f}x bitrate "
-                         f"cut (McDuff et al. 2017: the pulse survives more than {C.BITRATE_CUT:g}x).")
+        notes.append(f"**Compression (V6). Our compression breaks the pulse earlier than McDuff et al. (2017) "
+                     f"report.** POS on the skin ROI loses the HR (MAE > {C.SURVIVE_MAE_BPM:g} bpm) from CRF {first} "
+                     f"(bitrate cut {cut[first]:.0f}x); the largest cut it survives is {best_cut:.0f}x, where "
+                     f"McDuff et al. still recover the pulse after a more than {C.BITRATE_CUT:g}-fold cut. Our "
+                     "near-static clips let x264 skip most blocks at high CRF, so the ROI trace freezes; the sweep "
+                     f"uses {size}.")
     snr_f = v7[("snr_db", "pos")]
     if len(snr_f) == 6:
         steps = -np.diff(snr_f.to_numpy())
         worst, big = int(snr_f.idxmin()), int(np.argmax(steps))
-        if worst != 6 or big != 4:
+        if contradicted(C.SKIN_VI):
             notes.append(f"**Skin tone (V7).** The POS SNR is lowest at type {worst} and its largest drop is between "
                          f"types {big + 1} and {big + 2}, not concentrated at type VI as reported "
                          "(Nowara et al. 2020); "
@@ -748,9 +731,10 @@ def disagreement_notes(*, gt, v4, v6, v7, per_task, desync_t, clips, real: dict 
     hard = [t for t in C.HARD_TASKS if t in per_task.index]
     if hard and "steady" in per_task.index:
         deg = per_task.loc[hard].mean() - per_task.loc["steady"]
-        if deg["pos"] > C.NOTE_MOTION_POS_BPM:
-            notes.append(f"**Motion (V8).** POS also degrades on talking/rotation ({deg['pos']:+.1f} bpm over steady) "
-                         "under the Toolbox protocol: the first-frame box does not follow the head, so part of the box "
+        if contradicted(C.MOTION_GREEN):
+            notes.append(f"**Motion (V8).** GREEN does not degrade more than POS here: on talking/rotation, over "
+                         f"steady, GREEN changes by {deg['green']:+.1f} bpm and POS by {deg['pos']:+.1f} bpm under the "
+                         "Toolbox protocol: the first-frame box does not follow the head, so part of the box "
                          "turns into background; the skin-ROI table shows the same clips on the ideal ROI.")
     if len(desync_t):
         v9b = desync_t.groupby("o_max").agg(pearson=("pearson", "mean"), hr_err=("hr_err", "mean"),
@@ -760,7 +744,7 @@ def disagreement_notes(*, gt, v4, v6, v7, per_task, desync_t, clips, real: dict 
         trend = (f"The HR error grows with O_max here ({v9b['hr_err'].iloc[0]:.2f} -> {v9b['hr_err'].iloc[-1]:.2f} "
                  "bpm): the simulated HR wanders, so a reference shifted by several seconds describes a different "
                  "stretch of heart rate, and a shorter overlap gives a coarser spectrum."
-                 if change > C.DESYNC_HR_BPM else
+                 if contradicted(C.DESYNC_HR) else
                  f"The HR error changes by {change:+.2f} bpm from O_max = {v9b.index.min():g} to {o_hi:g} s.")
         notes.append("**Desynchronised reference (V9).** The simulator draws physiology for the clip and a few seconds "
                      "around it, so a reference shifted further has no pulse beyond that; the comparison keeps only "

@@ -14,9 +14,9 @@ The notebook is a narrative; the work is here:
 - learning: :func:`train_rppgnet` (rPPGNet with its loss, dense or SNIP-pruned at
   initialisation, on the shared supervised loop), :func:`accuracy_runs` (both models, POS, CHROM
   and the constant answer on the same test clips), :func:`learning_record` (the run record's
-  ``learning`` entry), :func:`run_ladder` and :func:`ladder_table` (the dense model on the easy rungs of
-  :data:`rppg_lib.lookalike.RUNGS` below the look-alike, learned or not by
-  :func:`rppg_lib.claims.network_learned`);
+  ``learning`` entry), :func:`learned_table` (learned or not by :func:`rppg_lib.claims.network_learned`,
+  in the one ladder layout) and :func:`run_ladder` (the dense model on the easy rungs of
+  :data:`rppg_lib.ladder.RUNGS` below the look-alike, :func:`rppg_lib.ladder.run_ladder`);
 - Table I: :func:`clip_errors`, :func:`table_one`, :func:`table_one_with_paper`;
 - compression and resolution: :func:`compression_sweep` and :func:`resolution_sweep` (trained models
   on the test subjects re-rendered as the look-alike at other x264 CRFs, or with a smaller face:
@@ -36,13 +36,15 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-from ... import methods
+from ... import ladder as _ladder
 from ... import signal as sig
-from ...claims import network_learned
+from ...baselines import classical_pulses, constant_answer
 from ...clips import MASTER_CROP, Clips, lookalike_clips, render_sessions
 from ...data.splits import cut_clips, split_by_subject
-from ...lookalike import RUNGS, LookAlike
+from ...ladder import TOP, RungData, rung_overrides
+from ...lookalike import LookAlike
 from ...losses import rppgnet_loss
+from ...model_store import face_crops_input, save_model
 from ...models import RPPGNet
 from ...train.pruning import (
     count_nonzero,
@@ -60,7 +62,7 @@ __all__ = [
     "Clips", "chapter_clips", "subject_numbers", "compression_extra", "resolution_extra", "scaled_frame",
     "load_mahnob", "split_by_subject", "cut_clips", "PPGOnly", "train_rppgnet", "kept_by_block", "predict",
     "clip_errors", "NETWORKS", "CONSTANT", "accuracy_runs", "abs_errors", "learning_record", "table_one",
-    "table_one_with_paper", "LOOKALIKE_RUNG", "run_ladder", "ladder_table", "compression_label",
+    "table_one_with_paper", "test_baselines", "learned_table", "run_ladder", "compression_label",
     "compression_sweep", "resolution_sweep", "train_stven", "channel_spectra", "plot_channel_spectra",
     "settings_text", "RPPGNet",
 ]
@@ -373,24 +375,34 @@ NETWORKS = (("rPPGNet dense", False), ("rPPGNet SNIP", True))
 CONSTANT = "Constant (train mean HR)"
 
 
+def test_baselines(data: Clips, split, test_clip_s: float = CLIP_S) -> dict:
+    """Clip tables (:func:`clip_errors`) of the baselines on the test clips of ``split``: the constant answer
+    (:data:`CONSTANT`, :func:`rppg_lib.baselines.constant_answer` of the training recordings' reference HR),
+    POS and CHROM on the clips' mean colour (:func:`rppg_lib.baselines.classical_pulses`)."""
+    fs = data.fps
+    clips, refs, rec = cut_clips(data.videos[split[2]], data.ppg[split[2]], int(round(test_clip_s * fs)))
+    train_hr = np.atleast_1d(sig.estimate_hr(data.ppg[split[0]], fs, BAND, harmonic_ratio=None))
+    errors = {CONSTANT: clip_errors(None, refs, fs, rec, hr_pred=constant_answer(train_hr))}
+    rgb = mean_colour(clips)
+    for m in ("POS", "CHROM"):
+        errors[m] = clip_errors(classical_pulses(rgb, fs, m), refs, fs, rec)
+    return errors
+
+
 def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, batch_size: int, clip_s: float,
                   keep: float, seeds=(0,), seed: int = 0, test_clip_s: float = CLIP_S, networks=NETWORKS,
-                  device="cpu", log=None, progress: bool = False) -> dict:
+                  device="cpu", log=None, progress: bool = False, chapter=None) -> dict:
     """``networks`` (default: rPPGNet dense and SNIP-pruned to ``keep``; each once per seed), POS, CHROM
     and the constant answer (the mean reference HR of the training recordings) on the same test clips of
-    ``test_clip_s`` seconds.
+    ``test_clip_s`` seconds. With the run's ``chapter`` (:class:`rppg_lib.chapter.Chapter`), the first
+    seed's dense rPPGNet is stored for ``rppg predict --model`` (:func:`rppg_lib.model_store.save_model`).
 
     Returns ``{"errors": {method: clip table (seeds stacked, column "seed")}, "models": {(method, seed):
     model}, "train": [per-run dicts], "clips", "refs", "recording", "masks"}``.
     """
     fs = data.fps
     clips, refs, rec = cut_clips(data.videos[split[2]], data.ppg[split[2]], int(round(test_clip_s * fs)))
-    errors: dict = {}
-    train_hr = np.atleast_1d(sig.estimate_hr(data.ppg[split[0]], fs, BAND, harmonic_ratio=None))
-    errors[CONSTANT] = clip_errors(None, refs, fs, rec, hr_pred=float(np.mean(train_hr)))
-    rgb = mean_colour(clips)
-    for m in ("pos", "chrom"):
-        errors[m.upper()] = clip_errors(np.stack([methods.METHODS[m](c, fs) for c in rgb]), refs, fs, rec)
+    errors = test_baselines(data, split, test_clip_s)
     models, runs, masks = {}, [], {}
     for name, pruned in networks:
         tables = []
@@ -403,6 +415,11 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
             t = clip_errors(pred, refs, fs, rec).assign(seed=seed + s)
             tables.append(t)
             models[(name, seed + s)] = r["model"]
+            if chapter is not None and not pruned and s == seeds[0]:
+                save_model(chapter, "deng-rppgnet", r["model"].net, builder="rppg_lib.models:RPPGNet",
+                           builder_kwargs={"width": width, "normalize_input": True}, data=data.source,
+                           input_spec=face_crops_input(data.videos.shape[-1], fs, int(round(clip_s * fs))),
+                           metrics={"test_mae": float(t.error.abs().mean())})
             if r["masks"] is not None:
                 masks[seed + s] = r["masks"]
             hist = r["result"].history
@@ -463,44 +480,59 @@ def table_one_with_paper(ours: pd.DataFrame, paper: pd.DataFrame, label: str) ->
     return pd.concat([out, mine])[["source", "mean error", "MAE", "RMSE", "% abs error < 5 bpm", "r"]]
 
 
+def _rung_data(runs: dict, networks) -> RungData:
+    """:func:`accuracy_runs`' result as a ladder step: the constant answer, POS and CHROM, and the trained
+    ``networks``' per-clip errors per seed (reused, not trained again)."""
+    e = runs["errors"]
+    done = {(name, int(seed)): np.abs(t.error.to_numpy(float)) for name in networks if name in e
+            for seed, t in e[name].groupby("seed")}
+    return RungData(runs, abs_errors(e[CONSTANT]), {m: abs_errors(e[m]) for m in ("POS", "CHROM")}, done)
+
+
+def learned_table(runs: dict, label: str) -> pd.DataFrame:
+    """The networks of :func:`accuracy_runs` (every seed), POS, CHROM and the constant answer on its test clips
+    in the one ladder layout (:data:`rppg_lib.ladder.COLUMNS`, rung ``label``): MAE, the constant answer's, and
+    whether each network learned by the one rule, with the rule's numbers."""
+    step = _rung_data(runs, [name for name, _ in NETWORKS])
+    models: dict = {}
+    for (name, seed), e in step.done.items():
+        models.setdefault(name, {})[seed] = (e, 0.0)
+    return pd.DataFrame(_ladder.rows(label, step, models), columns=list(_ladder.COLUMNS))
+
+
 def run_ladder(cfg, top: dict, *, rungs=None, seed: int = 0, device="cpu", log=None,
-               progress: bool = True) -> dict:
-    """The learning ladder: the dense rPPGNet (same split, recipe and seeds) on each easy rung of ``rungs``
-    (names of :data:`rppg_lib.lookalike.RUNGS`, default ``cfg.ladder``: the look-alike with that rung's
-    overrides), then ``top``, the look-alike's own :func:`accuracy_runs`, as the top rung. Returns rung name
-    -> ``{"extra", "data", "split", **accuracy_runs}``, easy to hard. A diagnosis: no claim is decided on an
-    easy rung."""
-    out = {}
-    for name in (cfg.ladder if rungs is None else rungs):
-        if name == LOOKALIKE_RUNG:
-            continue
-        data = chapter_clips(cfg, RUNGS[name], label=name, progress=progress)
-        split = split_by_subject(data.subjects, cfg.n_val, cfg.n_test, seed)
-        runs = accuracy_runs(data, split, width=cfg.width, epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size,
-                             clip_s=cfg.clip_s, keep=cfg.keep, seeds=cfg.seeds, seed=seed, test_clip_s=cfg.test_clip_s,
-                             networks=NETWORKS[:1], device=device, log=log)
-        out[name] = {"extra": RUNGS[name], "data": data, "split": split, **runs}
-    out[LOOKALIKE_RUNG] = {"extra": {}, **top}
-    return out
+               progress: bool = True) -> tuple[pd.DataFrame, dict]:
+    """The learning ladder (:func:`rppg_lib.ladder.run_ladder`): the dense rPPGNet (same split, recipe and seeds)
+    on each easy rung of ``rungs`` (names of :data:`rppg_lib.ladder.RUNGS`, default ``cfg.ladder``: the
+    look-alike with that rung's overrides), then the look-alike itself, whose runs are ``top`` (its
+    :func:`accuracy_runs`, reused). Returns ``(table, steps)``: the ladder table (:data:`rppg_lib.ladder.COLUMNS`)
+    and, per rung, easy to hard, ``{"data", "split", "clips", "refs"}`` (its test clips). A diagnosis: no claim
+    is decided on an easy rung."""
+    dense = NETWORKS[0][0]
+    names = [r for r in (cfg.ladder if rungs is None else rungs) if r != TOP] + [TOP]
+    steps: dict = {}
 
+    def prepare(rung, _sessions):
+        if rung == TOP:
+            runs = top
+        else:
+            data = chapter_clips(cfg, rung_overrides(rung), label=rung, progress=progress)
+            split = split_by_subject(data.subjects, cfg.n_val, cfg.n_test, seed)
+            clips, refs, rec = cut_clips(data.videos[split[2]], data.ppg[split[2]],
+                                         int(round(cfg.test_clip_s * data.fps)))
+            runs = {"data": data, "split": split, "clips": clips, "refs": refs, "recording": rec,
+                    "errors": test_baselines(data, split, cfg.test_clip_s)}
+        steps[rung] = {k: runs[k] for k in ("data", "split", "clips", "refs")}
+        return _rung_data(runs, [dense])
 
-#: The top rung of every ladder: the look-alike itself.
-LOOKALIKE_RUNG = list(RUNGS)[-1]
+    def fit(runs, s):
+        r = train_rppgnet(runs["data"], runs["split"], width=cfg.width, epochs=cfg.epochs, lr=cfg.lr,
+                          batch_size=cfg.batch_size, clip_s=cfg.clip_s, seed=s, device=device)
+        pred = predict(r["model"], runs["clips"], device)
+        return np.abs(clip_errors(pred, runs["refs"], runs["data"].fps, runs["recording"]).error.to_numpy(float))
 
-
-def ladder_table(ladder: dict) -> pd.DataFrame:
-    """MAE per rung and method, the constant answer's MAE and, for the networks, whether they learned by the
-    compendium's one rule (:func:`rppg_lib.claims.network_learned` on the per-clip errors of every seed) and
-    the rule's detail (both MAEs, the ratio and the paired interval)."""
-    rows = []
-    for rung, r in ladder.items():
-        const = abs_errors(r["errors"][CONSTANT])
-        for method, t in r["errors"].items():
-            net = method.startswith("rPPGNet")
-            learned, detail = network_learned(abs_errors(t), const) if net else (None, "")
-            rows.append({"rung": rung, "method": method, "MAE": float(np.abs(t.error).mean()),
-                         "constant MAE": float(const.mean()), "learned": learned, "detail": detail})
-    return pd.DataFrame(rows)
+    table = _ladder.run_ladder(names, prepare, {dense: fit}, seeds=[seed + s for s in cfg.seeds], log=log)
+    return table, steps
 
 
 def _sweep(cfg, models: dict, subjects, variants, column: str, *, device, progress: bool = False) -> pd.DataFrame:
@@ -513,7 +545,7 @@ def _sweep(cfg, models: dict, subjects, variants, column: str, *, device, progre
         fs = data.fps
         clips, refs, rec = cut_clips(data.videos, data.ppg, int(round(cfg.test_clip_s * fs)))
         rgb = mean_colour(clips)
-        t = clip_errors(np.stack([methods.METHODS["pos"](c, fs) for c in rgb]), refs, fs, rec)
+        t = clip_errors(classical_pulses(rgb, fs, "POS"), refs, fs, rec)
         rows.append({column: label, "method": "POS", "MAE": float(t.error.abs().mean()), "clips": len(t)})
         for name, model in models.items():
             t = clip_errors(predict(model, clips, device), refs, fs, rec)

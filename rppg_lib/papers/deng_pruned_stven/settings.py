@@ -12,7 +12,7 @@ Training: rPPGNet of ``width`` (64 in the paper's source), its loss (negative Pe
 part and auxiliary PPGs), AdamW at ``lr``, ``batch_size`` clips of ``clip_s`` seconds, ``epochs``,
 once dense and once SNIP-pruned to ``keep`` of the conv weights, per seed in ``seeds``. The
 learning ladder trains the dense model with the same recipe on the easier rungs named in ``ladder``
-(keys of :data:`rppg_lib.lookalike.RUNGS`; the look-alike itself is always the top rung): a diagnosis,
+(keys of :data:`rppg_lib.ladder.RUNGS`; the look-alike itself is always the top rung): a diagnosis,
 never where a claim is decided.
 
 Compression sweep: the trained dense and SNIP models on the test subjects re-rendered with x264 at each

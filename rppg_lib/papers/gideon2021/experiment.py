@@ -5,7 +5,7 @@ The notebook is a narrative; the work is here:
 - data: the compendium's one clip pipeline (:mod:`rppg_lib.clips`): :func:`lookalike_data` gives the
   :class:`~rppg_lib.clips.Clips` of a preset's look-alike (:func:`rppg_lib.lookalike.lookalike`: the real
   dataset's face pixels, frame rate, codec, noise and pulse; a profile cuts only subjects), or of one rung of
-  the learning ladder (:data:`rppg_lib.lookalike.RUNGS`, :func:`rung_extra`); :func:`prepare_ubfc` reads a
+  the learning ladder (:data:`rppg_lib.ladder.RUNGS`, :func:`rung_extra`); :func:`prepare_ubfc` reads a
   real UBFC-rPPG copy into the same :class:`~rppg_lib.clips.Clips`; :func:`split_clips` (all recordings of a
   subject on one side);
 - training: :func:`run_model` (supervised / contrastive, with or without the
@@ -19,7 +19,8 @@ The notebook is a narrative; the work is here:
   CHROM, supervised, contrastive) and :func:`table3_with_paper` (ours next to the
   paper's column of that data set);
 - learning ladder: :func:`learning_ladder` trains the same recipe on the rungs of
-  :data:`rppg_lib.lookalike.RUNGS` (easy to the look-alike), :func:`ladder_rows` scores one rung and
+  :data:`rppg_lib.ladder.RUNGS` (easy to the look-alike, :func:`rppg_lib.ladder.run_ladder`), :func:`rung_data`
+  gives one rung's baselines and
   :func:`learning_entry` gives a data set's ``metrics["learning"]`` entry of the run record;
 - analysis: :func:`summarise`, :func:`saliency_share` (Fig. 4),
   :func:`hr_change_quantiles` (Fig. 6).
@@ -33,12 +34,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ... import methods
+from ... import ladder as _ladder
 from ... import signal as sig
+from ...baselines import classical_pulses, constant_answer
 from ...claims import network_learned
 from ...clips import Clips, lookalike_clips
 from ...data.splits import cut_clips, split_by_subject
-from ...lookalike import RUNGS, lookalike
+from ...ladder import RUNGS, TOP, RungData
+from ...lookalike import DATASETS, lookalike
+from ...model_store import face_crops_input, save_model
 from ...video import mean_colour, sticky_face_crops
 from . import KEY
 
@@ -47,7 +51,7 @@ __all__ = [
     "split_clips", "split_by_subject", "cut_clips", "held_out_clips", "train_hr", "OffsetRecordings", "clip_table",
     "summarise", "baseline_table", "constant_table", "classical_table", "run_model", "table3_runs",
     "table3_with_paper", "PAPER_DATASET", "saliency_share", "hr_change_quantiles", "inference_seconds",
-    "learning_ladder", "ladder_rows", "learning_entry", "plot_ladder", "flash_boxes", "BASELINES", "baseline_tables",
+    "rung_data", "learning_ladder", "learning_entry", "flash_boxes", "BASELINES", "baseline_tables",
     "abs_errors",
     "reference_rows", "main_data", "settings_text", "main_table_runs", "main_table", "learned_counts",
     "with_paper_columns", "chapter_ladder", "fidelity_table", "learning_table", "flash_experiment",
@@ -66,7 +70,7 @@ CLIP_S = 10.0
 # data
 # ----------------------------------------------------------------------------
 def rung_extra(preset: str, rung: str = "look-alike", scenarios=(None,)) -> dict:
-    """The simulator overrides of ladder ``rung`` (:data:`rppg_lib.lookalike.RUNGS`) that change ``preset``:
+    """The simulator overrides of ladder ``rung`` (:data:`rppg_lib.ladder.RUNGS`) that change ``preset``:
     an override equal to the preset's own value in every scenario is dropped (``codec=None`` on a lossless
     preset such as ubfc-like), so two rungs that render the same frames share their cached sessions."""
     from ...synth.presets import resolve
@@ -235,7 +239,7 @@ def baseline_table(ref_clips, fs: float, how: str, train_hr=None) -> pd.DataFram
     if how == "constant":
         if train_hr is None:
             raise ValueError("the constant answer needs the training HRs (train_hr)")
-        return constant_table(ref_clips, fs, float(np.mean(train_hr)))
+        return constant_table(ref_clips, fs, constant_answer(train_hr))
     if how not in ("mean", "median"):
         raise ValueError(f"how must be 'mean', 'median' or 'constant', got {how!r}")
     return constant_table(ref_clips, fs, float({"mean": np.mean, "median": np.median}[how](hr_ref)))
@@ -243,9 +247,7 @@ def baseline_table(ref_clips, fs: float, how: str, train_hr=None) -> pd.DataFram
 
 def classical_table(rgb_clips, ref_clips, fs: float, method: str) -> pd.DataFrame:
     """A classical method (``"pos"``, ``"chrom"``, ...) on the crops' mean colour of each clip."""
-    fn = methods.METHODS[method] if method in methods.METHODS else getattr(methods, method)
-    pred = np.stack([fn(c, fs) for c in rgb_clips])
-    return clip_table(pred, ref_clips, fs)
+    return clip_table(classical_pulses(rgb_clips, fs, method), ref_clips, fs)
 
 
 # ----------------------------------------------------------------------------
@@ -308,8 +310,8 @@ def run_model(data: Clips, split, *, kind: str, width: int = 16, epochs: int = 2
             "stopped": result.stopped}
 
 
-#: Column of the paper's Table 3 that a simulator preset stands in for.
-PAPER_DATASET = {"ubfc-like": "UBFC", "pure-like": "PURE", "cohface-like": "COHFACE"}
+#: Column of the paper's Table 3 that a simulator preset stands in for (its real dataset; the paper writes UBFC).
+PAPER_DATASET = {p: {"UBFC-rPPG": "UBFC"}.get(d, d) for p, d in DATASETS.items()}
 
 
 #: The baselines of every table: the paper's mean and median of the test clips' HR, and the constant answer
@@ -412,82 +414,62 @@ def extra_lookalikes(cfg, *, seed: int = 0, device="cpu", log=None) -> dict:
     out["settings"] = pd.DataFrame(settings)
     return out
 
-def ladder_rows(rung: str, data: Clips, split, runs: list) -> list:
-    """One rung of a learning ladder: rows (``rung``, ``model``, ``seed``, ``mae``, ``rmse``, ``learned``,
-    ``n_clips``, ``constant_mae``, ``mean_rmse``, ``pos_mae``, ``seconds``) of the constant answer, POS (on the
-    test crops' mean colour) and each :func:`run_model` result in ``runs`` (its ``name`` is the model)."""
-    base = baseline_tables(data, split)
-    constant = abs_errors(base["Constant"])
+def rung_data(data: Clips, split, runs: list = ()) -> RungData:
+    """A ladder step on ``data`` and ``split`` (:class:`rppg_lib.ladder.RungData`): per test clip, the constant
+    answer's and POS's (on the test crops' mean colour) absolute HR errors, and ``runs`` (:func:`run_model`
+    results with their ``name``) as results already computed."""
     clips, refs, _ = held_out_clips(data, split)
-    pos = summarise(classical_table(mean_colour(clips), refs, data.fps, "pos"))
-    mean = summarise(base["Mean"])
-    common = {"rung": rung, "n_clips": len(constant), "constant_mae": float(constant.mean()),
-              "mean_rmse": mean["rmse"], "pos_mae": pos["mae"]}
-    rows = [{**common, "model": "constant", "seed": None, "mae": float(constant.mean()),
-             "rmse": summarise(base["Constant"])["rmse"], "learned": None, "seconds": 0.0},
-            {**common, "model": "POS", "seed": None, "mae": pos["mae"], "rmse": pos["rmse"], "learned": None,
-             "seconds": 0.0}]
-    for r in runs:
-        ok, _ = _learned(r, constant)
-        rows.append({**common, "model": r["name"], "seed": r["seed"], "mae": r["summary"]["mae"],
-                     "rmse": r["summary"]["rmse"], "learned": ok, "seconds": r["train_seconds"]})
-    return rows
+    pos = classical_table(mean_colour(clips), refs, data.fps, "pos")
+    return RungData((data, split), abs_errors(baseline_tables(data, split)["Constant"]), {"POS": abs_errors(pos)},
+                    {(r["name"], r["seed"]): abs_errors(r["table"]) for r in runs})
 
 
 def learning_ladder(preset: str, profile: str, *, crop: int, fps: float, n_val: int, n_test: int,
                     n_subjects: int | None = None, rungs=tuple(RUNGS), seeds=(0,), seed: int = 0,
-                    epochs_supervised: int = 10, epochs_contrastive: int = 10, windows=("hann",), log=None,
+                    epochs_supervised: int = 10, epochs_contrastive: int = 10, windows=("hann",), top=None, log=None,
                     progress: bool = False, **train) -> pd.DataFrame:
-    """The same recipe on the rungs of :data:`rppg_lib.lookalike.RUNGS` (easy to the look-alike): where a
-    model learns the easy rungs but not the look-alike, the cause is in the data (the pulse, the noise, the
-    codec) or the budget, not the code. A diagnosis: no claim is decided on an easy rung.
+    """The same recipe on the rungs of :data:`rppg_lib.ladder.RUNGS` (easy to the look-alike) through
+    :func:`rppg_lib.ladder.run_ladder` (its one table): where a model learns the easy rungs but not the
+    look-alike, the cause is in the data (the pulse, the noise, the codec) or the budget, not the code. A
+    diagnosis: no claim is decided on an easy rung.
 
     Per rung the data are ``preset``'s look-alike at ``profile`` with the rung's overrides
     (:func:`lookalike_data`; ``n_subjects`` cuts subjects), split by subject with ``seed``
-    (:func:`split_clips`) and scored by :func:`ladder_rows`: the constant answer, POS, and supervised and
-    contrastive models once per seed (``train`` goes to :func:`run_model`). ``windows``: MVTL's PSD taper per
-    contrastive model, "hann" ("Contrastive") and/or None ("Contrastive (no window)", the public code's
-    estimator). A rung whose overrides do not change the preset (:func:`rung_extra`: "lossless" on a
-    lossless preset) renders the same data as an earlier rung: its rows are that rung's, with ``same_as``
-    naming it (nothing is trained twice).
+    (:func:`split_clips`); the baselines are the constant answer and POS (:func:`rung_data`); supervised and
+    contrastive models train once per seed ``seed + s`` (``train`` goes to :func:`run_model`). ``windows``:
+    MVTL's PSD taper per contrastive model, "hann" ("Contrastive") and/or None ("Contrastive (no window)", the
+    public code's estimator). ``top``: ``(data, split, runs)`` of the look-alike already run (its rung reuses
+    them and trains only what they lack). A rung whose overrides do not change the preset (:func:`rung_extra`:
+    "lossless" on a lossless preset) renders the same data as an earlier rung: its rows repeat that rung's
+    results (nothing is trained twice).
     """
-    rows, seen = [], {}
-    for name in rungs:
-        d = lookalike_data(preset, profile, crop=crop, fps=fps, rung=name, n_subjects=n_subjects,
-                           progress=progress)
-        key = repr(sorted(d.extra.items()))
-        if key in seen:
-            rows += [{**r, "rung": name, "same_as": seen[key]} for r in rows if r["rung"] == seen[key]]
-            continue
-        seen[key] = name
-        split = split_clips(d, n_val, n_test, seed)
-        models = [("Supervised", "supervised", epochs_supervised, "hann")]
-        models += [("Contrastive" if w == "hann" else "Contrastive (no window)", "contrastive", epochs_contrastive,
-                    w) for w in windows]
-        runs = []
-        for method, kind, epochs, window in models:
-            for s in seeds:
-                r = run_model(d, split, kind=kind, epochs=epochs, seed=seed + s, psd_window=window, **train)
-                r["name"] = method
-                runs.append(r)
-                if log is not None:
-                    log(f"ladder {preset} [{name}] {method} seed {seed + s}: MAE {r['summary']['mae']:.2f} bpm, "
-                        f"{r['train_seconds']:.0f} s")
-        rows += [{**r, "same_as": None} for r in ladder_rows(name, d, split, runs)]
-    return pd.DataFrame(rows)
+    known: dict = {}  # (rung data, model, seed) -> errors: a rung that renders an earlier rung's data reuses them
 
+    def prepare(rung, _sessions):
+        if rung == TOP and top is not None:
+            step = rung_data(*top)
+        else:
+            d = lookalike_data(preset, profile, crop=crop, fps=fps, rung=rung, n_subjects=n_subjects,
+                               progress=progress)
+            step = rung_data(d, split_clips(d, n_val, n_test, seed))
+        tag = repr(sorted(step.data[0].extra.items())) + ("top" if rung == TOP and top is not None else "")
+        step.done = {**{k[1:]: e for k, e in known.items() if k[0] == tag}, **step.done}
+        step.data = (*step.data, tag)
+        return step
 
-def plot_ladder(ladder: pd.DataFrame, ax=None, title: str = ""):
-    """The ladder's test MAE per rung through the compendium's one ladder plot
-    (:func:`rppg_lib.display.plot_ladder`), with the rung names written in full: the core's plot drops a
-    leading number from a name (its "1 easy" style), which turns the core rung "2 % pulse" into "% pulse"."""
-    from ...display import plot_ladder as _plot
+    def recipe(name, kind, epochs, window):
+        def fit(data, s):
+            d, split, tag = data
+            r = run_model(d, split, kind=kind, epochs=epochs, seed=s, psd_window=window, **train)
+            known[(tag, name, s)] = abs_errors(r["table"])
+            return known[(tag, name, s)]
+        return fit
 
-    ax = _plot(ladder, ax=ax, column="mae", ylabel="test MAE (bpm)")
-    ax.set_xticklabels(list(dict.fromkeys(ladder["rung"])), rotation=15, ha="right", fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=9)
-    return ax
+    models = {"Supervised": recipe("Supervised", "supervised", epochs_supervised, "hann")}
+    for w in windows:
+        name = "Contrastive" if w == "hann" else "Contrastive (no window)"
+        models[name] = recipe(name, "contrastive", epochs_contrastive, w)
+    return _ladder.run_ladder(rungs, prepare, models, seeds=[seed + s for s in seeds], log=log)
 
 
 def learning_entry(data: Clips, split, runs: list, label: str) -> dict:
@@ -495,17 +477,21 @@ def learning_entry(data: Clips, split, runs: list, label: str) -> dict:
     mean-HR baseline), ``constant_mae`` (the mean training HR), ``pos_mae`` (POS on the test crops),
     ``models`` {name: [MAE per seed]}, ``models_rmse`` {name: [RMSE per seed]}, ``learned`` {name: [by
     :func:`rppg_lib.claims.network_learned`, per seed]} and ``n_clips``, on the test clips of ``split``."""
-    rows = pd.DataFrame(ladder_rows(label, data, split, runs))
-    nets = rows[rows.seed.notna()]
-    first = rows.iloc[0]
-
-    def per(col):
-        return {m: [v.item() if hasattr(v, "item") else v for v in part[col]]
-                for m, part in nets.groupby("model", sort=False)}
-
-    return {"data": label, "mean_baseline_rmse": float(first.mean_rmse), "constant_mae": float(first.constant_mae),
-            "pos_mae": float(first.pos_mae), "n_clips": int(first.n_clips), "models": per("mae"),
-            "models_rmse": per("rmse"), "learned": {m: [bool(x) for x in v] for m, v in per("learned").items()}}
+    base = baseline_tables(data, split)
+    constant = abs_errors(base["Constant"])
+    clips, refs, _ = held_out_clips(data, split)
+    pos = summarise(classical_table(mean_colour(clips), refs, data.fps, "pos"))
+    models: dict = {}
+    for r in runs:
+        m = models.setdefault(r["name"], {"mae": [], "rmse": [], "learned": []})
+        m["mae"].append(float(r["summary"]["mae"]))
+        m["rmse"].append(float(r["summary"]["rmse"]))
+        m["learned"].append(bool(_learned(r, constant)[0]))
+    return {"data": label, "mean_baseline_rmse": summarise(base["Mean"])["rmse"],
+            "constant_mae": float(constant.mean()), "pos_mae": pos["mae"], "n_clips": len(constant),
+            "models": {k: v["mae"] for k, v in models.items()},
+            "models_rmse": {k: v["rmse"] for k, v in models.items()},
+            "learned": {k: v["learned"] for k, v in models.items()}}
 
 
 def table3_with_paper(per_run: dict, paper: pd.DataFrame, datasets: dict | None = None) -> pd.DataFrame:
@@ -613,9 +599,11 @@ def settings_text(cfg, device, data: Clips | None = None) -> str:
             "paper's band), for predictions and references alike.")
 
 
-def main_table_runs(data: Clips, split, cfg, seed: int = 0, device="cpu", log=None) -> list:
+def main_table_runs(data: Clips, split, cfg, seed: int = 0, device="cpu", log=None, chapter=None) -> list:
     """Table 3's four trained configurations (supervised and contrastive, with and without the saliency
-    sampler), each once per seed of ``cfg``; the :func:`run_model` results with their ``name``."""
+    sampler), each once per seed of ``cfg``; the :func:`run_model` results with their ``name``. With the
+    run's ``chapter`` (:class:`rppg_lib.chapter.Chapter`), the first seed's supervised and contrastive
+    PhysNets are stored for ``rppg predict --model`` (:func:`rppg_lib.model_store.save_model`)."""
     configs = [("Supervised", "supervised", False, cfg.epochs_supervised, cfg.seeds),
                ("Supervised + saliency", "supervised", True, cfg.epochs_supervised, cfg.saliency_seeds),
                ("Contrastive", "contrastive", False, cfg.epochs_contrastive, cfg.seeds),
@@ -628,6 +616,11 @@ def main_table_runs(data: Clips, split, cfg, seed: int = 0, device="cpu", log=No
                           batch_size=cfg.batch_size, seed=seed + s, threads=cfg.threads, device=device)
             r["name"] = name
             runs.append(r)
+            if chapter is not None and not saliency and s == seeds[0]:
+                save_model(chapter, f"{KEY}-{kind}", r["model"], builder="rppg_lib.models:PhysNetUpsample",
+                           builder_kwargs={"in_channels": 3, "width": cfg.width}, data=data.source,
+                           input_spec=face_crops_input(cfg.crop, data.fps, int(round(CLIP_S * data.fps))),
+                           metrics={"test_mae": r["summary"]["mae"], "test_rmse": r["summary"]["rmse"]})
             if log is not None:
                 log(f"{name:24s} seed {seed + s}: MAE {r['summary']['mae']:5.2f}, RMSE {r['summary']['rmse']:5.2f} "
                     f"bpm (learned: {_learned(r, constant)[0]}), {r['clips_per_s']:.1f} training clips/s, best epoch "
@@ -679,27 +672,16 @@ def chapter_ladder(cfg, data: Clips, split, runs: list, seed: int = 0, device="c
     code's rectangular PSD window ("Contrastive (no window)"), ``cfg.ladder_seeds``. When the ladder's data and
     split are the main table's (``data``, ``split``), its look-alike rung reuses the main table's ``runs`` and
     trains only the window-less contrastive model there."""
-    train = dict(width=cfg.width, lr=cfg.lr, batch_size=cfg.batch_size, threads=cfg.threads, device=device)
-    rungs = list(cfg.ladder_rungs)
     n_main = len(dict.fromkeys(data.subjects))
     same = (cfg.ladder_subjects in (None, n_main) and (cfg.ladder_n_val, cfg.ladder_n_test) == (cfg.n_val, cfg.n_test)
-            and "look-alike" in rungs)
-    lower = [r for r in rungs if r != "look-alike"] if same else rungs
-    ladder = learning_ladder(cfg.preset, cfg.lookalike, crop=cfg.crop, fps=cfg.fps, n_val=cfg.ladder_n_val,
-                             n_test=cfg.ladder_n_test, n_subjects=cfg.ladder_subjects, rungs=lower,
-                             seeds=[seed + s for s in cfg.ladder_seeds], seed=seed,
-                             epochs_supervised=cfg.epochs_supervised, epochs_contrastive=cfg.epochs_contrastive,
-                             windows=("hann", None), log=log, **train) if lower else pd.DataFrame()
-    if not same:
-        return ladder
-    top = [r for r in runs if r["name"] in ("Supervised", "Contrastive") and r["seed"] - seed in cfg.ladder_seeds]
-    for s in cfg.ladder_seeds:
-        r = run_model(data, split, kind="contrastive", psd_window=None, epochs=cfg.epochs_contrastive, seed=seed + s,
-                      **train)
-        r["name"] = "Contrastive (no window)"
-        top.append(r)
-    rows = pd.DataFrame([{**r, "same_as": None} for r in ladder_rows("look-alike", data, split, top)])
-    return pd.concat([ladder, rows], ignore_index=True)
+            and TOP in cfg.ladder_rungs)
+    top = [r for r in runs if r["name"] in ("Supervised", "Contrastive")] if same else None
+    return learning_ladder(cfg.preset, cfg.lookalike, crop=cfg.crop, fps=cfg.fps, n_val=cfg.ladder_n_val,
+                           n_test=cfg.ladder_n_test, n_subjects=cfg.ladder_subjects, rungs=list(cfg.ladder_rungs),
+                           seeds=list(cfg.ladder_seeds), seed=seed, epochs_supervised=cfg.epochs_supervised,
+                           epochs_contrastive=cfg.epochs_contrastive, windows=("hann", None),
+                           top=None if top is None else (data, split, top), log=log, width=cfg.width, lr=cfg.lr,
+                           batch_size=cfg.batch_size, threads=cfg.threads, device=device)
 
 
 def fidelity_table(per_preset: dict) -> pd.DataFrame:

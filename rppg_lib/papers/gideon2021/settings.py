@@ -17,7 +17,7 @@ AdamW lr 1e-5) on the whole-frame look-alikes, for a GPU, never run here.
 per preset the subject cut ``n_subjects``, the subject-exclusive split (``n_val`` / ``n_test`` *subjects*)
 and optionally ``seeds`` (default ``t3_seeds``); ``t3_epochs_supervised``, ``t3_epochs_contrastive`` size
 their runs (no saliency). The learning ladder (``ladder_*``) trains the same recipe on the rungs of
-:data:`rppg_lib.lookalike.RUNGS` named in ``ladder_rungs`` (easy to the look-alike, a diagnosis) on the first
+:data:`rppg_lib.ladder.RUNGS` named in ``ladder_rungs`` (easy to the look-alike, a diagnosis) on the first
 ``ladder_subjects`` subjects, split ``ladder_n_val`` / ``ladder_n_test`` subjects. The flashing-block
 experiment (Fig. 4) adds the block (``flash_size`` of the window's side) to ``flash_subjects`` subjects of the
 look-alike, ``flash_duration_s`` long: the block makes them another data set, on which no accuracy claim is
@@ -25,7 +25,7 @@ decided.
 """
 from dataclasses import dataclass
 
-from ...lookalike import RUNGS
+from ...ladder import RUNGS
 
 _ALL_RUNGS = list(RUNGS)  # easy to the look-alike
 

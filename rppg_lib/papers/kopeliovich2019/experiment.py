@@ -28,9 +28,9 @@ Library code behind ``notebooks/kopeliovich2019.ipynb``:
   :func:`rppg_lib.claims.network_learned`), :func:`learning_table`,
   :func:`data_difficulty_text` (no published classical number exists for the
   paper's data: said from :data:`rppg_lib.lookalike.PROTOCOLS`, with POS per
-  scenario) and :func:`learning_target_text`; :data:`LADDER` / :func:`run_ladder` /
-  :func:`plot_ladder`: the same recipe trained on data from easy to the preset
-  (rung names of :data:`rppg_lib.lookalike.RUNGS`);
+  scenario) and :func:`learning_target_text`; :data:`LADDER` / :func:`run_ladder`:
+  the same recipe trained on data from easy to the preset (:mod:`rppg_lib.ladder`;
+  plot with :func:`rppg_lib.ladder.plot_ladder`);
   :func:`data_curve`: the recipe on growing subsets of the videos;
   :func:`pulse_in_windows`: the pulse's amplitude in the networks' scaled input,
   measured on noise-free twin renderings, against the paper's
@@ -49,7 +49,6 @@ pulse oximeter); the reference that scores every method is :func:`reference_hr`.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -58,13 +57,15 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ... import ladder as _ladder
 from ... import methods as _methods
 from ... import results as _results
 from ... import signal as _signal
+from ...baselines import CONSTANT, VIDEO_MEAN, baselines, classical_hr, constant_answer, constant_errors, per_video_mean
 from ...claims import LEARNED_FRACTION, network_learned
-from ...lookalike import RUNGS
+from ...ladder import TOP, RungData, rung_overrides
 from ...metrics import hr_metrics
-from ...storage import cache_dir, cache_key, cached_npz
+from ...storage import cache_dir, cache_file, cached
 from . import KEY
 from .colour_signals import WINDOW, Windows, build_splits
 from .model import ColourSignalCNN
@@ -77,8 +78,8 @@ __all__ = [
     "train_model", "subset_metrics", "camera_transfer", "classical_baseline", "constant_baseline",
     "paper_table", "paper_sample_counts", "side_by_side", "inference_latency", "predictions",
     "pulse_visibility", "reference_hr", "classical_predictions", "learning_record", "learning_table",
-    "data_difficulty_text", "learning_target_text", "DATA_LABEL", "LADDER", "TOP_RUNG",
-    "ladder_videos", "run_ladder", "plot_ladder", "CLEAN", "pulse_in_windows", "paper_pulse_amplitude",
+    "data_difficulty_text", "learning_target_text", "DATA_LABEL", "LADDER", "SESSIONS", "TOP_RUNG",
+    "ladder_videos", "window_baselines", "run_ladder", "CLEAN", "pulse_in_windows", "paper_pulse_amplitude",
     "balanced_order", "data_curve", "video_mean_predictions",
 ]
 
@@ -166,14 +167,14 @@ def video_specs(videos, seed: int = 0) -> list[VideoSpec]:
     return specs
 
 
-def _cache_file(cache_dir, spec: VideoSpec, settings: dict) -> Path:
-    from ...synth import SIMULATOR_VERSION
-
-    key = {"version": CACHE_VERSION, "simulator": SIMULATOR_VERSION, "preset": "kopeliovich",
-           "camera": spec.camera, "scenario": spec.scenario, "subject": spec.subject, "seed": spec.seed,
-           **settings}
-    digest = cache_key(key, length=16)
-    return Path(cache_dir) / f"{spec.video_id}_{digest}.npz"
+def _cached_video(cache_dir, spec: VideoSpec, settings: dict, compute) -> tuple[dict, bool, Path]:
+    """``(arrays, from_cache, file)`` of one video's cached result (:func:`rppg_lib.storage.cached`, the file
+    ``<video id>_<key>.npz`` in ``cache_dir``, None: :func:`default_cache_dir`)."""
+    params = {"preset": "kopeliovich", "camera": spec.camera, "scenario": spec.scenario, "subject": spec.subject,
+              "seed": spec.seed, **settings}
+    opts = dict(version=CACHE_VERSION, prefix=f"{spec.video_id}_", length=16, layout="flat", root=cache_dir)
+    data, hit = cached(KEY, params, compute, compressed=True, **opts)
+    return data, hit, cache_file(KEY, params, **opts)
 
 
 def _render(spec: VideoSpec, duration_s: float, resolution_scale: float, detect_every: int,
@@ -227,11 +228,9 @@ def simulated_video(spec: VideoSpec, duration_s: float = 70.0, resolution_scale:
                 "rois": "six_regions"}
     if overrides:
         settings["overrides"] = dict(sorted(dict(overrides).items()))
-    cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
-    path = _cache_file(cache_dir, spec, settings)
-    data, cached = cached_npz(path, lambda: _render(spec, duration_s, resolution_scale, detect_every, detect_width,
-                                                    overrides), compressed=True)
-    meta = {"cached": cached, "cache_file": str(path), "detection_rate": float(data["detection_rate"]),
+    data, hit, path = _cached_video(cache_dir, spec, settings, lambda: _render(
+        spec, duration_s, resolution_scale, detect_every, detect_width, overrides))
+    meta = {"cached": hit, "cache_file": str(path), "detection_rate": float(data["detection_rate"]),
             "render_s": float(data["render_s"]), "extract_s": float(data["extract_s"]),
             "frame_shape": tuple(int(v) for v in data["frame_shape"]), "boxes": data["boxes"], **settings}
     return Video(spec.video_id, spec.camera, spec.scenario, f"subject{spec.subject}", float(data["fps"]),
@@ -243,16 +242,13 @@ def _simulated_video_kw(args):
     return simulated_video(spec, **kw)
 
 
-def simulated_videos(specs, workers: int = 1, **kwargs) -> list[Video]:
-    """:func:`simulated_video` of every spec, in order; ``workers`` > 1 renders in parallel processes."""
-    specs = list(specs)
-    if workers <= 1 or len(specs) <= 1:
-        return [simulated_video(s, **kwargs) for s in specs]
-    torch_threads = torch.get_num_threads()
-    with ProcessPoolExecutor(max_workers=int(workers)) as pool:
-        out = list(pool.map(_simulated_video_kw, [(s, kwargs) for s in specs]))
-    torch.set_num_threads(torch_threads)
-    return out
+def simulated_videos(specs, workers: int = 1, progress: bool = False, **kwargs) -> list[Video]:
+    """:func:`simulated_video` of every spec, in order; ``workers`` > 1 renders in spawned processes
+    (:func:`rppg_lib.clips.render_parallel`)."""
+    from ...clips import render_parallel
+
+    return render_parallel(_simulated_video_kw, [(s, kwargs) for s in specs], workers=workers,
+                           desc="render kopeliovich", progress=progress)
 
 
 def _norm_camera(name: str) -> str:
@@ -434,9 +430,8 @@ def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr:
         model, res, s = train_model(head, train, val, epochs=epochs, batch_size=batch_size, max_lr=max_lr,
                                     mse_on=mse_on, device=device, seed=seed, ce_reduction=ce_reduction)
         secs += s
-        value = float(np.mean(train.hr))
         errors[name] = {"model": {k: np.abs(predictions(model, w, device) - w.hr) for k, w in subsets.items()},
-                        "constant": {k: np.abs(value - w.hr) for k, w in subsets.items()}}
+                        "constant": {k: constant_errors(train.hr, w.hr) for k, w in subsets.items()}}
         rows[name] = {k: float(np.mean(e)) if e.size else np.nan for k, e in errors[name]["model"].items()}
     return pd.DataFrame(rows).T, pd.Series(sizes, name="train windows"), secs, errors
 
@@ -531,14 +526,12 @@ def pulse_in_windows(specs, duration_s: float = 15.0, resolution_scale: float = 
     samples. One row per video, ROI and channel (``pulse``, ``noise``: medians
     over the windows); cached per video.
     """
-    cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
     rows = []
     for spec in specs:
         settings = {"what": "pulse twins", "duration_s": float(duration_s), "resolution_scale": float(resolution_scale),
                     "detect_every": int(detect_every), "detect_width": detect_width, "clean": CLEAN}
-        twins, _ = cached_npz(_cache_file(cache_dir, spec, settings),
-                              partial(_pulse_twins, spec, duration_s, resolution_scale, detect_every, detect_width),
-                              compressed=True)
+        render = partial(_pulse_twins, spec, duration_s, resolution_scale, detect_every, detect_width)
+        twins, _, _ = _cached_video(cache_dir, spec, settings, render)
         as_is, clean, flat = (twins[k].reshape(len(twins[k]), -1) for k in ("as_is", "clean", "flat"))
         pulse, noise = clean - flat, as_is - clean
         amp, sd = [], []
@@ -572,7 +565,7 @@ def constant_baseline(train: Windows, subsets: dict) -> pd.DataFrame:
 
     What a network that learnt only the label distribution would score.
     """
-    value = float(np.mean(train.hr))
+    value = constant_answer(train.hr)
     row = {}
     for sub, w in subsets.items():
         if len(w) == 0:
@@ -765,27 +758,33 @@ def coverage_hits(runs: ModelRuns, name: str, w: Windows, device="cpu") -> np.nd
 
 def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float, visibility_mae_150: float,
                  learned: dict, pulse_vs_paper: dict | None = None, curve=None,
-                 video_mean_mae: float | None = None) -> str:
-    """The chapter's closing paragraph, generated from the run's numbers.
+                 video_mean_mae: float | None = None, *, verdicts) -> str:
+    """The chapter's closing text, generated from the run: first what the claims engine decided
+    (``verdicts``: :func:`~rppg_lib.papers.kopeliovich2019.claims.decide`'s, one line each), then the numbers
+    that explain it. Conclusions come from the verdicts and the one "learned" rule, never from comparing two
+    point estimates.
 
     ``learned``: model name -> whether it learned by :func:`rppg_lib.claims.network_learned` (seeds pooled);
     ``pulse_vs_paper``: scenario -> median pulse amplitude in the scaled input over the paper's
     (:func:`pulse_in_windows`); ``curve``: :func:`data_curve`'s rows (mean ratio to the constant per size);
     ``video_mean_mae``: :func:`video_mean_predictions`' MAE (a model that only knows the video).
     """
-    best = min(full_mae, key=full_mae.get)
+    from ...claims_page import verdict_sentence
+
     paper_best = _results.reported(KEY, "Table 2", "CL+F", "Full test set MAE")
-    text = (f"On {label}, the lowest full-test MAE is {best}'s {full_mae[best]:.1f} bpm (the paper: CL+F, "
-            f"{paper_best:g} bpm, on its own data). Always answering the mean training HR gives {constant_mae:.1f} "
-            f"bpm, and POS on the same windows {pos_mae:.1f} bpm. ")
+    decided = "\n".join(f"- {verdict_sentence(v)}" for v in verdicts)
+    text = (f"On {label}, the full-test MAE is " + ", ".join(f"{k} {v:.1f}" for k, v in full_mae.items())
+            + f" bpm (the paper's CL+F: {paper_best:g} bpm, on its own data); always answering the mean training HR "
+            f"gives {constant_mae:.1f} bpm, and POS on the same windows {pos_mae:.1f} bpm. ")
     if video_mean_mae is not None:
         text += (f"Answering each video's own mean training HR, which needs no pulse, gives {video_mean_mae:.1f} "
                  "bpm: the paper's split, with every video in training and test, rewards knowing the video. ")
     ok = [k for k, v in learned.items() if v]
     if ok:
-        return text + (f"By the compendium's rule (MAE at most {LEARNED_FRACTION:g} times the constant answer's and "
-                       f"a paired interval below it), {', '.join(ok)} learned: "
-                       f"{'it reads' if len(ok) == 1 else 'they read'} the pulse, not only the label distribution.")
+        text += (f"By the compendium's rule (MAE at most {LEARNED_FRACTION:g} times the constant answer's and "
+                 f"a paired interval below it), {', '.join(ok)} learned: "
+                 f"{'it reads' if len(ok) == 1 else 'they read'} the pulse, not only the label distribution.")
+        return f"{decided}\n\n{text}"
     text += (f"No network learned by the compendium's rule (MAE at most {LEARNED_FRACTION:g} times the constant "
              "answer's and a paired interval below it): they have learnt little more than the labels. ")
     if pulse_vs_paper:
@@ -797,11 +796,9 @@ def summary_text(label: str, full_mae: dict, constant_mae: float, pos_mae: float
         text += (f"With more training windows CL+F goes from {mean.iloc[0]:.2f} to {mean.iloc[-1]:.2f} times the "
                  f"constant answer's MAE ({mean.index[0]} to {mean.index[-1]} windows; the paper trained on "
                  f"{_results.reported(KEY, 'Table 1', 'All', 'Both train'):.0f}). ")
-    if visibility_mae_150 >= constant_mae:
-        return text + (f"POS does no better than the constant answer even on 10-s windows (MAE "
-                       f"{visibility_mae_150:.1f} bpm), so the pulse is barely present in these colour signals.")
-    return text + ("POS finds the pulse on longer windows, so the networks are under-trained or the windows too "
-                   "short at this noise level; the claims are verdicts on these models, not on the architectures.")
+    text += (f"POS on longer windows of the same videos (150 frames) has an MAE of {visibility_mae_150:.1f} bpm, "
+             f"against the constant answer's {constant_mae:.1f} bpm: how visible the pulse is, not a verdict.")
+    return f"{decided}\n\n{text}"
 
 
 # ----------------------------------------------------------------------------
@@ -839,11 +836,10 @@ def reference_hr(ds: Dataset, w: Windows, band_bpm=HR_RANGE) -> np.ndarray:
 def classical_predictions(ds: Dataset, w: Windows, method: str = "POS", roi: int = 5,
                           band_bpm=HR_RANGE) -> np.ndarray:
     """HR of ``method`` (POS) on the raw RGB of ROI ``roi`` of every window (as :func:`classical_baseline`)."""
-    fn = _classical(method)
     est = np.empty(len(w))
     for i, (vid, s) in enumerate(zip(w.video.astype(str), w.start)):
         v = ds.videos[vid]
-        est[i] = _signal.estimate_hr(fn(v.traces[s:s + w.x.shape[-1], roi, :], v.fps), v.fps, band_bpm)
+        est[i] = classical_hr(v.traces[None, s:s + w.x.shape[-1], roi, :], v.fps, method, band_bpm)[0]
     return est
 
 
@@ -856,9 +852,7 @@ def video_mean_predictions(ds: Dataset, w: Windows) -> np.ndarray:
     "knows the video" and "reads the pulse".
     """
     train = ds.splits["train"]
-    means = pd.Series(np.asarray(train.hr, float)).groupby(np.asarray(train.video).astype(str)).mean()
-    pred = means.reindex(np.asarray(w.video).astype(str)).to_numpy()
-    return np.where(np.isfinite(pred), pred, float(np.mean(train.hr)))
+    return per_video_mean(train.hr, train.video, w.video)
 
 
 #: What ``metrics["learning"]["data"]`` says the chapter trained and decided on.
@@ -879,9 +873,8 @@ def learning_record(ds: Dataset, models: dict, device="cpu", split: str = "test"
     """
     w = ds.splits[split]
     ref = reference_hr(ds, w)
-    const = np.full(len(w), float(np.mean(ds.splits["train"].hr)))
-    pos = classical_predictions(ds, w)
-    video_mean = video_mean_predictions(ds, w)
+    base = window_baselines(ds, w)
+    const, pos, video_mean = base[CONSTANT], base["POS"], base[VIDEO_MEAN]
     preds = {name: [predictions(m, w, device) for m in ms] for name, ms in models.items()}
     scenario = ds.info.loc[w.video.astype(str), "scenario"].to_numpy()
     masks = {label: scenario == scen for scen, label in _SCENARIO_LABEL.items()}
@@ -1002,7 +995,7 @@ def data_curve(videos: list[Video], sizes, *, heads=("clf",), seeds=(0,), epochs
         ds = build_dataset(ordered[:int(n)])
         train, val, test = ds.splits["train"], ds.splits["val"], ds.splits["test"]
         ref = reference_hr(ds, test)
-        const = float(np.mean(np.abs(np.mean(train.hr) - ref)))
+        const = float(np.mean(constant_errors(train.hr, ref)))
         pos = float(np.mean(np.abs(classical_predictions(ds, test) - ref)))
         for head in heads:
             for seed in seeds:
@@ -1017,23 +1010,22 @@ def data_curve(videos: list[Video], sizes, *, heads=("clf",), seeds=(0,), epochs
     return pd.DataFrame(rows)
 
 
-_CAM2_STILL = {"camera": "cam2", "scenario": "stationary"}
-_EASIEST = "lossless, 2 % pulse, no noise"
-#: The top rung of the ladder: the chapter's own preset as it is (:data:`rppg_lib.lookalike.RUNGS`' top rung).
-TOP_RUNG = "look-alike"
+#: The sessions a ladder step may cut to: label -> the camera / scenario that replace each video's own (each
+#: video keeps its session seed and id, so every step has the same windows and split); "" = the chapter's grid.
+SESSIONS = {"": {}, "cam2, stationary scenario": {"camera": "cam2", "scenario": "stationary"},
+            "three cameras, stationary scenario": {"scenario": "stationary"}}
+#: The top rung: the chapter's own preset as it is (:data:`rppg_lib.ladder.TOP`).
+TOP_RUNG = TOP
 
-#: The data ladder: from data where the pulse is easy to see to the preset as it is. Each rung renders the
-#: chapter's own (camera, scenario, subject) grid with these simulator overrides, so every rung has the same
-#: number of windows and only the data get harder. The easiest rung and the top one are
-#: :data:`rppg_lib.lookalike.RUNGS`' (restricted to cam2 still video where the name says so); the rungs between
-#: (the subject's own pulse, lossless; the preset on fewer cameras and scenarios) are this chapter's, as RUNGS has
-#: no rung of the same meaning.
+#: The data ladder, ``(rung of rppg_lib.ladder.RUNGS, sessions of SESSIONS)`` from data where the pulse is easy
+#: to see to the preset as it is: the easy rungs on cam2's stationary videos, then the preset on them, on the
+#: three cameras' stationary videos, and on the chapter's whole grid.
 LADDER = (
-    (f"{_EASIEST} (cam2, still)", {**RUNGS[_EASIEST], **_CAM2_STILL}),
-    ("lossless, subject's pulse, no noise (cam2, still)", {"codec": None, "full_well_e": 0.0, **_CAM2_STILL}),
-    (f"{TOP_RUNG} (cam2, still)", {**RUNGS[TOP_RUNG], **_CAM2_STILL}),
-    (f"{TOP_RUNG} (three cameras, still)", {**RUNGS[TOP_RUNG], "scenario": "stationary"}),
-    (TOP_RUNG, dict(RUNGS[TOP_RUNG])),
+    ("lossless, 2 % pulse, no noise", "cam2, stationary scenario"),
+    ("lossless, no noise", "cam2, stationary scenario"),
+    (TOP_RUNG, "cam2, stationary scenario"),
+    (TOP_RUNG, "three cameras, stationary scenario"),
+    (TOP_RUNG, ""),
 )
 
 
@@ -1057,50 +1049,45 @@ def ladder_videos(videos, seed: int, overrides: dict, **kwargs) -> list[Video]:
             for s, v in zip(specs, out)]
 
 
+def window_baselines(ds: Dataset, w: Windows) -> dict:
+    """The baselines' HR on the windows ``w`` (:func:`rppg_lib.baselines.baselines`): the constant answer (mean
+    training label), the per-video mean (:func:`video_mean_predictions`) and POS on ROI 5's raw RGB
+    (:func:`classical_predictions`)."""
+    train = ds.splits["train"]
+    out = baselines(train.hr, len(w), train_video=train.video, test_video=w.video)
+    out["POS"] = classical_predictions(ds, w)
+    return out
+
+
 def run_ladder(videos, *, rungs=LADDER, heads=("se", "ce", "cl", "clf"), seeds=(0,), epochs: int,
                batch_size: int, max_lr: float = 5.8e-3, mse_on: str = "softmax",
                ce_reduction: str = "paper", data_seed: int = 0, device="cpu", video_kwargs=None,
-               progress=None) -> pd.DataFrame:
-    """Train the same recipe on every rung of the data ladder and score it against :func:`reference_hr`.
+               log=None) -> pd.DataFrame:
+    """Train the same recipe on every step of the data ladder and score it against :func:`reference_hr`
+    (:func:`rppg_lib.ladder.run_ladder`: one table, :data:`rppg_lib.ladder.COLUMNS`).
 
-    ``videos``: the chapter's ``(camera, scenario, subject)`` grid; ``rungs``: ``(name, overrides)``
-    pairs (:data:`LADDER`); ``video_kwargs``: settings of :func:`simulated_videos`. Returns one row
-    per rung x model x seed with ``mae`` (vs the PPG-derived reference), ``mae_label`` (vs the window's
-    mean label) and ``seconds``; the rows ``POS`` and ``constant`` (mean training HR) have seed -1.
+    ``videos``: the chapter's ``(camera, scenario, subject)`` grid; ``rungs``: ``(rung, sessions)`` pairs
+    (:data:`LADDER`; rungs of :data:`rppg_lib.ladder.RUNGS`, sessions of :data:`SESSIONS`); ``video_kwargs``:
+    settings of :func:`simulated_videos`. The baselines are :func:`window_baselines` on each step's test windows.
     """
-    rows = []
-    for name, overrides in rungs:
-        vids = ladder_videos(videos, data_seed, overrides, **dict(video_kwargs or {}))
-        ds = build_dataset(vids)
+    kwargs = dict(video_kwargs or {})
+    for _, sessions in rungs:
+        if sessions not in SESSIONS:
+            raise ValueError(f"unknown sessions {sessions!r}; valid: {list(SESSIONS)}")
+
+    def prepare(rung, sessions):
+        ds = build_dataset(ladder_videos(videos, data_seed, {**rung_overrides(rung), **SESSIONS[sessions]}, **kwargs))
         test = ds.splits["test"]
-        ref, lab = reference_hr(ds, test), np.asarray(test.hr, float)
-        const = np.full(len(test), float(np.mean(ds.splits["train"].hr)))
-        for label, pred in (("POS", classical_predictions(ds, test)), ("constant", const)):
-            rows.append({"rung": name, "model": label, "seed": -1, "mae": float(np.mean(np.abs(pred - ref))),
-                         "mae_label": float(np.mean(np.abs(pred - lab))), "seconds": 0.0, "n_test": len(test)})
-        for head in heads:
-            for seed in seeds:
-                model, _, secs = train_model(head, ds.splits["train"], ds.splits["val"], epochs=epochs,
-                                             batch_size=batch_size, max_lr=max_lr, mse_on=mse_on,
-                                             ce_reduction=ce_reduction, device=device, seed=seed)
-                pred = predictions(model, test, device)
-                rows.append({"rung": name, "model": MODEL_NAMES[head], "seed": int(seed),
-                             "mae": float(np.mean(np.abs(pred - ref))),
-                             "mae_label": float(np.mean(np.abs(pred - lab))), "seconds": secs,
-                             "n_test": len(test)})
-                if progress is not None:
-                    progress(rows[-1])
-    return pd.DataFrame(rows)
+        ref = reference_hr(ds, test)
+        errors = {k: np.abs(v - ref) for k, v in window_baselines(ds, test).items()}
+        return RungData(ds, errors.pop(CONSTANT), errors)
 
+    def recipe(head):
+        def fit(ds, seed):
+            model, _, _ = train_model(head, ds.splits["train"], ds.splits["val"], epochs=epochs, batch_size=batch_size,
+                                      max_lr=max_lr, mse_on=mse_on, ce_reduction=ce_reduction, device=device, seed=seed)
+            test = ds.splits["test"]
+            return np.abs(predictions(model, test, device) - reference_hr(ds, test))
+        return fit
 
-def plot_ladder(ladder: pd.DataFrame, ax=None, column: str = "mae"):
-    """Test MAE per rung of the data ladder: each model's seeds (dots) and mean (line), POS and the constant
-    (:func:`rppg_lib.display.plot_ladder`)."""
-    import matplotlib.pyplot as plt
-
-    from ...display import plot_ladder as draw
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.6))
-    return draw(ladder, ax=ax, column=column,
-                ylabel="test MAE (bpm)" + (" vs PPG-derived HR" if column == "mae" else " vs label mean"))
+    return _ladder.run_ladder(rungs, prepare, {MODEL_NAMES[h]: recipe(h) for h in heads}, seeds=seeds, log=log)

@@ -17,7 +17,7 @@ ce_reduction : Eq. 3's reduction ("paper": the mean of w_y CE with weights summi
     only then are Eq. 5's two terms of the same size at alpha = 25, as the paper says they were chosen).
 ladder_videos, ladder_seeds, ladder_epochs : the learning ladder: the same recipe trained on these
     (camera, scenario, subject) videos rendered from easy (lossless, strong pulse) to the preset as it is
-    (the top rung, ``look-alike`` in :data:`rppg_lib.lookalike.RUNGS`).
+    (the top rung, ``look-alike`` in :data:`rppg_lib.ladder.RUNGS`).
 
 The chapter decides on its own ``kopeliovich`` preset, each camera rendered at its native size (book and paper
 profiles: ``resolution_scale`` 1) and frame rate with its codec and noise; smoke halves the frames to prove the

@@ -20,7 +20,7 @@
    (stages II and III, only with a local weight file), and predicts every clip
    of the test videos; a video's HR is the mean of its clips' predictions.
 4. Metrics per table row (:func:`hr_row`): HRme, HRsd, HRrmse, HRmer; the learning ladder
-   (:func:`run_ladder`, the rungs of :data:`rppg_lib.lookalike.RUNGS`) and the run record's
+   (:func:`run_ladder`, the rungs of :data:`rppg_lib.ladder.RUNGS`) and the run record's
    ``learning`` entry (:func:`learning_record`).
 
 The Hsu 2014-style SVR baseline of Table I (and II) is in :mod:`.hsu2014`: the same folds and clips.
@@ -35,10 +35,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...display import plot_ladder
+from ... import ladder as _ladder
+from ...baselines import constant_answer
 from ...evaluate import per_video_mean
+from ...ladder import RungData, rung_overrides
 from ...metrics import hr_metrics
-from ...storage import cache_dir, cache_key, cached, cached_npz, save_torch_atomic
+from ...storage import cache_file, cached, save_torch_atomic
 from . import KEY
 from .training import predict, prepare_input, train_regressor
 
@@ -46,7 +48,7 @@ __all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "SESSION_VERSION", "crop_face_
            "look_videos", "table2_look", "table2_settings", "fidelity", "classical_table", "clip_seed", "clip_set",
            "synthetic_input", "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre",
            "target_scale", "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
-           "rung_rows", "run_ladder", "plot_ladder", "learning_record", "run_cv", "abs_errors", "with_paper",
+           "seed_constant", "rung_rows", "run_ladder", "learning_record", "run_cv", "abs_errors", "hr_rows",
            "show", "cross_validate", "video_rows", "hr_row", "hr_table"]
 
 #: Network initialisations: name -> what it is (Table III and the offline variant).
@@ -60,6 +62,8 @@ INITS = {
 METRIC_COLUMNS = {"HRme": "me", "HRsd": "sd", "HRrmse": "rmse", "HRmer": "mer"}
 #: Bumped when what :func:`session_blocks` computes changes (invalidates its cache).
 SESSION_VERSION = 1
+#: Bumped when what :func:`pretrain_synthetic` trains changes (invalidates its cache).
+PRETRAINED_VERSION = 3
 
 
 @dataclass
@@ -180,7 +184,7 @@ def look_videos(look, cfg, *, extra: dict | None = None, progress: bool = True) 
     """Every session of the look-alike ``look`` (:class:`rppg_lib.lookalike.LookAlike`) as a :class:`VideoSet`
     (:func:`session_blocks` with the settings' ``crop``, ``fps``, ``grid`` and ``cheek``); sessions not yet
     cached are rendered first on ``cfg.render_workers`` processes (:func:`rppg_lib.clips.render_sessions`). ``extra``:
-    simulator overrides on top of the look-alike (an easy rung of :data:`rppg_lib.lookalike.RUNGS`); such
+    simulator overrides on top of the look-alike (an easy rung of :data:`rppg_lib.ladder.RUNGS`); such
     data are not the look-alike, the source says so and :func:`fidelity` is empty for them."""
     from ...clips import render_sessions
 
@@ -329,8 +333,8 @@ def synthetic_input(n: int, clip_frames: int, fps: float, input_size, seed: int 
     params = dict(n=n, T=clip_frames, fs=float(fps), size=None if input_size is None else list(input_size),
                   seed=seed, n_blocks=n_blocks, chunk=chunk, rhythm=RHYTHM_VERSION,
                   noise=list(np.atleast_1d(noise).astype(float)), **({"colour": True} if colour else {}))
-    file = cache_dir(KEY) / "synthetic" / f"input-{cache_key(params, 24)}.npz" if cache else None
-    data, _ = cached_npz(file, compute)
+    data, _ = cached(KEY, params, compute, version=None, simulator=False, layout="flat", folder="synthetic",
+                     prefix="input-", length=24, use_cache=cache)
     return torch.from_numpy(np.asarray(data["x"], np.float32)), np.asarray(data["hr"], float)
 
 
@@ -415,10 +419,11 @@ def pretrain_synthetic(cfg, *, fps: float | None = None, imagenet: bool = False,
     params = dict(n=cfg.synthetic_maps, epochs=cfg.synthetic_epochs, T=cfg.clip_frames, fps=fs,
                   size=None if cfg.input_size is None else list(cfg.input_size), lr=cfg.lr, batch=cfg.batch_size,
                   blocks=int(np.prod(cfg.grid)), imagenet=cfg.imagenet_weights if imagenet else None, seed=seed,
-                  scale_target=cfg.scale_target, test=SYNTHETIC_TEST_MAPS, rhythm=RHYTHM_VERSION, version=3,
+                  scale_target=cfg.scale_target, test=SYNTHETIC_TEST_MAPS, rhythm=RHYTHM_VERSION,
                   noise=list(np.atleast_1d(cfg.synthetic_noise).astype(float)),
                   **({"colour": True} if cfg.synthetic_colour else {}))
-    file = cache_dir(KEY) / "synthetic" / f"pretrained-{cache_key(params, 24)}.pt" if cache else None
+    file = cache_file(KEY, params, version=PRETRAINED_VERSION, simulator=False, layout="flat", folder="synthetic",
+                      prefix="pretrained-", suffix=".pt", length=24) if cache else None
     if file is not None and file.is_file():
         saved = torch.load(file, map_location="cpu", weights_only=True)
         return Pretrained(saved["state"], list(saved["test_mae"]), float(saved["constant_mae"]))
@@ -538,7 +543,7 @@ def constant_table(videos: VideoSet, runs: pd.DataFrame) -> pd.DataFrame:
     out = []
     for _, part in runs.groupby(["fold", "seed"]):
         train = np.setdiff1d(np.arange(len(videos)), part["video"].to_numpy())
-        out.append(part.assign(hr_est=float(videos.video_hr[train].mean()), init="constant"))
+        out.append(part.assign(hr_est=constant_answer(videos.video_hr[train]), init="constant"))
     return pd.concat(out).sort_values(["seed", "video"]).reset_index(drop=True)
 
 
@@ -551,50 +556,60 @@ def _mae(table: pd.DataFrame) -> float:
     return float(np.mean(np.abs(table["hr_est"] - table["hr_ref"])))
 
 
+def seed_constant(videos: VideoSet, cfg, seed: int, protocol: str = "random") -> pd.DataFrame:
+    """The constant answer of the folds :func:`cross_validate` draws with ``seed``: every test video of a fold
+    gets the mean reference HR of that fold's training videos (:func:`rppg_lib.baselines.constant_answer`)."""
+    from ...data import cv_folds
+
+    out = []
+    for f, (train, test) in enumerate(cv_folds(list(videos.subjects), protocol, k=cfg.folds, seed=seed)):
+        test = np.asarray(test, int)
+        out.append(pd.DataFrame({"video": test, "fold": f, "seed": int(seed), "hr_ref": videos.video_hr[test],
+                                 "hr_est": constant_answer(videos.video_hr[np.asarray(train, int)])}))
+    return pd.concat(out).sort_values("video").reset_index(drop=True)
+
+
+def _rung(videos: VideoSet, constant: dict) -> RungData:
+    """A ladder step on ``videos``: the constant answer per seed (``constant``: seed -> per-video table) and POS
+    (:func:`classical_table`), per-video absolute errors in video order."""
+    pos = classical_table(videos, ("POS",))
+    return RungData(videos, {s: abs_errors(t).ravel() for s, t in constant.items()}, {"POS": abs_errors(pos).ravel()})
+
+
 def rung_rows(name: str, videos: VideoSet, runs: dict) -> list:
-    """Rows of one ladder rung: POS on the videos (:func:`classical_table`), the constant answer of the runs'
-    folds and each network's per-video MAE per seed (``runs``: init -> stacked :func:`cross_validate` tables),
-    with ``learned`` by the compendium's rule (:func:`rppg_lib.claims.network_learned`, against the constant
-    answer of the same seed's folds; None for POS and the constant)."""
-    base = classical_table(videos, ("POS",))
+    """Rows of one ladder step already run (``runs``: init -> stacked :func:`cross_validate` tables) in the one
+    ladder layout (:func:`rppg_lib.ladder.rows`): the constant answer of the runs' folds, POS and each network's
+    per-video MAE per seed, learned or not by the one rule against the constant answer of the same seed's folds."""
     any_run = next(iter(runs.values()))
     c = constant_table(videos, any_run)
-    from ...claims import network_learned
-
-    rows = [{"rung": name, "model": "POS", "seed": -1, "mae": _mae(base), "learned": None},
-            {"rung": name, "model": "constant", "seed": -1, "mae": _mae(c), "learned": None}]
-    for init, table in runs.items():
-        for seed, t in table.groupby("seed"):
-            ok, _ = network_learned(abs_errors(t), abs_errors(c[c["seed"] == seed]))
-            rows.append({"rung": name, "model": _model_name(init), "seed": int(seed), "mae": _mae(t), "learned": ok})
-    return rows
+    step = _rung(videos, {int(seed): t for seed, t in c.groupby("seed")})
+    models = {_model_name(init): {int(seed): (abs_errors(t).ravel(), 0.0) for seed, t in table.groupby("seed")}
+              for init, table in runs.items()}
+    return _ladder.rows(name, step, models)
 
 
 def run_ladder(cfg, look, *, rungs=(), inits=("scratch",), synthetic_state: dict | None = None, seeds=(0,),
-               device="cpu", progress: bool = True, report=None) -> pd.DataFrame:
+               device="cpu", progress: bool = True, log=None) -> pd.DataFrame:
     """Train each of ``inits`` (random split) on the easy rungs ``rungs`` (names of
-    :data:`rppg_lib.lookalike.RUNGS`) and score it per video.
+    :data:`rppg_lib.ladder.RUNGS`) and score it per video (:func:`rppg_lib.ladder.run_ladder`, its one table).
 
     Each rung is the look-alike ``look`` rendered with the rung's overrides (:func:`look_videos`);
-    ``"synthetic"`` needs ``synthetic_state``. Returns :func:`rung_rows` per rung: ``rung``, ``model``,
-    ``seed``, ``mae`` (per-video MAE, bpm); POS and the constant answer (mean HR of each fold's training
-    videos) have seed -1. ``report(row)`` is called with each row. The ladder's top rung, the look-alike
-    itself, is the caller's (the runs of Table III, through :func:`rung_rows`).
+    ``"synthetic"`` needs ``synthetic_state``. The baselines are POS and the constant answer of each seed's folds
+    (:func:`seed_constant`). The ladder's top rung, the look-alike itself, is the caller's (the runs of Table III,
+    through :func:`rung_rows`).
     """
-    from ...lookalike import RUNGS
+    def prepare(rung, _sessions):
+        videos = look_videos(look, cfg, extra=rung_overrides(rung), progress=progress)
+        return _rung(videos, {int(s): seed_constant(videos, cfg, int(s)) for s in seeds})
 
-    rows = []
-    for name in rungs:
-        if name not in RUNGS:
-            raise ValueError(f"unknown rung {name!r}; rungs: {list(RUNGS)}")
-        videos = look_videos(look, cfg, extra=RUNGS[name], progress=progress)
-        runs = {init: run_cv(videos, cfg, seeds=seeds, init=init, synthetic_state=synthetic_state, device=device,
-                             progress=progress) for init in inits}
-        for row in rung_rows(name, videos, runs):
-            rows.append(row)
-            if report is not None:
-                report(row)
-    return pd.DataFrame(rows, columns=["rung", "model", "seed", "mae", "learned"])
+    def recipe(init):
+        def fit(videos, seed):
+            t = cross_validate(videos, cfg, seed=int(seed), init=init, synthetic_state=synthetic_state, device=device,
+                               progress=progress)
+            return abs_errors(t).ravel()
+        return fit
+
+    return _ladder.run_ladder(rungs, prepare, {_model_name(i): recipe(i) for i in inits}, seeds=seeds, log=log)
 
 
 def learning_record(videos: VideoSet, runs: dict, constant: pd.DataFrame) -> dict:
@@ -696,13 +711,10 @@ def abs_errors(table: pd.DataFrame) -> np.ndarray:
     return t.pivot_table(index="seed", columns="video", values="err").to_numpy(float)
 
 
-def with_paper(ours: dict, table: str, paper_rows: dict | None = None, notes: dict | None = None) -> pd.DataFrame:
-    """Our rows (label -> per-video table, or None when not run) beside the paper's ``table``
-    (:func:`rppg_lib.results.beside_paper` on :func:`hr_row` of each table)."""
-    from ...results import beside_paper
-
-    rows = {label: None if t is None else hr_row(t) for label, t in ours.items()}
-    return beside_paper(KEY, table, rows, list(METRIC_COLUMNS), paper_rows, notes)
+def hr_rows(runs: dict) -> dict:
+    """Our rows for :func:`rppg_lib.results.beside_paper`: label -> :func:`hr_row` of its per-video table (None:
+    not run)."""
+    return {label: None if t is None else hr_row(t) for label, t in runs.items()}
 
 
 def show(table: pd.DataFrame, digits: int = 2):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...storage import cache_dir, cache_key, cached_npz
+from ...storage import cache_key, cached
 from . import KEY
 
 __all__ = ["DATASETS", "prepare_real"]
@@ -184,12 +184,10 @@ def prepare_real(root, dataset: str = "mahnob-hci", *, fps: float, duration_s: f
         jobs = tqdm(items, desc=f"videos ({dataset})", unit="video")
     out, short, faceless = [], [], []
     for name, folders, load in jobs:
-        file = None
-        if cache:
-            params = dict(dataset=dataset, files=_fingerprint(folders), version=_VERSION, **opts)
-            file = cache_dir(KEY) / "real" / f"{cache_key(params, 24)}.npz"
+        params = dict(dataset=dataset, files=_fingerprint(folders), **opts) if cache else {}
         try:
-            data, _ = cached_npz(file, lambda load=load: _video(load, **opts))
+            data, _ = cached(KEY, params, lambda load=load: _video(load, **opts), version=_VERSION, simulator=False,
+                             layout="flat", folder="real", length=24, use_cache=cache)
         except NoFaceFoundError:  # not cached: a better detector may find it
             faceless.append(name)
             continue

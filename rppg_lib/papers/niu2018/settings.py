@@ -46,7 +46,7 @@ Training (Sec. III-C, IV-A)
         own and a common-mode term in all channels, ours) instead of the paper's (one rhythm in every row
         and channel).
     fractions : shares of the training clips of Fig. 6 (1, 1/2, 1/4).
-    ladder_rungs : the easy rungs of :data:`rppg_lib.lookalike.RUNGS` the learning ladder trains (its
+    ladder_rungs : the easy rungs of :data:`rppg_lib.ladder.RUNGS` the learning ladder trains (its
         top rung, the look-alike itself, is the run of Table III); each is a further render of the
         look-alike's sessions.
     imagenet_weights : a local torchvision ResNet-18 state dict for stages II and III; None = not run.

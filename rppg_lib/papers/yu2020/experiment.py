@@ -17,7 +17,7 @@
    :func:`with_paper` puts them beside the paper's table.
 7. Did the networks learn (:func:`learning_record`, the one rule
    :func:`rppg_lib.claims.network_learned`); the learning ladder (:func:`run_ladder` on the rungs
-   of :data:`rppg_lib.lookalike.RUNGS`), the figures (:func:`plot_ablation`, :func:`draw_cell`).
+   of :data:`rppg_lib.ladder.RUNGS`), the figures (:func:`plot_ablation`, :func:`draw_cell`).
 """
 from __future__ import annotations
 
@@ -28,14 +28,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...display import plot_ladder
+from ... import ladder as _ladder
+from ...baselines import classical_pulses, constant_answer
+from ...ladder import TOP, RungData, rung_overrides
+from ...model_store import face_crops_input, save_model
 from . import KEY
 from .training import clip_hr, predict_clips, search_architecture, train_network
 
 __all__ = ["METRICS", "lookalike_of", "prepare_simulated", "prepare_real", "test_fidelity", "fold_split",
            "test_clips", "per_video", "classical_table", "constant_table", "learning_record", "metrics_row",
            "abs_errors", "Run", "make_network", "train_and_test", "search_name", "run_searches", "run_ladder",
-           "plot_ladder", "ablation_table", "plot_ablation", "draw_cell", "with_paper", "show", "settings_text"]
+           "ablation_table", "plot_ablation", "draw_cell", "with_paper", "show", "settings_text"]
 
 #: The paper's metrics (Sec. III-A), in its column order.
 METRICS = ("SD", "MAE", "RMSE", "r")
@@ -62,18 +65,16 @@ def prepare_simulated(preset: str, profile: str, cfg, *, n_subjects: int | None 
     """Face crops of the look-alike of ``preset`` at ``profile`` as :class:`~rppg_lib.clips.Clips`
     (:func:`rppg_lib.clips.lookalike_clips`): rendered at the real dataset's face size, frame rate, codec and
     noise, then cropped to ``cfg.crop`` and block-averaged to about ``cfg.fps`` after decoding. ``rung``: a
-    rung of :data:`rppg_lib.lookalike.RUNGS` (an easy one adds its simulator overrides: a diagnosis, no claim
+    rung of :data:`rppg_lib.ladder.RUNGS` (an easy one adds its simulator overrides: a diagnosis, no claim
     is decided on it). The sessions are rendered once and cached for every chapter; those not yet cached are
     rendered first on ``cfg.render_workers`` processes (:func:`rppg_lib.clips.render_sessions`)."""
     from ...clips import MASTER_CROP, lookalike_clips, render_sessions
-    from ...lookalike import RUNGS
 
-    if rung not in RUNGS:
-        raise ValueError(f"unknown rung {rung!r}; rungs: {list(RUNGS)}")
+    extra = rung_overrides(rung)
     look = lookalike_of(preset, profile, n_subjects=n_subjects, scenarios=scenarios)
-    render_sessions(look, extra=RUNGS[rung], crop=max(int(cfg.crop), MASTER_CROP), workers=cfg.render_workers,
+    render_sessions(look, extra=extra, crop=max(int(cfg.crop), MASTER_CROP), workers=cfg.render_workers,
                     progress=progress)
-    return lookalike_clips(look, crop=cfg.crop, fps=cfg.fps, extra=RUNGS[rung], progress=progress,
+    return lookalike_clips(look, crop=cfg.crop, fps=cfg.fps, extra=extra, progress=progress,
                            label="" if rung == "look-alike" else f"rung: {rung}")
 
 
@@ -141,11 +142,10 @@ def per_video(hr_est, hr_ref, video, data, what: str) -> pd.DataFrame:
 
 def classical_table(data, indices, cfg, method: str) -> pd.DataFrame:
     """POS / CHROM (:mod:`rppg_lib.methods`) on the crops' mean colour of every test clip, per video."""
-    from ... import methods
     from ...video import mean_colour
 
     clips, refs, video = test_clips(data, indices, cfg)
-    pulse = np.stack([methods.apply_method(method, c, data.fps) for c in mean_colour(clips)])
+    pulse = classical_pulses(mean_colour(clips), data.fps, method)
     return per_video(clip_hr(pulse, data.fps), clip_hr(refs, data.fps), video, data, method)
 
 
@@ -154,7 +154,8 @@ def constant_table(data, train, test, cfg) -> pd.DataFrame:
     _, refs_train, _ = test_clips(data, train, cfg)
     _, refs, video = test_clips(data, test, cfg)
     hr_ref = clip_hr(refs, data.fps)
-    return per_video(np.full(len(hr_ref), clip_hr(refs_train, data.fps).mean()), hr_ref, video, data, "constant")
+    return per_video(np.full(len(hr_ref), constant_answer(clip_hr(refs_train, data.fps))), hr_ref, video, data,
+                     "constant")
 
 
 def learning_record(data_label: str, constant: pd.DataFrame, pos: pd.DataFrame, models: dict) -> dict:
@@ -285,10 +286,23 @@ def loss_and_theta_runs(thetas, cross: dict | None = None, **common) -> tuple[di
     return losses, by_theta
 
 
-def seed_runs(autohr: Run, physnet: Run, genotype, seeds, cross: dict | None = None, **common) -> tuple[list, list]:
+def seed_runs(autohr: Run, physnet: Run, genotype, seeds, cross: dict | None = None, chapter=None,
+              **common) -> tuple[list, list]:
     """Table I over seeds: ``autohr`` and ``physnet`` (the first seed's runs) and both trained again for every
-    further seed of ``seeds``. Returns ``(autohr runs, physnet runs)``."""
+    further seed of ``seeds``. Returns ``(autohr runs, physnet runs)``. With the run's ``chapter``
+    (:class:`rppg_lib.chapter.Chapter`), ``autohr`` and ``physnet`` are stored for ``rppg predict --model``
+    (:func:`rppg_lib.model_store.save_model`)."""
     autohr_runs, physnet_runs = [autohr], [physnet]
+    if chapter is not None:
+        data, cfg = common["data"], common["cfg"]
+        stored = {"yu2020-autohr": (autohr, "rppg_lib.model_store:build_autohr",
+                                    {"genotype": autohr.model.genotype, "width": cfg.train_width, "pool": cfg.pool}),
+                  "yu2020-physnet": (physnet, "rppg_lib.models:PhysNetUpsample",
+                                     {"in_channels": 3, "width": cfg.physnet_width, "theta": physnet.spec["theta"]})}
+        for name, (run, builder, kwargs) in stored.items():
+            save_model(chapter, name, run.model, builder=builder, builder_kwargs=kwargs, data=data.source,
+                       input_spec=face_crops_input(data.videos.shape[-1], data.fps, cfg.clip_frames),
+                       metrics={"test_mae": run.mae})
     for s in list(seeds)[1:]:
         seeded = {**common, "seed": s}
         autohr_runs.append(train_and_test("DA1+DA2", "autohr", genotype=genotype, da1=True, da2=True,
@@ -316,43 +330,37 @@ def run_searches(data, train, cfg, seed: int = 0, device="cpu", progress: bool =
 # the learning ladder
 # ---------------------------------------------------------------------------
 def run_ladder(cfg, profile: str, recipes: dict, *, reuse: dict | None = None, seed: int = 0, device="cpu",
-               progress: bool = True, report=None) -> pd.DataFrame:
-    """Train every recipe on every rung of ``cfg.ladder_rungs`` (:data:`rppg_lib.lookalike.RUNGS`, easy to the
-    look-alike) and score it per video: rows ``rung``, ``model``, ``mae``, ``videos``, ``learned`` (by
-    :func:`rppg_lib.claims.network_learned`; ``None`` for POS and the constant answer).
+               progress: bool = True, log=None) -> pd.DataFrame:
+    """Train every recipe on every rung of ``cfg.ladder_rungs`` (:data:`rppg_lib.ladder.RUNGS`, easy to the
+    look-alike) and score it per video (:func:`rppg_lib.ladder.run_ladder`: its one table, ``learned`` by
+    :func:`rppg_lib.claims.network_learned`).
 
     The rungs render the look-alike's sessions of ``cfg.ladder_scenarios`` (None: the chapter's own).
     ``recipes``: model name -> keyword arguments of :func:`train_and_test` (``kind``, ``genotype``...);
     ``reuse``: ``{model name: per-video table}`` already run on the chapter's own data, used on the top rung
     ("look-alike") when the ladder's sessions are the chapter's. POS and the constant answer are scored on every
-    rung. ``report(row)`` gets each row.
+    rung (:func:`classical_table`, :func:`constant_table`).
     """
-    from ...claims import network_learned
-
     scenarios = cfg.ladder_scenarios if cfg.ladder_scenarios is not None else cfg.scenarios
     own = cfg.ladder_scenarios is None or (cfg.scenarios is not None and tuple(cfg.ladder_scenarios) == tuple(
         cfg.scenarios))
-    rows = []
-    for rung in cfg.ladder_rungs:
+
+    def prepare(rung, _sessions):
         data = prepare_simulated(cfg.preset, profile, cfg, n_subjects=cfg.n_subjects, scenarios=scenarios, rung=rung,
                                  progress=progress)
         split = fold_split(data, cfg, seed)
-        const = constant_table(data, *split, cfg)
-        tables = {"POS": classical_table(data, split[1], cfg, "POS"), "constant": const}
-        done = dict(reuse or {}) if rung == "look-alike" and own else {}
-        for name, kwargs in recipes.items():
-            tables[name] = done[name] if name in done else train_and_test(
-                name, data=data, split=split, cfg=cfg, seed=seed, device=device, progress=progress, **kwargs).table
-        for name, table in tables.items():
-            learned = None
-            if name in recipes:
-                learned = network_learned(abs_errors(table), abs_errors(const))[0]
-            row = {"rung": rung, "model": name, "mae": metrics_row(table)["MAE"], "videos": len(table),
-                   "learned": learned}
-            rows.append(row)
-            if report is not None:
-                report(row)
-    return pd.DataFrame(rows)
+        done = {(name, seed): abs_errors(t) for name, t in (reuse or {}).items()} if rung == TOP and own else {}
+        return RungData((data, split), abs_errors(constant_table(data, *split, cfg)),
+                        {"POS": abs_errors(classical_table(data, split[1], cfg, "POS"))}, done)
+
+    def recipe(name, kwargs):
+        def fit(data, s):
+            return abs_errors(train_and_test(name, data=data[0], split=data[1], cfg=cfg, seed=s, device=device,
+                                             progress=progress, **kwargs).table)
+        return fit
+
+    return _ladder.run_ladder(cfg.ladder_rungs, prepare, {n: recipe(n, kw) for n, kw in recipes.items()},
+                              seeds=(seed,), log=log)
 
 
 # ---------------------------------------------------------------------------
@@ -438,6 +446,7 @@ def settings_text(cfg, device, look=None) -> str:
     """What this profile trains, in one paragraph (the sizes reduced from the paper's); ``look``: the
     :class:`~rppg_lib.lookalike.LookAlike` of the intra-dataset data (None: real data)."""
     from ...synth.presets import resolve
+    from .settings import SETTINGS
 
     if look is None:
         data = f"{cfg.preset} real data"
@@ -447,12 +456,15 @@ def settings_text(cfg, device, look=None) -> str:
                 f"{look.duration_s:g} s, rendered at {p['fps']:g} fps with a {p['face_px']:g}-pixel face and codec "
                 f"{p['codec']}, a window of {look.window_faces or 'the whole'} face sizes)")
     fps = "the native rate" if cfg.fps is None else f"about {cfg.fps:g} fps (a block mean of frames)"
-    return (f"{data}; the network sees face crops of {cfg.crop}x{cfg.crop} (paper: 112x112) at {fps}, both made "
-            f"after decoding; fold {cfg.test_fold + 1} of {cfg.folds} subject-exclusive folds; search: width "
-            f"{cfg.search_width} (paper 8), {cfg.search_frames}-frame clips (paper 128), {cfg.search_epochs} epochs "
-            f"with the architecture frozen for {cfg.search_warmup} (paper 12 and 5), "
-            f"{cfg.search_steps or 'one pass'} steps per epoch; training: width {cfg.train_width} (paper 16), "
-            f"{cfg.clip_frames}-frame clips (paper 160), {cfg.epochs} epochs (paper at most 15), Adam lr {cfg.lr:g} "
-            f"(paper 1e-4), batch {cfg.batch_size}, {cfg.pool} pools (paper: max); PhysNet width {cfg.physnet_width}, "
+    paper = SETTINGS["paper"]
+    return (f"{data}; the network sees face crops of {cfg.crop}x{cfg.crop} (paper: {paper.crop}x{paper.crop}) at "
+            f"{fps}, both made after decoding; fold {cfg.test_fold + 1} of {cfg.folds} subject-exclusive folds "
+            f"(paper {paper.folds}); search: width {cfg.search_width} (paper {paper.search_width}), "
+            f"{cfg.search_frames}-frame clips (paper {paper.search_frames}), {cfg.search_epochs} epochs with the "
+            f"architecture frozen for {cfg.search_warmup} (paper {paper.search_epochs} and {paper.search_warmup}), "
+            f"{cfg.search_steps or 'one pass'} steps per epoch; training: width {cfg.train_width} (paper "
+            f"{paper.train_width}), {cfg.clip_frames}-frame clips (paper {paper.clip_frames}), {cfg.epochs} epochs "
+            f"(paper at most {paper.epochs}), Adam lr {cfg.lr:g} (paper {paper.lr:g}), batch {cfg.batch_size}, "
+            f"{cfg.pool} pools (paper: {paper.pool}); PhysNet width {cfg.physnet_width}, "
             f"{cfg.physnet_epochs} epochs; seeds {list(cfg.seeds)} for AutoHR and PhysNet (the ablations: the "
             f"first); device {device}, {cfg.threads} torch thread(s).")

@@ -26,7 +26,7 @@ Training (App. B)
         clip length; epochs, lr, weight_decay, batch_size : Adam; clips_per_video : clips drawn per
         training video and epoch (ours); physnet_width, physnet_epochs : PhysNet's (Fig. 4a, 4b, tables).
     thetas : theta of TDC swept in Fig. 4b (0 = PhysNet's plain convolution).
-    ladder_rungs : the rungs of :data:`rppg_lib.lookalike.RUNGS` trained, easy to hard (the top rung,
+    ladder_rungs : the rungs of :data:`rppg_lib.ladder.RUNGS` trained, easy to hard (the top rung,
         "look-alike", is the chapter's own data and reuses its runs); ladder_scenarios : the look-alike's scenarios
         the easy rungs render (None: all; each easy rung renders its sessions anew); ladder_models : the recipes
         trained on the easy rungs ("AutoHR", "PhysNet").
@@ -81,7 +81,7 @@ class Settings:
 
 #: The four searches of Fig. 4c: (cells, TDC in the operation space).
 _SEARCHES = (("shared", True), ("varied", True), ("shared", False), ("varied", False))
-#: The learning ladder's rungs (:data:`rppg_lib.lookalike.RUNGS`), easy to the look-alike.
+#: The learning ladder's rungs (:data:`rppg_lib.ladder.RUNGS`), easy to the look-alike.
 _RUNGS = ("lossless, 2 % pulse, no noise", "lossless, 2 % pulse", "2 % pulse", "look-alike")
 
 _PROFILES = {
