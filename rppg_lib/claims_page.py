@@ -28,7 +28,7 @@ from .claims import VERDICTS
 from .claims import spell_out as _spell_out
 
 __all__ = ["VERDICT_COLOURS", "verdict_counts", "unit_of", "short_reason", "ours_text", "headline",
-           "profile_note", "page_html", "scoreboard_html", "found_box", "verdicts_html", "anchor"]
+           "profile_note", "page_html", "scoreboard_html", "found_box", "verdicts_html", "anchor", "verdict_sentence"]
 
 
 #: Background colour of each verdict's badge.
@@ -159,6 +159,14 @@ def headline(rows: pd.DataFrame) -> str:
         share = "all" if len(untestable) == len(rows) else f"{len(untestable)} of {len(rows)}"
         parts.append(f"Not testable here: {share}; commonest missing precondition: {top}.")
     return " ".join(parts)
+
+
+def verdict_sentence(verdict) -> str:
+    """One claim's verdict as a sentence for a chapter's conclusions, "statement: **verdict** (short reason).",
+    from a :class:`rppg_lib.claims.Verdict` or its record: a conclusion written from the verdict, never from
+    the point estimates behind it."""
+    row = verdict.record() if hasattr(verdict, "record") else verdict
+    return f"{_spell_out(row['statement']).rstrip('.')}: **{row['verdict']}** ({short_reason(row)})."
 
 
 def profile_note(df: pd.DataFrame) -> str:

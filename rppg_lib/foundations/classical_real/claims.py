@@ -22,7 +22,8 @@ from . import KEY
 #: UW oximetry: a method "agrees" with the oximeter when its mean |HR error| over windows is at most this (bpm).
 #: The compendium's tolerance for a signal core on clean finger traces (no paper states one).
 UW_MAE_BPM = 2.0
-#: Fewest windows for a verdict on a mean over windows.
+#: Fewest windows for a verdict on a mean over windows (the compendium's choice: fewer give intervals too wide
+#: to mean much).
 MIN_WINDOWS = 8
 #: Welltory: the red trace's HR within this of the chest strap's mean HR (bpm); the RR series and the video
 #: need not cover the same seconds, so the tolerance is wider than for the UW oximetry windows.

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...claims import (
+    LEVEL,
     AtLeast,
     AtMost,
     Between,
@@ -57,9 +58,10 @@ PAPER_EPOCHS = int(reported(KEY, "Section 5.2", "hyperparameters", "epochs"))
 LEARNING_TARGET_RATIO = 0.6
 #: "By a wide margin": a classifier's MAE at most this fraction of SE's (the paper's worst ratio is about half).
 WIDE_MARGIN_FRACTION = 0.75
-#: "Similar coverage" on Stationary and Mixed Motion, percentage points.
+#: "Similar coverage" on Stationary and Mixed Motion, percentage points (the compendium's reading of "similar").
 COVERAGE_TOLERANCE_PP = 5.0
-#: "Transfers poorly": the MAE on the other cameras at least this multiple of the own camera's.
+#: "Transfers poorly": the MAE on the other cameras at least this multiple of the own camera's (the compendium's
+#: reading of "poorly"; the paper gives no bar).
 POOR_TRANSFER_RATIO = 1.5
 #: "Reaches the paper's MAE": within this many bpm of the paper's CL+F, about the pulse oximeter's error plus the
 #: spread between the classifiers in Table 2.
@@ -112,7 +114,7 @@ def _coverage_difference(stat: np.ndarray, mixed: np.ndarray):
     half = np.hypot(a.high - a.low, b.high - b.low) / 2
     est = a.estimate - b.estimate
 
-    return Interval(est, est - half, est + half, "difference of two independent bootstrap intervals (95 %)")
+    return Interval(est, est - half, est + half, f"difference of two independent {LEVEL:.0%} bootstrap intervals")
 
 
 def _transfer_learned(transfer_errors, pairs, what: str) -> list:
