@@ -1,4 +1,4 @@
-"""Heart rate from a video file with a classical (training-free) rPPG method.
+"""Heart rate from a video file with a classical (training-free) rPPG method or a network a chapter trained.
 
 :func:`predict_video` runs the whole chain on one file:
 
@@ -25,6 +25,10 @@
    Hann window's main lobe being wider than 12 bpm); the threshold is
    therefore set from the noise side.
 
+:func:`predict_video_with_model` replaces steps 2-4 with a stored network
+(:mod:`rppg_lib.model_store`): the face crops its chapter trained it on, its
+pulse over overlapping windows; step 5 is the same.
+
 No face in any examined frame raises :class:`~rppg_lib.video.NoFaceFoundError`;
 a damaged file raises :class:`~rppg_lib.video.VideoDecodeError`.
 :func:`plot_prediction` draws the pulse, the HR over time and the SNR.
@@ -39,8 +43,8 @@ import numpy as np
 from . import signal as sig
 from .video import ROI_SETS, NoFaceFoundError, preprocess_video, probe_video
 
-__all__ = ["VideoPrediction", "predict_video", "plot_prediction", "PREDICT_ROIS",
-           "SNR_THRESHOLD_DB"]
+__all__ = ["VideoPrediction", "predict_video", "predict_video_with_model", "check_model", "plot_prediction",
+           "PREDICT_ROIS", "SNR_THRESHOLD_DB", "MODEL_INPUTS"]
 
 #: Regions :func:`predict_video` can average.
 PREDICT_ROIS = ("skin", "face", "full")
@@ -65,6 +69,8 @@ class VideoPrediction:
     status : ``"ok"`` or ``"no reliable pulse"``; ``message`` explains.
     detection_rate : share of the examined frames with a face (NaN for
         ``roi="full"``); trace_fraction : share of frames with a usable trace.
+    model : for a trained network (:func:`predict_video_with_model`), its name, builder, input and
+        run record (chapter, data, profile, revision, metrics); None for a classical method.
     """
 
     path: str
@@ -87,6 +93,7 @@ class VideoPrediction:
     window_s: float
     snr_threshold_db: float
     meta: dict = field(default_factory=dict)
+    model: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,7 +106,7 @@ class VideoPrediction:
         return (f"{os.path.basename(self.path)}: {self.status.upper()}: {self.message}\n"
                 f"  HR {self.hr_median_bpm:.1f} bpm (median of "
                 f"{int(self.reliable.sum())}/{len(self.reliable)} reliable {self.window_s:g} s "
-                f"windows), method {self.method}, roi {self.roi}, {face}")
+                f"windows), {'model' if self.model else 'method'} {self.method}, roi {self.roi}, {face}")
 
     def to_dict(self) -> dict:
         """JSON-ready summary (per-window arrays as lists)."""
@@ -112,6 +119,7 @@ class VideoPrediction:
             "window_s": self.window_s, "snr_threshold_db": self.snr_threshold_db,
             "hr_time_s": self.hr_time_s.tolist(), "hr_bpm": self.hr_bpm.tolist(),
             "snr_db": self.snr_db.tolist(), "reliable": self.reliable.tolist(),
+            "model": self.model,
         }
 
 
@@ -184,7 +192,24 @@ def predict_video(path, method: str = "pos", window_s: float = 10.0, step_s: flo
         raise ValueError(f"{path}: only {duration:.1f} s of usable video (need at least "
                          f"{min_duration:.1f} s for a heart rate)")
     pulse = apply_method(method, rgb, fs, band_hz=(lo / 60.0, hi / 60.0))
-    win_s = min(window_s, duration)
+    graded = _grade(pulse, fs, window_s, step_s, (lo, hi), snr_threshold_db, min_reliable)
+    if roi != "full" and detection_rate < 0.5:
+        graded["message"] += f"; the face was found in only {100 * detection_rate:.0f} % of examined frames"
+    hr_time_s = graded.pop("hr_time_s") + t[0]
+    return VideoPrediction(
+        path=path, method=method, roi=roi, fps=fs, time_s=t, rgb=rgb, pulse=pulse,
+        hr_time_s=hr_time_s, **graded, detection_rate=detection_rate,
+        trace_fraction=float(valid.mean()), band_bpm=(lo, hi), snr_threshold_db=float(snr_threshold_db),
+        meta={"n_frames": int(len(trace)), "duration_s": float(duration)})
+
+
+def _grade(pulse, fs: float, window_s: float, step_s: float, band_bpm, snr_threshold_db: float,
+           min_reliable: float) -> dict:
+    """HR and SNR of ``pulse`` in sliding windows and the quality rule of the module docstring: the
+    per-window fields of :class:`VideoPrediction` (``hr_time_s`` relative to the pulse's start) and its
+    ``hr_median_bpm``, ``status``, ``message`` and ``window_s``."""
+    lo, hi = band_bpm
+    win_s = min(window_s, len(pulse) / fs)
     hr_t, hr = sig.sliding_hr(pulse, fs, win_s, step_s, (lo, hi))
     win, step = int(round(win_s * fs)), max(1, int(round(step_s * fs)))
     windows = np.lib.stride_tricks.sliding_window_view(pulse, win)[::step]
@@ -200,15 +225,124 @@ def predict_video(path, method: str = "pos", window_s: float = 10.0, step_s: flo
         status = "no reliable pulse"
         message = (f"only {100 * share:.0f} % of the windows have SNR >= {snr_threshold_db:g} dB "
                    f"(median SNR {np.median(snr_db):.1f} dB); the HR shown is a guess")
-    if roi != "full" and detection_rate < 0.5:
-        message += f"; the face was found in only {100 * detection_rate:.0f} % of examined frames"
+    return {"hr_time_s": np.asarray(hr_t, float), "hr_bpm": np.asarray(hr, float), "snr_db": snr_db,
+            "reliable": reliable, "hr_median_bpm": hr_median, "status": status, "message": message,
+            "window_s": float(win_s)}
+
+
+#: Input kinds of stored models that :func:`predict_video_with_model` can build from a video file.
+MODEL_INPUTS = ("face_crops",)
+
+
+def check_model(name: str, results_dir=None):
+    """The :class:`~rppg_lib.model_store.StoredModel` ``name`` if ``rppg predict`` can run it; else
+    :class:`~rppg_lib.model_store.MissingModelError` (unknown or not trained yet: which run writes it)
+    or ``ValueError`` (an input this command does not build yet). Reads no video and no weights."""
+    from .model_store import find_model
+
+    stored = find_model(name, results_dir)
+    kind = stored.input_spec.get("kind")
+    if kind not in MODEL_INPUTS:
+        raise ValueError(f"model {name!r} reads {kind!r} input, which rppg predict does not build from a video "
+                         f"yet (supported: {', '.join(MODEL_INPUTS)}); its chapter ({stored.chapter}) computes "
+                         "that input from its own data")
+    return stored
+
+
+def _face_clips(path, spec: dict, detect_every: int, detect_width, max_frames, chunk_frames):
+    """The network's input as its chapter made it: sticky face crops (50 % margin) of the master
+    size, area-resized to ``frame_size`` and block-averaged in time to about ``fps``. Returns
+    ``(frames (T, s, s, 3) uint8, fps, preprocess output)``."""
+    from .clips import MASTER_CROP, block_mean, resize_crops
+
+    size = int(spec["frame_size"])
+    out = preprocess_video(path, ("crops",), every=detect_every, smoothing="sticky", margin=0.5,
+                           crop_size=(max(size, MASTER_CROP),) * 2, detect_width=detect_width,
+                           max_frames=max_frames, chunk_frames=chunk_frames)
+    native = float(out["fps"])
+    step = max(1, int(round(native / float(spec["fps"])))) if spec.get("fps") else 1
+    crops = block_mean(resize_crops(out["crops"], size).astype(np.float32), step)
+    return np.rint(crops).astype(np.uint8), native / step, out
+
+
+def _network_pulse(net, frames, clip_frames: int, batch_size: int = 4) -> np.ndarray:
+    """The network's pulse over all ``frames`` (T, h, w, 3): windows of ``clip_frames`` with half
+    overlap (the last one ends at the last frame), each output z-normalised, joined by Hann-weighted
+    overlap-add. A recording shorter than one window is one window."""
+    import torch
+
+    n = len(frames)
+    clip = min(int(clip_frames), n)
+    starts = list(range(0, n - clip + 1, max(1, clip // 2)))
+    if starts[-1] != n - clip:
+        starts.append(n - clip)
+    video = np.ascontiguousarray(frames.transpose(3, 0, 1, 2))  # (3, T, h, w)
+    outputs = []
+    with torch.no_grad():
+        for b in range(0, len(starts), batch_size):
+            x = torch.as_tensor(np.stack([video[:, s:s + clip] for s in starts[b:b + batch_size]])).float()
+            y = net(x)
+            y = y[0] if isinstance(y, (tuple, list)) else y
+            outputs.append(y.reshape(len(x), -1).double().numpy())
+    outputs = np.concatenate(outputs)
+    weight = np.hanning(clip + 2)[1:-1]
+    pulse, total = np.zeros(n), np.zeros(n)
+    for s, y in zip(starts, outputs):
+        y = (y - y.mean()) / max(y.std(), 1e-12)
+        pulse[s:s + clip] += weight * y
+        total[s:s + clip] += weight
+    return pulse / np.maximum(total, 1e-12)
+
+
+def predict_video_with_model(path, model: str, window_s: float = 10.0, step_s: float = 1.0,
+                             detect_every: int = 10, *, band_bpm=_BAND_BPM,
+                             snr_threshold_db: float = SNR_THRESHOLD_DB, min_reliable: float = 0.5,
+                             detect_width: int | None = 320, max_seconds: float | None = None,
+                             chunk_frames: int = 256, results_dir=None) -> VideoPrediction:
+    """Estimate the heart rate in ``path`` with the stored network ``model``
+    (:mod:`rppg_lib.model_store`, ``rppg models`` lists them), graded like :func:`predict_video`.
+
+    The video is decoded in chunks and the face tracked as the classical path does (Haar detector
+    every ``detect_every`` frames), then cut into the input the network was trained on (its
+    ``input_spec``): sticky face crops resized to its frame size and averaged down to its frame
+    rate, in windows of its clip length (:func:`_network_pulse`). The pulse is band-passed to
+    ``band_bpm`` and its HR and SNR taken in sliding windows. Only networks that read face crops and
+    return a pulse waveform are supported (:data:`MODEL_INPUTS`); the model is checked before the
+    video is read.
+    """
+    from .model_store import load_model
+
+    check_model(model, results_dir)
+    net, stored = load_model(model, results_dir, with_record=True)  # both before the video is read
+    path = os.fspath(path)
+    info = probe_video(path)
+    spec = stored.input_spec
+    max_frames = None if max_seconds is None else max(1, int(round(max_seconds * info.fps)))
+    frames, fs, out = _face_clips(path, spec, detect_every, detect_width, max_frames, chunk_frames)
+    has_face = np.all(np.isfinite(out["boxes"]), axis=1)
+    checked = out["checked"].sum()
+    detection_rate = float(out["detected"].sum() / checked) if checked else 0.0
+    duration = len(frames) / fs
+    lo, hi = float(band_bpm[0]), min(float(band_bpm[1]), 0.9 * 30.0 * fs)
+    min_duration = max(4.0, 2 * 60.0 / lo)
+    if duration < min_duration:
+        raise ValueError(f"{path}: only {duration:.1f} s of video (need at least {min_duration:.1f} s for a "
+                         "heart rate)")
+    pulse = sig.bandpass(_network_pulse(net, frames, spec.get("clip_frames") or len(frames)), fs,
+                         lo / 60.0, hi / 60.0)
+    t = np.arange(len(frames)) / fs + float(out["timestamps"][0])
+    graded = _grade(pulse, fs, window_s, step_s, (lo, hi), snr_threshold_db, min_reliable)
+    if detection_rate < 0.5:
+        graded["message"] += f"; the face was found in only {100 * detection_rate:.0f} % of examined frames"
+    hr_time_s = graded.pop("hr_time_s") + t[0]
+    rgb = frames.reshape(len(frames), -1, 3).mean(axis=1)
     return VideoPrediction(
-        path=path, method=method, roi=roi, fps=fs, time_s=t,
-        rgb=rgb, pulse=pulse, hr_time_s=hr_t + t[0], hr_bpm=np.asarray(hr, float),
-        snr_db=snr_db, reliable=reliable, hr_median_bpm=hr_median, status=status,
-        message=message, detection_rate=detection_rate, trace_fraction=float(valid.mean()),
-        band_bpm=(lo, hi), window_s=float(win_s), snr_threshold_db=float(snr_threshold_db),
-        meta={"n_frames": int(len(trace)), "duration_s": float(duration)})
+        path=path, method=model, roi="face crop", fps=fs, time_s=t, rgb=rgb, pulse=pulse, hr_time_s=hr_time_s,
+        **graded, detection_rate=detection_rate, trace_fraction=float(has_face.mean()), band_bpm=(lo, hi),
+        snr_threshold_db=float(snr_threshold_db),
+        meta={"n_frames": int(len(out["timestamps"])), "duration_s": float(duration)},
+        model={"name": stored.name, "builder": stored.spec.get("builder"),
+               "builder_kwargs": stored.spec.get("builder_kwargs"), "input_spec": spec, "record": stored.record})
 
 
 def plot_prediction(result: VideoPrediction, path=None):
@@ -222,7 +356,7 @@ def plot_prediction(result: VideoPrediction, path=None):
     fig = Figure(figsize=(9, 7), layout="constrained")
     ax_p, ax_hr, ax_snr = fig.subplots(3, 1, sharex=True)
     ax_p.plot(result.time_s, result.pulse, lw=0.8, color="tab:red")
-    ax_p.set_ylabel(f"pulse ({result.method.upper()})")
+    ax_p.set_ylabel(f"pulse ({result.method if result.model else result.method.upper()})")
     colour = "tab:green" if result.ok else "tab:orange"
     ax_p.set_title(f"{os.path.basename(result.path)}: {result.status}, "
                    f"HR {result.hr_median_bpm:.1f} bpm", color=colour)
