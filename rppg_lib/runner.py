@@ -12,6 +12,9 @@
 - :func:`build_book` runs them all, collects every failure before giving up,
   refuses to publish an executed notebook that holds an error output, then
   runs ``jupyter-book build . -W -n --keep-going --all``.
+- :func:`run_grid_job` and :func:`build_grid_book` are the two jobs of the Snakemake workflow
+  (``workflow/Snakefile``): one chapter at one profile and seed, then the book from their records.
+  Each writes a small job record last, the file the workflow declares as the job's output.
 """
 from __future__ import annotations
 
@@ -36,6 +39,10 @@ __all__ = [
     "error_outputs",
     "prepare_for_page",
     "build_book",
+    "book_chapters",
+    "replicate_dir",
+    "run_grid_job",
+    "build_grid_book",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -322,3 +329,84 @@ def build_book(profile: str = "book", parameters: dict | None = None, notebooks:
             raise NotebookError("jupyter-book build failed (warnings are errors); see the log above")
         print(f"[rppg] book written to {REPO_ROOT / '_build' / 'html' / 'index.html'}", flush=True)
     return results
+
+
+def book_chapters(toc_path=None) -> list[str]:
+    """The chapters of the book (notebooks with a home), in table-of-contents order."""
+    from .homes import homes
+
+    chapters = set(homes())
+    return [n for n in book_notebooks(toc_path) if n in chapters]
+
+
+def replicate_dir(profile: str, seed: int, results_dir=None) -> Path:
+    """``results/replicates/<profile>/seed<seed>/``: records and executed copy of a run at a seed other than 0
+    (the book reads only seed 0's records, in ``results/`` itself)."""
+    from .results import default_results_dir
+
+    base = Path(results_dir) if results_dir is not None else default_results_dir()
+    return base / "replicates" / profile / f"seed{int(seed)}"
+
+
+def _job_record(record, payload: dict) -> Path:
+    import datetime as dt
+
+    from .results import current_revision
+    from .storage import write_json_atomic
+
+    return write_json_atomic(record, {**payload, "git_revision": current_revision(),
+                                      "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+
+
+def run_grid_job(name: str, profile: str, seed: int, record, parameters: dict | None = None) -> Path:
+    """One job of the workflow: run chapter ``name`` at ``profile`` with the notebook's ``seed``, then write
+    the job record ``record`` (JSON, atomically) and return its path.
+
+    Seed 0 is the book's run: the executed copy goes to ``book/executed/`` and the records to ``results/``,
+    exactly as ``rppg run``. Any other seed runs into :func:`replicate_dir` (records and ``executed/``), so
+    it never replaces what the book reads. A failed run raises :class:`NotebookError` and writes no record,
+    so the workflow reruns it (and only it) next time.
+    """
+    if name not in book_chapters():
+        raise ValueError(f"{name!r} is not a chapter of the book; chapters: {book_chapters()}")
+    parameters = {**(parameters or {}), "seed": int(seed)}
+    out_dir = None
+    if int(seed) != 0:
+        results_dir = replicate_dir(profile, seed)
+        parameters["results_dir"] = str(results_dir)
+        out_dir = results_dir / "executed"
+    start = time.perf_counter()
+    executed = run_notebook(name, profile, parameters, out_dir=out_dir)
+    return _job_record(record, {"chapter": name, "profile": profile, "seed": int(seed),
+                                "parameters": parameters, "executed": str(executed),
+                                "wall_time_s": time.perf_counter() - start})
+
+
+def executed_profile(notebook_path) -> str | None:
+    """The ``profile`` papermill ran an executed notebook at (None if it does not say)."""
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    return ((nb.metadata.get("papermill") or {}).get("parameters") or {}).get("profile")
+
+
+def build_grid_book(profile: str, record, build: bool = True) -> Path:
+    """The workflow's last job: the book from the chapters' records, as ``rppg book`` builds it.
+
+    Every chapter's executed copy must be in ``book/executed/`` and have run at ``profile`` (a book never
+    mixes profiles). The pages that summarise the chapters (claims, how to reproduce) then run, and
+    :func:`build_book` refuses any executed copy with an error output and runs ``jupyter-book build``.
+    Writes the job record ``record`` last and returns its path.
+    """
+    wrong = {}
+    for name in book_chapters():
+        path = EXECUTED_DIR / f"{name}.ipynb"
+        ran_at = executed_profile(path) if path.is_file() else None
+        if ran_at != profile:
+            wrong[name] = "missing" if not path.is_file() else f"ran at profile {ran_at!r}"
+    if wrong:
+        raise NotebookError(f"cannot build the {profile!r} book: executed chapters {wrong}; run them first "
+                            f"(snakemake --config profile={profile})")
+    pages = [n for n in book_notebooks() if n not in book_chapters()]
+    start = time.perf_counter()
+    build_book(profile, notebooks=pages, build=build)
+    return _job_record(record, {"book": str(REPO_ROOT / "_build" / "html" / "index.html") if build else None,
+                                "profile": profile, "pages": pages, "wall_time_s": time.perf_counter() - start})
