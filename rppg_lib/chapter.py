@@ -21,6 +21,11 @@ from dataclasses import dataclass, field
 __all__ = ["Chapter"]
 
 
+def _setting_words(name: str) -> str:
+    """``look.n_subjects`` -> ``look: n subjects`` (a setting's name as a page shows it)."""
+    return name.replace(".", ": ").replace("_", " ")
+
+
 @dataclass
 class Chapter:
     """One run of one chapter. Build it with :meth:`start`.
@@ -83,6 +88,20 @@ class Chapter:
                      seeds=self.seeds if seeds is None else seeds, results_dir=self.results_dir)
         glue_found(self.key, self.profile, self.results_dir)
         return HTML(verdicts_html(verdicts))
+
+    def paper_differences(self):
+        """The settings of this run that differ from the paper profile's, as a table (an IPython HTML object),
+        generated from the profile actually run: the page's "what differs from the paper" never goes stale."""
+        from IPython.display import HTML
+
+        from .display import frame_html
+        from .profiles import differences
+
+        table = differences(self.key, self.profile)
+        if table.empty:
+            return HTML("<p>This run used the paper profile: every setting is the paper's.</p>")
+        return HTML(f"<p>The {len(table)} settings of this run (profile <b>{self.profile}</b>) that differ from the "
+                    f"paper profile's:</p>" + frame_html(table.set_index("setting").rename(index=_setting_words)))
 
     def finish(self, data_source: str):
         """The provenance table of the chapter's last cell (profile, data, seed, device, wall time, versions)."""

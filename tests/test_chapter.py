@@ -27,3 +27,21 @@ def test_claims_write_the_record_and_finish_gives_the_provenance(tmp_path):
     assert record[0]["seeds"] == ch.seeds and record[0]["data_source"] == "simulated: test"
     prov = ch.finish("simulated: test")
     assert prov.loc["profile", "value"] == "smoke" and prov.loc["device", "value"] == "cpu"
+
+
+def test_paper_differences_are_read_from_the_settings_run():
+    from rppg_lib.profiles import differences, readable, resolve
+
+    assert differences("gideon2021", "paper").empty  # the paper profile differs from nothing
+    table = differences("gideon2021", "book")
+    book, paper = resolve("gideon2021", "book"), resolve("gideon2021", "paper")
+    row = table.set_index("setting").loc["crop"]
+    assert (row["this run (book)"], row["paper"]) == (str(book.crop), str(paper.crop))
+    assert "lr" in set(table.setting) and "preset" not in set(table.setting)  # same preset: not listed
+    # a page never shows Python's printout of a dict, list or tuple of strings
+    nested = {"pure-like": {"n_val": 2}, "seeds": [0, 1], "none": None}
+    assert readable(nested) == "pure-like: n_val: 2; seeds: 0, 1; none: –"
+    assert readable(("a", "b")) == "(a, b)" and readable([]) == "none" and readable(1e-05) == "1e-05"
+    shown = Chapter.start("deng_pruned_stven", "smoke", device="cpu").paper_differences().data
+    assert "look.n_subjects" not in shown and "look: n subjects" in shown  # a look-alike opened into its fields
+    assert "{'" not in shown and "['" not in shown
