@@ -147,6 +147,22 @@ def test_run_model_both_kinds_end_to_end():
         gx.run_model(data, split, kind="nope", epochs=1)
 
 
+
+def test_offset_runs_reuse_the_main_run_at_offset_zero_and_train_the_rest():
+    from types import SimpleNamespace
+
+    data = _patches(4)
+    split = gx.split_clips(data, 1, 1, 0)
+    cfg = SimpleNamespace(offset_max_s=[0, 2.0], offset_losses=["mcc"], offset_epochs=1, epochs_supervised=1,
+                          seeds=[0], width=4, lr=1e-3, batch_size=4, threads=1)
+    table = pd.DataFrame({"recording": [0], "hr_ref": [70.0], "hr_pred": [73.0]})
+    main = {"name": "Supervised", "seed": 0, "table": table, "summary": {"rmse": 3.0}, "clips_per_s": 9.0}
+    long, zero_errors = gx.offset_runs(data, split, cfg, [main], seed=0)
+    assert list(long["O_max (s)"]) == [0, 2.0] and list(long.loss) == ["mcc", "mcc"]
+    assert long.rmse.iloc[0] == 3.0 and long.clips_per_s.iloc[0] == 9.0  # the main run, not retrained
+    assert np.isfinite(long.rmse.iloc[1]) and long.clips_per_s.iloc[1] > 0
+    np.testing.assert_allclose(zero_errors, [3.0])
+
 def test_rung_extra_drops_what_the_preset_already_is():
     """ubfc-like and pure-like are lossless: "lossless, 2 % pulse" renders the same frames as "2 % pulse", so
     the two rungs share their sessions; cohface-like is MPEG-4, where "lossless" changes the data."""

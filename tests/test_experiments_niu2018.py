@@ -322,6 +322,22 @@ def test_hsu2014_style_svr_recovers_known_heart_rates_better_than_the_constant_a
     assert mae < 0.3 * np.mean(np.abs(const.hr_est - const.hr_ref)) and mae < 4.0  # measured: 2.4 vs 15.1
 
 
+
+def test_svr_runs_stack_one_cross_validation_per_seed_and_metric_row_is_plain_floats(cfg):
+    import pandas as pd
+
+    from rppg_lib.papers.niu2018 import hsu2014 as H
+
+    videos = _tiny_videos()
+    small = dataclasses.replace(cfg, clip_frames=60, clips_per_video=2)
+    svr = H.svr_runs(videos, small, (0, 1))
+    assert list(svr.seed) == [0] * 6 + [1] * 6
+    pd.testing.assert_frame_equal(svr.iloc[6:].reset_index(drop=True), H.svr_cross_validate(videos, small, seed=1))
+    table = pd.DataFrame({"hr_est": [62.0, 68.0, 82.0], "hr_ref": [60.0, 70.0, 80.0]})
+    row = E.metric_row(table)
+    assert list(row) == list(E.METRIC_COLUMNS) and all(type(v) is float for v in row.values())
+    assert row["HRrmse"] == pytest.approx(2.0) and row == pytest.approx(E.hr_row(table))
+
 def test_table2_rows_beside_the_paper(cfg, tmp_path, monkeypatch):
     from rppg_lib.papers.niu2018 import hsu2014 as H
 

@@ -152,6 +152,38 @@ def test_metrics_row_known_answer():
     np.testing.assert_allclose(E.abs_errors(t), 2.0)
 
 
+
+def test_nas_runs_train_the_manual_cell_then_each_searched_cell(monkeypatch):
+    from types import SimpleNamespace
+
+    calls = []
+
+    def train_and_test(name, kind, genotype=None, **common):  # records the call instead of training
+        calls.append((name, kind, genotype, common["seed"]))
+        return name
+
+    monkeypatch.setattr(E, "train_and_test", train_and_test)
+    searches = {"NAS shared, with TDC": SimpleNamespace(genotype="g1"),
+                "NAS varied, with TDC": SimpleNamespace(genotype="g2")}
+    nas = E.nas_runs(searches, data=None, split=None, cfg=None, seed=3, device="cpu", progress=False)
+    assert list(nas) == ["manual (without NAS)", *searches]
+    assert calls == [("manual", "autohr", None, 3), ("NAS shared, with TDC", "autohr", "g1", 3),
+                     ("NAS varied, with TDC", "autohr", "g2", 3)]
+
+
+def test_stacked_errors_and_table_record():
+    def run(est):
+        t = pd.DataFrame({"video": [1, 0], "hr_ref": [70.0, 60.0], "hr_est": est})
+        return E.Run("r", t, [], 0.0, spec={"tables": {"cross": t.assign(hr_est=t.hr_ref + 5.0)}})
+
+    runs = [run([71.0, 62.0]), run([67.0, 60.0])]
+    np.testing.assert_allclose(E.stacked_errors(runs), [[2.0, 1.0], [0.0, 3.0]])  # video order
+    np.testing.assert_allclose(E.stacked_errors(runs, "cross"), 5.0)
+    table = E.with_paper({"ours": runs[0].table, "not run": None}, "Table I", {"ours": "AutoHR"})
+    record = E.table_record(table)
+    assert record["ours"]["ours MAE"] == 1.5 and record["ours"]["paper RMSE"] == 8.68
+    assert np.isnan(record["not run"]["ours MAE"]) and E.table_record(None) is None
+
 def test_diverging_training_stops_with_epoch_and_learning_rate(monkeypatch):
     videos = np.random.default_rng(0).integers(0, 255, (2, 3, 40, 16, 16)).astype(np.uint8)
     ppg = np.sin(np.arange(40) / 10 * 2 * np.pi * 1.2)[None].repeat(2, 0)

@@ -23,7 +23,9 @@ The notebook is a narrative; the work is here:
   gives one rung's baselines and
   :func:`learning_entry` gives a data set's ``metrics["learning"]`` entry of the run record;
 - analysis: :func:`summarise`, :func:`saliency_share` (Fig. 4),
-  :func:`hr_change_quantiles` (Fig. 6).
+  :func:`hr_change_quantiles` (Fig. 6);
+- the figures' training loops: :func:`flash_experiment` (Fig. 4), :func:`offset_runs` (Fig. 5),
+  :func:`regulariser_sweep` (Table 7).
 """
 from __future__ import annotations
 
@@ -769,6 +771,28 @@ def flash_experiment(cfg, seed: int = 0, device="cpu") -> tuple[dict, dict, Clip
     for m, b in zip(flash.meta, blocks):
         m["flash_bpm"], m["flash_box_crop"] = b["flash_bpm"], b["box"]
     return sal, runs, flash, split
+
+
+def offset_runs(data: Clips, split, cfg, runs: list, seed: int = 0, device="cpu") -> tuple[pd.DataFrame, np.ndarray]:
+    """Fig. 5: supervised models trained with a random offset of up to ``O_max`` seconds between video and
+    label, for each ``O_max`` of ``cfg.offset_max_s`` and each loss of ``cfg.offset_losses`` (one seed,
+    ``cfg.offset_epochs``; offset 0 with the MCC loss reuses the Table 3 supervised run of the first seed when
+    it trained as long). Returns ``(fig5_long, zero_errors)``: one row per setting (``O_max (s)``, ``loss``,
+    ``rmse``, ``clips_per_s``) and the per-clip absolute HR errors of offset 0 with the MCC loss (None when
+    that setting is not in ``cfg``)."""
+    rows, zero_errors = [], None
+    for o in cfg.offset_max_s:
+        for loss in cfg.offset_losses:
+            if o == 0 and loss == "mcc" and cfg.offset_epochs == cfg.epochs_supervised:
+                r = next(x for x in runs if x["name"] == "Supervised" and x["seed"] == seed + cfg.seeds[0])
+            else:
+                r = run_model(data, split, kind="supervised", loss=loss, max_offset_s=o, width=cfg.width,
+                              epochs=cfg.offset_epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=seed,
+                              threads=cfg.threads, device=device)
+            if o == 0 and loss == "mcc":
+                zero_errors = abs_errors(r["table"])
+            rows.append({"O_max (s)": o, "loss": loss, "rmse": r["summary"]["rmse"], "clips_per_s": r["clips_per_s"]})
+    return pd.DataFrame(rows), zero_errors
 
 
 def regulariser_sweep(data: Clips, split, cfg, runs: list, seed: int = 0, device="cpu") -> tuple[pd.DataFrame, dict]:

@@ -511,6 +511,11 @@ def hr_row(table: pd.DataFrame) -> dict:
     return {name: m[key] for name, key in METRIC_COLUMNS.items()}
 
 
+def metric_row(table: pd.DataFrame) -> dict:
+    """:func:`hr_row` with plain floats: the row the run record stores (JSON) for a per-video table."""
+    return {k: float(v) for k, v in hr_row(table).items()}
+
+
 def hr_table(runs: dict) -> pd.DataFrame:
     """One :func:`hr_row` per named run (name -> per-video table)."""
     return pd.DataFrame({name: hr_row(t) for name, t in runs.items()}).T

@@ -39,7 +39,7 @@ import pandas as pd
 
 from .experiment import VideoSet, clip_seed, video_rows
 
-__all__ = ["BAND_HZ", "N_BINS", "clip_traces", "spectral_features", "make_svr", "svr_cross_validate"]
+__all__ = ["BAND_HZ", "N_BINS", "clip_traces", "spectral_features", "make_svr", "svr_cross_validate", "svr_runs"]
 
 #: Heart-rate band of the features (Hz): 42-240 bpm, the band of the synthetic rhythms and of POS.
 BAND_HZ = (0.7, 4.0)
@@ -130,3 +130,9 @@ def svr_cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", seed:
         rows += video_rows(videos, f, model.predict(test_features[test]), test_video[test])
     table = pd.DataFrame(rows).sort_values("video").reset_index(drop=True)
     return table.assign(init="Hsu 2014-style SVR", protocol=protocol, fraction=1.0, seed=seed)
+
+
+def svr_runs(videos: VideoSet, cfg, seeds) -> pd.DataFrame:
+    """:func:`svr_cross_validate` once per seed of ``seeds`` (random protocol), the per-video tables stacked in
+    seed order (column ``seed`` tells them apart)."""
+    return pd.concat([svr_cross_validate(videos, cfg, seed=s) for s in seeds], ignore_index=True)

@@ -10,7 +10,9 @@
 3. Searches (:func:`run_searches`): one cell per configuration of Fig. 4c on the training videos.
 4. Networks (:func:`train_and_test`): AutoHR from a genotype or PhysNet (optionally with TDC),
    trained with a loss of Fig. 4a and the augmentations of Fig. 4d, tested on non-overlapping
-   10 s clips of the test videos; a video's HR is the mean of its clips' HRs (App. B).
+   10 s clips of the test videos; a video's HR is the mean of its clips' HRs (App. B). The figures'
+   training loops: :func:`nas_runs` (Fig. 4c), :func:`augmentation_runs` (4d), :func:`loss_and_theta_runs`
+   (4a, 4b), :func:`seed_runs` (Table I over seeds).
 5. Baselines (:func:`classical_table`, :func:`constant_table`): POS and CHROM on the crops' mean
    colour of the same clips; the constant answer (the training videos' mean HR).
 6. Rows (:func:`metrics_row`): SD, MAE, RMSE of the per-video error and Pearson's r (Sec. III-A);
@@ -37,8 +39,9 @@ from .training import clip_hr, predict_clips, search_architecture, train_network
 
 __all__ = ["METRICS", "lookalike_of", "prepare_simulated", "prepare_real", "test_fidelity", "fold_split",
            "test_clips", "per_video", "classical_table", "constant_table", "learning_record", "metrics_row",
-           "abs_errors", "Run", "make_network", "train_and_test", "search_name", "run_searches", "run_ladder",
-           "ablation_table", "plot_ablation", "draw_cell", "with_paper", "show", "settings_text"]
+           "abs_errors", "stacked_errors", "Run", "make_network", "train_and_test", "search_name", "nas_runs",
+           "run_searches", "run_ladder", "ablation_table", "plot_ablation", "draw_cell", "with_paper",
+           "table_record", "show", "settings_text"]
 
 #: The paper's metrics (Sec. III-A), in its column order.
 METRICS = ("SD", "MAE", "RMSE", "r")
@@ -187,6 +190,12 @@ def abs_errors(table: pd.DataFrame) -> np.ndarray:
     return np.abs(t["hr_est"].to_numpy(float) - t["hr_ref"].to_numpy(float))
 
 
+def stacked_errors(runs, test_set: str | None = None) -> np.ndarray:
+    """:func:`abs_errors` of several :class:`Run` (e.g. one per seed), one row per run: on their test videos,
+    or on the extra test set ``test_set`` of ``run.spec["tables"]`` (e.g. ``"cross"``)."""
+    return np.stack([abs_errors(r.spec["tables"][test_set] if test_set else r.table) for r in runs])
+
+
 # ---------------------------------------------------------------------------
 # networks
 # ---------------------------------------------------------------------------
@@ -261,6 +270,16 @@ def search_name(config: str, tdc: bool) -> str:
 AUGMENTATIONS = {"DA1": (True, False), "DA2": (False, True), "DA1+DA2": (True, True)}
 #: Fig. 4a: the losses PhysNet is trained with.
 LOSSES_FIG4A = ("time", "frequency", "hybrid")
+
+
+def nas_runs(searches: dict, **common) -> dict:
+    """Fig. 4c: AutoHR on the manual cell ("manual (without NAS)") and on the cell of each search of
+    ``searches`` (:func:`run_searches`), in that order, by :func:`train_and_test` with ``common`` (data, split,
+    cfg, seed, device, progress). Returns label -> :class:`Run`."""
+    runs = {"manual (without NAS)": train_and_test("manual", "autohr", **common)}
+    for name, s in searches.items():
+        runs[name] = train_and_test(name, "autohr", genotype=s.genotype, **common)
+    return runs
 
 
 def augmentation_runs(genotype, without: Run, cross: dict | None = None, **common) -> dict:
@@ -435,6 +454,15 @@ def with_paper(ours: dict, table: str, paper_rows: dict | None = None, notes: di
 
     return beside_paper(KEY, table, {k: None if t is None else metrics_row(t) for k, t in ours.items()}, METRICS,
                         paper_rows, notes)
+
+
+def table_record(table: pd.DataFrame | None) -> dict | None:
+    """A :func:`with_paper` table as the run record stores it: row label -> {"<side> <column>": value} (e.g.
+    "ours MAE", "paper RMSE"); None for a table that was not run."""
+    if table is None:
+        return None
+    rows = table.to_dict(orient="index")
+    return {str(k): {f"{a} {b}".strip(): v for (a, b), v in r.items()} for k, r in rows.items()}
 
 
 def show(table: pd.DataFrame, digits: int = 2):
