@@ -45,3 +45,33 @@ def test_paper_differences_are_read_from_the_settings_run():
     shown = Chapter.start("deng_pruned_stven", "smoke", device="cpu").paper_differences().data
     assert "look.n_subjects" not in shown and "look: n subjects" in shown  # a look-alike opened into its fields
     assert "{'" not in shown and "['" not in shown
+
+
+def test_checkpoint_dir_is_one_folder_per_named_training_of_the_run(tmp_path):
+    from rppg_lib.chapter import training_checkpoint
+
+    chapter = Chapter.start("niu2018", "smoke", seed=3, device="cpu", results_dir=tmp_path)
+    assert chapter.checkpoint_dir("scratch-seed3-fold0") == (
+        tmp_path / "checkpoints" / "niu2018" / "smoke" / "seed3" / "scratch-seed3-fold0")
+    assert not chapter.checkpoint_dir("x").exists()  # the trainer creates it when it writes
+    for bad in ("", "a/b", "../up", "-flag", "two words"):
+        with pytest.raises(ValueError, match="training's name"):
+            chapter.checkpoint_dir(bad)
+    assert training_checkpoint(None, "anything") is None  # no chapter: no files, no resuming
+    assert training_checkpoint(chapter, "anything") is None  # a smoke run trains for seconds: nothing to resume
+    chapter = Chapter.start("niu2018", "book", seed=3, device="cpu", results_dir=tmp_path)
+    assert training_checkpoint(chapter, "rPPGNet SNIP", "seed3", "a/b").name == "rPPGNet_SNIP-seed3-a_b"
+    assert training_checkpoint(chapter, "imagenet+synthetic", "frac0.5").name == "imagenet+synthetic-frac0.5"
+
+
+def test_finish_removes_the_runs_checkpoints_unless_asked_to_keep_them(tmp_path):
+    chapter = Chapter.start("niu2018", "smoke", seed=0, device="cpu", results_dir=tmp_path)
+    other = Chapter.start("niu2018", "smoke", seed=1, device="cpu", results_dir=tmp_path)
+    for ch in (chapter, other):
+        ch.checkpoint_dir("a").mkdir(parents=True)
+        (ch.checkpoint_dir("a") / "resume.pt").write_bytes(b"state")
+    chapter.finish("simulated: test", keep_checkpoints=True)
+    assert chapter.checkpoint_dir("a").is_dir()
+    chapter.finish("simulated: test")
+    assert not chapter.checkpoint_dir("a").parent.exists()
+    assert (other.checkpoint_dir("a") / "resume.pt").is_file()  # another seed's run is not this run's

@@ -86,3 +86,80 @@ def test_track_rng_refuses_other_objects():
     with pytest.raises(ValueError, match="checkpoint_every"):
         TrainingLoop({"m": torch.nn.Linear(2, 1)}, lambda p: torch.optim.SGD(p, lr=0.1), device="cpu",
                      selection="loss", higher_is_better=False, checkpoint_every=0)
+
+
+def _fit(folder, hr, epochs=3, lr=1e-2):
+    """A tiny regressor trained by the niu2018 trainer into ``folder``: its result and weights."""
+    from rppg_lib.papers.niu2018.training import train_regressor
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 1), torch.nn.Flatten(0))
+    x = torch.linspace(0, 1, 12 * 3 * 4 * 4).reshape(12, 3, 4, 4)
+    res = train_regressor(model, x, hr, epochs=epochs, lr=lr, batch_size=4, seed=1, progress=False,
+                          checkpoint_dir=folder)
+    return res, model.state_dict()
+
+
+def test_the_same_data_resume_and_other_data_start_over(tmp_path):
+    import numpy as np
+
+    hr = np.linspace(60, 100, 12)
+    first, weights = _fit(tmp_path / "run", hr)
+    assert first.extra.get("resumed_at_epoch") is None and len(first.history) == 3
+    again, weights_again = _fit(tmp_path / "run", hr)  # finished run, same data: nothing left to train
+    assert again.extra["resumed_at_epoch"] == 3 and len(again.history) == 3
+    assert all(torch.equal(weights[k], weights_again[k]) for k in weights)
+    with pytest.warns(UserWarning, match="other settings"):
+        other, _ = _fit(tmp_path / "run", hr[::-1].copy())  # same settings and shapes, other heart rates
+    assert other.extra.get("resumed_at_epoch") is None
+    assert [h["epoch"] for h in other.history] == [0, 1, 2]
+    with pytest.warns(UserWarning, match="other settings"):
+        longer, _ = _fit(tmp_path / "run", hr[::-1].copy(), epochs=5)  # another setting: starts over too
+    assert longer.extra.get("resumed_at_epoch") is None and len(longer.history) == 5
+
+
+def test_data_fingerprint_follows_dtype_shape_and_values():
+    import numpy as np
+
+    from rppg_lib.train import loop as L
+
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    fp = L.data_fingerprint(a, None)
+    assert fp == L.data_fingerprint(a.copy(), None) == L.data_fingerprint(torch.as_tensor(a), None)
+    assert len(fp) == 16
+    changed = a.copy()
+    changed[1, 2, 3] += 1
+    others = [L.data_fingerprint(changed, None), L.data_fingerprint(a.astype(np.float64), None),
+              L.data_fingerprint(a.reshape(3, 2, 4), None), L.data_fingerprint(a, a), L.data_fingerprint([a[0], a[1]])]
+    assert len({fp, *others}) == 1 + len(others)
+
+
+def test_a_large_array_is_fingerprinted_by_an_even_sample(monkeypatch):
+    import numpy as np
+
+    from rppg_lib.train import loop as L
+
+    monkeypatch.setattr(L, "FINGERPRINT_FULL_BYTES", 100)
+    monkeypatch.setattr(L, "FINGERPRINT_SAMPLES", 10)
+    big = np.zeros(1000, np.uint8)
+    fp = L.data_fingerprint(big)
+    sampled, unsampled = big.copy(), big.copy()
+    sampled[111] = 1  # np.linspace(0, 999, 10) holds 111
+    unsampled[112] = 1
+    assert L.data_fingerprint(sampled) != fp and L.data_fingerprint(unsampled) == fp
+
+
+def test_another_architecture_starts_over(tmp_path):
+    from rppg_lib.train.loop import TrainingLoop
+
+    def loop(width):
+        return TrainingLoop({"m": torch.nn.Linear(2, width)}, lambda p: torch.optim.SGD(p, lr=0.1), device="cpu",
+                            selection="loss", higher_is_better=False, progress=False, checkpoint_dir=tmp_path,
+                            config={"lr": 0.1}, data=torch.ones(3))
+
+    first = loop(1)
+    first.start_epoch()
+    first.end_epoch(0, first.epoch_record(), 1.0)
+    assert loop(1).resume() == 1
+    with pytest.warns(UserWarning, match="other settings"):
+        assert loop(2).resume() == 0  # a wider layer would not load the saved weights

@@ -244,12 +244,12 @@ def _validation_mcc(model, sampler, recs, clip_len, fs, band_bpm, device, batch_
 
 
 def _loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan, selection, higher_is_better,
-          config) -> TrainingLoop:
+          config, data) -> TrainingLoop:
     """The shared loop with AdamW over the model and the sampler (the paper's optimiser)."""
     return TrainingLoop({"model": model, "sampler": sampler},
                         lambda params: torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay), device=device,
                         selection=selection, higher_is_better=higher_is_better, checkpoint_dir=checkpoint_dir,
-                        progress=progress, on_nan=on_nan, config=config)
+                        progress=progress, on_nan=on_nan, config=config, data=data)
 
 
 def _step(loop: TrainingLoop, task, reg, epoch: int, batch: int, n: int, bar) -> bool:
@@ -295,7 +295,7 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
     sampler : optional :class:`rppg_lib.models.SaliencySampler` in front of the
         model (trained jointly; its Eq. 3 regularisation is added to the loss).
     checkpoint_dir : where ``best.pt``, ``last.pt`` and ``resume.pt`` go (None: no files); a rerun with the same
-        folder and settings continues from ``resume.pt``.
+        folder, settings and data continues from ``resume.pt``.
     """
     fs = float(fs)
     clip_len = _clip_len(clip_seconds, fs)
@@ -318,7 +318,7 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
                   saliency=sampler is not None)
     loop = _loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
                  selection="val_mcc" if val is not None else "train_loss",
-                 higher_is_better=val is not None, config=config)
+                 higher_is_better=val is not None, config=config, data=(videos, ppg, val_videos, val_ppg))
     model, sampler = loop.modules["model"], loop.modules.get("sampler")
     drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, ipr_threshold, max_redraws)
     dev = loop.device
@@ -411,7 +411,7 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
                   seed=seed,
                   saliency=sampler is not None)
     loop = _loop(model, sampler, lr, weight_decay, device, checkpoint_dir, progress, on_nan,
-                 selection="train_ipr", higher_is_better=False, config=config)
+                 selection="train_ipr", higher_is_better=False, config=config, data=videos)
     model, sampler = loop.modules["model"], loop.modules.get("sampler")
     drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, None, 0)
     dev = loop.device

@@ -20,7 +20,9 @@ the loss, the selection metric) and hands the rest to a :class:`TrainingLoop`:
 - :meth:`TrainingLoop.resume`: a rerun with the same checkpoint folder and the
   same settings continues after the last ``resume.pt`` (a trainer loops
   ``for epoch in range(loop.resume(), epochs)``) and ends with the weights an
-  uninterrupted run would have (CPU); a changed setting starts from epoch 0;
+  uninterrupted run would have (CPU); a changed setting starts from epoch 0, and so do other training
+  data (the trainer hands the loop its arrays, ``data=``, and :func:`data_fingerprint` joins the settings)
+  or another network architecture;
 - :class:`TrainResult`: what a run did, the same for every trainer.
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ import json
 import math
 import os
 import random
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -40,10 +43,55 @@ import torch
 from ..storage import save_torch_atomic
 from .common import resolve_device
 
-__all__ = ["TrainingDivergedError", "TrainResult", "TrainingLoop", "snapshot", "RESUME_FILE"]
+__all__ = ["TrainingDivergedError", "TrainResult", "TrainingLoop", "snapshot", "data_fingerprint", "RESUME_FILE"]
 
 #: The file in the checkpoint folder that a rerun resumes from.
 RESUME_FILE = "resume.pt"
+
+#: Arrays up to this size are hashed whole by :func:`data_fingerprint`; larger ones through an even sample.
+FINGERPRINT_FULL_BYTES = 64 * 2**20
+#: Elements of the even sample of a larger array.
+FINGERPRINT_SAMPLES = 2**20
+
+
+def data_fingerprint(*parts) -> str:
+    """A short hash (16 hex digits) of training data, so that a checkpoint is never resumed on other data.
+
+    ``parts``: numpy arrays, torch tensors, lists or tuples of them (recordings of different lengths),
+    numbers, strings or None. Each array contributes its dtype, its shape and its bytes: all of them up to
+    :data:`FINGERPRINT_FULL_BYTES`, else :data:`FINGERPRINT_SAMPLES` elements spread evenly over it (a
+    re-rendered data set changes nearly every element; an edit of a few elements of a large array between
+    the samples would go unseen).
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    for part in parts:
+        _feed_fingerprint(digest, part)
+    return digest.hexdigest()
+
+
+def _feed_fingerprint(digest, part) -> None:
+    if part is None or isinstance(part, (str, bytes, int, float, bool)):
+        digest.update(f"{type(part).__name__}:{part!r};".encode())
+        return
+    if isinstance(part, (list, tuple)):
+        digest.update(f"seq{len(part)}[".encode())
+        for item in part:
+            _feed_fingerprint(digest, item)
+        digest.update(b"]")
+        return
+    if isinstance(part, torch.Tensor):
+        part = part.detach().cpu()
+        part = part.float().numpy() if part.dtype == torch.bfloat16 else part.numpy()
+    arr = np.asarray(part)
+    if arr.dtype == object:
+        _feed_fingerprint(digest, list(arr.ravel()))
+        return
+    digest.update(f"{arr.dtype.str}{arr.shape};".encode())
+    if arr.nbytes <= FINGERPRINT_FULL_BYTES:
+        digest.update(np.ascontiguousarray(arr).view(np.uint8))
+    else:
+        spread = np.linspace(0, arr.size - 1, FINGERPRINT_SAMPLES).astype(np.int64)
+        digest.update(np.ascontiguousarray(arr.flat[spread]).view(np.uint8))
 
 
 class TrainingDivergedError(RuntimeError):
@@ -109,12 +157,15 @@ class TrainingLoop:
     checkpoint_dir : folder of ``best.pt``, ``last.pt`` and ``resume.pt`` (None: no files, no resuming).
     checkpoint_every : write ``resume.pt`` after every this many epochs.
     config : the run's settings; saved in the checkpoints, and a rerun resumes only when they are equal.
+    data : the training data (what :func:`data_fingerprint` takes; a tuple for several arrays). With a
+        checkpoint folder its fingerprint joins ``config`` as ``"data"``, and the networks' parameter names
+        and shapes as ``"architecture"``: other data or another network never resume an old run.
     """
 
     def __init__(self, modules: dict, make_optimizer, *, device="auto", make_scheduler=None,
                  selection: str, higher_is_better: bool, checkpoint_dir=None, progress: bool = True,
                  on_nan: str = "raise", config: dict | None = None, throughput_unit: str = "clips",
-                 checkpoint_every: int = 1):
+                 checkpoint_every: int = 1, data=None):
         if on_nan not in ("raise", "stop"):
             raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
         if int(checkpoint_every) < 1:
@@ -131,6 +182,10 @@ class TrainingLoop:
         self.result = TrainResult(selection=selection)
         self.result.best_state = {k: snapshot(m) for k, m in self.modules.items()}
         self.ckpt_dir = None if checkpoint_dir is None else os.fspath(checkpoint_dir)
+        if self.ckpt_dir is not None:  # hashed only where it decides something: resuming
+            self.config = {**self.config, "data": data_fingerprint(data),
+                           "architecture": {k: {n: list(v.shape) for n, v in m.state_dict().items()}
+                                            for k, m in self.modules.items()}}
         self._t_start = time.perf_counter()
         self.last_lr = self.lr  # the learning rate of the most recent step
 
@@ -263,8 +318,9 @@ class TrainingLoop:
     def resume(self) -> int:
         """Continue a run that stopped: load ``resume.pt`` from the checkpoint folder (networks, optimiser,
         schedule, history, kept weights, random states) and return the next epoch to train; 0 when there
-        is no folder, no file, or the file was written with other settings (a changed setting starts a new
-        run, with a warning). Call it after :meth:`track_rng`, before the first epoch."""
+        is no folder, no file, or the file was written with other settings, data or networks (``config``: a
+        changed one starts a new run, with a warning); a resumed run says so on stderr. Call it after
+        :meth:`track_rng`, before the first epoch."""
         if self.ckpt_dir is None:
             return 0
         path = os.path.join(self.ckpt_dir, RESUME_FILE)
@@ -272,8 +328,8 @@ class TrainingLoop:
             return 0
         state = torch.load(path, map_location="cpu", weights_only=False)  # random states must stay on the CPU
         if state.get("config_key") != self.config_key():
-            warnings.warn(f"{path} was written with other settings; training starts from epoch 0 "
-                          "(and overwrites it)", stacklevel=2)
+            warnings.warn(f"{path} was written with other settings (or other data, or another network); "
+                          "training starts from epoch 0 (and overwrites it)", stacklevel=2)
             return 0
         if len(state["rng"]["tracked"]) != len(self._rngs):
             raise ValueError(f"{path} holds {len(state['rng']['tracked'])} generator states, the trainer "
@@ -290,6 +346,7 @@ class TrainingLoop:
         self.last_lr = state["last_lr"]
         self._set_rng_states(state["rng"])
         res.extra["resumed_at_epoch"] = state["next_epoch"]
+        print(f"resumed {path}: {len(res.history)} epochs done", file=sys.stderr)  # to the run's log
         return int(state["next_epoch"])
 
     def restore(self) -> None:

@@ -39,6 +39,7 @@ import torch.nn as nn
 from ... import ladder as _ladder
 from ... import signal as sig
 from ...baselines import classical_pulses, constant_answer
+from ...chapter import training_checkpoint
 from ...clips import MASTER_CROP, Clips, lookalike_clips, render_sessions
 from ...data.splits import cut_clips, split_by_subject
 from ...ladder import TOP, RungData, rung_overrides
@@ -298,7 +299,7 @@ def _rppgnet_train_loss(out, target):
 
 def train_rppgnet(data: Clips, split, *, width: int = 16, epochs: int = 10, lr: float = 1e-3, batch_size: int = 4,
                   clip_s: float = CLIP_S, keep: float | None = None, seed: int = 0, device="cpu",
-                  progress: bool = False) -> dict:
+                  progress: bool = False, checkpoint_dir=None) -> dict:
     """Train rPPGNet (``normalize_input=True``) on the training recordings of ``split`` with its loss
     (negative Pearson on the global PPG, the four parts and the auxiliary PPG) on the shared supervised
     loop (:func:`rppg_lib.train.contrastive.train_supervised`: AdamW, random clips with the clip-stretch
@@ -306,7 +307,8 @@ def train_rppgnet(data: Clips, split, *, width: int = 16, epochs: int = 10, lr: 
 
     ``keep``: SNIP-prune at initialisation to this fraction of the conv weights, scored on one batch of
     training clips (the first ``batch_size`` training recordings' first clip), masks kept through
-    training. Returns ``{"model", "result", "masks", "train_seconds", "nonzero_prunable", "prunable"}``.
+    training. ``checkpoint_dir``: the training's checkpoints (a rerun with the same folder, settings and data
+    resumes; None: no files). Returns ``{"model", "result", "masks", "train_seconds", "nonzero_prunable", "prunable"}``.
     """
     from ...train.contrastive import train_supervised
 
@@ -327,7 +329,7 @@ def train_rppgnet(data: Clips, split, *, width: int = 16, epochs: int = 10, lr: 
                               epochs=epochs, lr=lr, batch_size=batch_size, clip_seconds=clip_s,
                               val_videos=data.videos[val] if len(val) else None,
                               val_ppg=data.ppg[val] if len(val) else None, seed=seed, device=device,
-                              progress=progress)
+                              progress=progress, checkpoint_dir=checkpoint_dir)
     return {"model": model, "result": result, "masks": masks, "train_seconds": time.perf_counter() - t0,
             "nonzero_prunable": count_nonzero(net, prunable_only=True), "prunable": count_prunable(net)}
 
@@ -395,7 +397,9 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
     """``networks`` (default: rPPGNet dense and SNIP-pruned to ``keep``; each once per seed), POS, CHROM
     and the constant answer (the mean reference HR of the training recordings) on the same test clips of
     ``test_clip_s`` seconds. With the run's ``chapter`` (:class:`rppg_lib.chapter.Chapter`), the first
-    seed's dense rPPGNet is stored for ``rppg predict --model`` (:func:`rppg_lib.model_store.save_model`).
+    seed's dense rPPGNet is stored for ``rppg predict --model`` (:func:`rppg_lib.model_store.save_model`), and
+    every training checkpoints into the run's folder (:func:`rppg_lib.chapter.training_checkpoint`), so a rerun
+    of a killed run resumes it.
 
     Returns ``{"errors": {method: clip table (seeds stacked, column "seed")}, "models": {(method, seed):
     model}, "train": [per-run dicts], "clips", "refs", "recording", "masks"}``.
@@ -408,7 +412,8 @@ def accuracy_runs(data: Clips, split, *, width: int, epochs: int, lr: float, bat
         tables = []
         for s in seeds:
             r = train_rppgnet(data, split, width=width, epochs=epochs, lr=lr, batch_size=batch_size, clip_s=clip_s,
-                              keep=keep if pruned else None, seed=seed + s, device=device, progress=progress)
+                              keep=keep if pruned else None, seed=seed + s, device=device, progress=progress,
+                              checkpoint_dir=training_checkpoint(chapter, "accuracy", name, f"seed{seed + s}"))
             t0 = time.perf_counter()
             pred = predict(r["model"], clips, device)
             infer = (time.perf_counter() - t0) / len(clips)

@@ -39,6 +39,7 @@ import torch
 from ... import ladder as _ladder
 from ... import signal as sig
 from ...baselines import classical_pulses, constant_answer
+from ...chapter import training_checkpoint
 from ...claims import network_learned
 from ...clips import Clips, lookalike_clips
 from ...data.splits import cut_clips, split_by_subject
@@ -258,13 +259,15 @@ def classical_table(rgb_clips, ref_clips, fs: float, method: str) -> pd.DataFram
 def run_model(data: Clips, split, *, kind: str, width: int = 16, epochs: int = 20, lr: float = 1e-3,
               batch_size: int = 4, saliency: bool = False, w_s: float = 1.0, w_t: float = 1.0,
               loss: str = "mcc", max_offset_s: float = 0.0, seed: int = 0, clip_s: float = 10.0,
-              grid_size=None, threads: int = 1, device: str = "cpu", psd_window: str | None = "hann") -> dict:
+              grid_size=None, threads: int = 1, device: str = "cpu", psd_window: str | None = "hann",
+              checkpoint_dir=None) -> dict:
     """Train one configuration and evaluate it on the test recordings' 10 s clips.
 
     ``kind``: ``"supervised"`` (train recordings, validation MCC picks the epoch)
     or ``"contrastive"`` (train + validation recordings without labels, lowest
     training IPR picks the epoch, as in the paper; ``psd_window`` is MVTL's PSD taper, "hann" or
-    None for the public code's rectangular window). Returns a dict with the
+    None for the public code's rectangular window). ``checkpoint_dir``: the training's checkpoints (a rerun with
+    the same folder, settings and data resumes; None: no files). Returns a dict with the
     clip table, its summary, training speed and the trained modules.
     """
     from ...models import PhysNetUpsample, SaliencySampler
@@ -283,7 +286,7 @@ def run_model(data: Clips, split, *, kind: str, width: int = 16, epochs: int = 2
             sampler = SaliencySampler(3, input_size=data.videos.shape[-2:], grid_size=grid_size,
                                       w_sparsity=w_s, w_temporal=w_t)
     common = dict(fs=fs, epochs=epochs, lr=lr, batch_size=batch_size, clip_seconds=clip_s, sampler=sampler,
-                  seed=seed, device=device, progress=False)
+                  seed=seed, device=device, progress=False, checkpoint_dir=checkpoint_dir)
     t0 = time.perf_counter()
     if kind == "supervised":
         if max_offset_s > 0:
@@ -605,7 +608,9 @@ def main_table_runs(data: Clips, split, cfg, seed: int = 0, device="cpu", log=No
     """Table 3's four trained configurations (supervised and contrastive, with and without the saliency
     sampler), each once per seed of ``cfg``; the :func:`run_model` results with their ``name``. With the
     run's ``chapter`` (:class:`rppg_lib.chapter.Chapter`), the first seed's supervised and contrastive
-    PhysNets are stored for ``rppg predict --model`` (:func:`rppg_lib.model_store.save_model`)."""
+    PhysNets are stored for ``rppg predict --model`` (:func:`rppg_lib.model_store.save_model`), and every
+    training checkpoints into the run's folder (:func:`rppg_lib.chapter.training_checkpoint`), so a rerun of a
+    killed run resumes it."""
     configs = [("Supervised", "supervised", False, cfg.epochs_supervised, cfg.seeds),
                ("Supervised + saliency", "supervised", True, cfg.epochs_supervised, cfg.saliency_seeds),
                ("Contrastive", "contrastive", False, cfg.epochs_contrastive, cfg.seeds),
@@ -615,7 +620,9 @@ def main_table_runs(data: Clips, split, cfg, seed: int = 0, device="cpu", log=No
     for name, kind, saliency, epochs, seeds in configs:
         for s in seeds:
             r = run_model(data, split, kind=kind, saliency=saliency, width=cfg.width, epochs=epochs, lr=cfg.lr,
-                          batch_size=cfg.batch_size, seed=seed + s, threads=cfg.threads, device=device)
+                          batch_size=cfg.batch_size, seed=seed + s, threads=cfg.threads, device=device,
+                          checkpoint_dir=training_checkpoint(chapter, "table3", kind,
+                                                             "saliency" if saliency else "plain", f"seed{seed + s}"))
             r["name"] = name
             runs.append(r)
             if chapter is not None and not saliency and s == seeds[0]:

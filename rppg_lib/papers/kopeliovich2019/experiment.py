@@ -62,6 +62,7 @@ from ... import methods as _methods
 from ... import results as _results
 from ... import signal as _signal
 from ...baselines import CONSTANT, VIDEO_MEAN, baselines, classical_hr, constant_answer, constant_errors, per_video_mean
+from ...chapter import training_checkpoint
 from ...claims import LEARNED_FRACTION, network_learned
 from ...ladder import TOP, RungData, rung_overrides
 from ...metrics import hr_metrics
@@ -349,7 +350,7 @@ def sample_counts(ds: Dataset) -> pd.DataFrame:
 def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_size: int = 1024,
                 max_lr: float = 5.8e-3, min_lr=None, mse_on: str = "softmax", device="cpu", seed: int = 0,
                 noise=(5e-3, 5e-2), ce_reduction: str = "paper", retry_on_divergence: bool = False,
-                filter_dropout=None):
+                filter_dropout=None, checkpoint_dir=None):
     """Train one of the paper's models; returns ``(model, TrainResult, seconds)``.
 
     A diverging loss (NaN or infinite) stops training with
@@ -357,7 +358,8 @@ def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_s
     the epoch, the batch and the learning rate. With ``retry_on_divergence`` it
     restarts once from scratch at ``max_lr / 10`` instead (``result.extra["max_lr_used"]``
     says which LR produced the model). ``filter_dropout``: see
-    :class:`~rppg_lib.papers.kopeliovich2019.model.ColourSignalCNN` (CL+F only).
+    :class:`~rppg_lib.papers.kopeliovich2019.model.ColourSignalCNN` (CL+F only). ``checkpoint_dir``: the
+    training's checkpoints (a rerun with the same folder, settings and data resumes; None: no files).
     """
     from .training import TrainingDivergedError
 
@@ -370,7 +372,7 @@ def train_model(head: str, train: Windows, val: Windows, *, epochs: int, batch_s
             res = train_classifier(model, train, val, epochs=epochs, batch_size=batch_size, max_lr=lr,
                                    min_lr=None if min_lr is None else min_lr * lr / max_lr, device=device,
                                    seed=seed, progress=False, noise=noise, mse_on=mse_on,
-                                   ce_reduction=ce_reduction)
+                                   ce_reduction=ce_reduction, checkpoint_dir=checkpoint_dir)
             break
         except TrainingDivergedError:
             if attempt == 1 or not retry_on_divergence:
@@ -696,10 +698,12 @@ class ModelRuns:
 
 
 def train_table2_models(train: Windows, val: Windows, cfg, max_lr: float, min_lr: float, device="cpu",
-                        seed: int = 0) -> ModelRuns:
+                        seed: int = 0, chapter=None) -> ModelRuns:
     """Train SE, CE, CL+F (with each reading of Eq. 5 in ``cfg.mse_readings``) and CL (with the reading
     whose CL+F has the lower mean validation MAE: chosen on validation, never on test), once per seed
-    of ``cfg.seeds``."""
+    of ``cfg.seeds``. With the run's ``chapter`` (:class:`rppg_lib.chapter.Chapter`), every training
+    checkpoints into its folder (:func:`rppg_lib.chapter.training_checkpoint`) and a rerun of a killed run
+    resumes it."""
     from tqdm import tqdm
 
     models: dict = {}
@@ -708,7 +712,9 @@ def train_table2_models(train: Windows, val: Windows, cfg, max_lr: float, min_lr
     def fit(head, name, reading, s):
         model, res, secs = train_model(head, train, val, epochs=cfg.epochs, batch_size=cfg.batch_size,
                                        max_lr=max_lr, min_lr=min_lr, mse_on=reading, ce_reduction=cfg.ce_reduction,
-                                       device=device, seed=seed + s)
+                                       device=device, seed=seed + s,
+                                       checkpoint_dir=training_checkpoint(chapter, "table2", head, reading,
+                                                                          f"seed{seed + s}"))
         models.setdefault(name, []).append((model, res))
         info.append({"model": name, "seed": seed + s, "best epoch": res.best_epoch, "val MAE": res.best_metric,
                      "max LR used": res.extra["max_lr_used"], "seconds": secs,

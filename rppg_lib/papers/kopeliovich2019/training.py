@@ -118,10 +118,12 @@ def _run_epoch(loop: TrainingLoop, model, x, hr, labels, weights, *, batch_size,
         loop.account(idx.numel(), loss=loop.step(loss, epoch, b))
 
 
-def _adam_loop(model, lr: float, device, make_scheduler=None, checkpoint_dir=None, config=None) -> TrainingLoop:
+def _adam_loop(model, lr: float, device, make_scheduler=None, checkpoint_dir=None, config=None,
+               data=None) -> TrainingLoop:
     return TrainingLoop({"model": model}, lambda params: torch.optim.Adam(params, lr=lr), device=device,
                         make_scheduler=make_scheduler, selection="val_mae", higher_is_better=False,
-                        checkpoint_dir=checkpoint_dir, progress=False, config=config, throughput_unit="windows")
+                        checkpoint_dir=checkpoint_dir, progress=False, config=config, throughput_unit="windows",
+                        data=data)
 
 
 @torch.no_grad()
@@ -290,7 +292,8 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
         Results on CPU are identical for the same seed and initial model.
     noise : (low, high) of the noise amplitude, or None for no augmentation.
     checkpoint_dir : when given, ``best.pt`` (whenever the validation MAE improves), ``last.pt`` and
-        ``resume.pt`` every epoch; a rerun with the same folder and settings continues from ``resume.pt``.
+        ``resume.pt`` every epoch; a rerun with the same folder, settings and data (training and validation
+        windows) continues from ``resume.pt``.
 
     Returns a :class:`~rppg_lib.train.loop.TrainResult` (``history`` rows: epoch, lr, train_loss,
     val_loss, val_mae, val_within3, seconds, windows_per_s; ``best_metric`` = the best validation
@@ -334,7 +337,7 @@ def train_classifier(model, train, val, epochs: int, batch_size: int = 1024, max
     loop = _adam_loop(model, min_lr, dev, one_cycle, checkpoint_dir,
                       config={"head": model.head, "max_lr": max_lr, "min_lr": min_lr, "seed": seed, "epochs": epochs,
                               "batch_size": batch_size, "alpha": alpha, "noise": noise, "mse_on": mse_on,
-                              "ce_reduction": ce_reduction, "n_train": int(x.shape[0])})
+                              "ce_reduction": ce_reduction, "n_train": int(x.shape[0])}, data=(x, hr, xv, hrv))
     loop.track_rng(gen)
     bar = tqdm(range(max(1, loop.resume()), epochs + 1), desc=f"train {model.head}", disable=not progress)
     for epoch in bar:

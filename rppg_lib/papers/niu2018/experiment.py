@@ -37,10 +37,12 @@ import torch
 
 from ... import ladder as _ladder
 from ...baselines import constant_answer
+from ...chapter import training_checkpoint
 from ...evaluate import per_video_mean
 from ...ladder import RungData, rung_overrides
 from ...metrics import hr_metrics
 from ...storage import cache_file, cached, save_torch_atomic
+from ...train.loop import data_fingerprint
 from . import KEY
 from .training import predict, prepare_input, train_regressor
 
@@ -401,8 +403,10 @@ class Pretrained:
 
 
 def pretrain_synthetic(cfg, *, fps: float | None = None, imagenet: bool = False, seed: int = 0, device="cpu",
-                       cache: bool = True, progress: bool = True) -> Pretrained:
+                       cache: bool = True, progress: bool = True, chapter=None) -> Pretrained:
     """Train a regressor on synthetic rhythm maps (from ImageNet weights with ``imagenet``); cached per setting.
+    With the run's ``chapter`` the training checkpoints into its folder (:func:`rppg_lib.chapter.training_checkpoint`)
+    and a rerun of a killed run resumes it.
 
     ``fps``: the frame rate the maps are drawn at, the face videos' (a block mean of the native frames
     gives 15.25 fps on ``mahnob-like``, not the setting's 15); None: the setting ``fps``.
@@ -442,15 +446,18 @@ def pretrain_synthetic(cfg, *, fps: float | None = None, imagenet: bool = False,
     test_x, test_hr = synthetic_input(SYNTHETIC_TEST_MAPS, cfg.clip_frames, fs, cfg.input_size, seed=10_000 + seed,
                                       n_blocks=n_blocks, chunk=SYNTHETIC_TEST_MAPS, cache=False, progress=False,
                                       noise_sd=cfg.synthetic_noise, colour=cfg.synthetic_colour)
-    test_mae = []
     torch.manual_seed(seed)
     first_hr = epoch_set(0)[1]
     model = make_model("imagenet" if imagenet else "scratch", cfg, hr_offset=float(np.mean(first_hr)),
                        hr_scale=target_scale(cfg, first_hr))
-    train_regressor(model, lambda e: epoch_set(e)[0], lambda e: epoch_set(e)[1], epochs=cfg.synthetic_epochs,
-                    lr=cfg.lr, batch_size=cfg.batch_size, seed=seed, device=device, progress=progress,
-                    schedule="cosine", on_epoch=lambda e, m: test_mae.append(
-                        float(np.mean(np.abs(predict(m, test_x, device=device) - test_hr)))))
+    result = train_regressor(
+        model, lambda e: epoch_set(e)[0], lambda e: epoch_set(e)[1], epochs=cfg.synthetic_epochs, lr=cfg.lr,
+        batch_size=cfg.batch_size, seed=seed, device=device, progress=progress, schedule="cosine",
+        on_epoch=lambda e, m: {"synthetic_test_mae": float(np.mean(np.abs(predict(m, test_x, device=device)
+                                                                          - test_hr)))},
+        checkpoint_dir=training_checkpoint(chapter, "pretraining", "imagenet+synthetic" if imagenet else "synthetic",
+                                           f"seed{seed}"))
+    test_mae = [h["synthetic_test_mae"] for h in result.history]
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     out = Pretrained(state, test_mae, float(np.mean(np.abs(test_hr - np.mean(test_hr)))))
     if file is not None:
@@ -460,12 +467,14 @@ def pretrain_synthetic(cfg, *, fps: float | None = None, imagenet: bool = False,
 
 def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str = "scratch", fraction: float = 1.0,
                    synthetic_state: dict | None = None, seed: int = 0, device="cpu",
-                   progress: bool = True) -> pd.DataFrame:
+                   progress: bool = True, chapter=None) -> pd.DataFrame:
     """``cfg.folds``-fold cross-validation of the map regressor: one row per video.
 
     protocol : ``"random"`` or ``"subject"`` (:func:`rppg_lib.data.cv_folds`).
     init : a key of :data:`INITS`; ``"synthetic"`` / ``"imagenet+synthetic"`` need ``synthetic_state``.
     fraction : share of the training clips kept (Fig. 6), drawn at random per fold.
+    chapter : the run's :class:`rppg_lib.chapter.Chapter`: each fold's training checkpoints into its folder
+        (named by init, data, protocol, fraction, seed and fold) and a rerun of a killed run resumes it.
     Columns: ``video``, ``subject``, ``fold``, ``hr_ref`` (video mean), ``hr_est`` (mean of its clips'
     predictions), ``clips``, plus ``init``, ``protocol``, ``fraction`` and ``seed``.
     """
@@ -474,6 +483,8 @@ def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}")
     rows = []
+    data = (videos.preset or "real") + (f"+{data_fingerprint(sorted(videos.extra.items(), key=str))[:8]}"
+                                        if videos.extra else "")
     for f, (train_idx, test_idx) in enumerate(cv_folds(list(videos.subjects), protocol, k=cfg.folds, seed=seed)):
         maps, hr, _ = clip_set(videos, train_idx, cfg.clips_per_video, cfg.clip_frames, seed=seed)
         if fraction < 1:
@@ -489,7 +500,9 @@ def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str
             recentre(model, x, hr, device=device)
             lr = cfg.lr if cfg.finetune_lr is None else cfg.finetune_lr
         train_regressor(model, x, hr, epochs=cfg.epochs, lr=lr, batch_size=cfg.batch_size, seed=seed * 1000 + f,
-                        device=device, progress=progress)
+                        device=device, progress=progress,
+                        checkpoint_dir=training_checkpoint(chapter, init, data, protocol, f"frac{fraction:g}",
+                                                           f"seed{seed}", f"fold{f}"))
         test_maps, _, test_video = clip_set(videos, test_idx, cfg.clips_per_video, cfg.clip_frames, seed=seed + 1)
         pred = predict(model, prepare_input(test_maps, cfg.input_size), device=device)
         rows += video_rows(videos, f, pred, test_video)
@@ -683,14 +696,15 @@ def run_cv(videos: VideoSet, cfg, *, seeds, **kwargs) -> pd.DataFrame:
     return pd.concat([cross_validate(videos, cfg, seed=int(s), **kwargs) for s in seeds], ignore_index=True)
 
 
-def fraction_runs(videos: VideoSet, cfg, full: dict, *, seeds, synthetic_state, device="cpu") -> dict:
+def fraction_runs(videos: VideoSet, cfg, full: dict, *, seeds, synthetic_state, device="cpu", chapter=None) -> dict:
     """Fig. 6: Stage I (``"scratch"``) and synthetic -> face (``"synthetic"``) trained on a share of the training
-    clips, for every share of ``cfg.fractions``; ``full`` holds the two runs on all clips (share 1)."""
+    clips, for every share of ``cfg.fractions``; ``full`` holds the two runs on all clips (share 1). With the run's
+    ``chapter``, every training checkpoints and resumes (:func:`cross_validate`)."""
     runs = {1.0: dict(full)}
     for f in cfg.fractions:
         if f < 1:
             runs[f] = {init: run_cv(videos, cfg, seeds=seeds, init=init, fraction=f, synthetic_state=synthetic_state,
-                                    device=device, progress=False)
+                                    device=device, progress=False, chapter=chapter)
                        for init in ("scratch", "synthetic")}
     return runs
 

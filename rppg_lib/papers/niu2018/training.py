@@ -53,8 +53,10 @@ def train_regressor(model, x, hr, *, epochs: int, lr: float = 1e-3, batch_size: 
     ``x`` and ``hr`` may instead be callables ``epoch -> inputs`` and ``epoch -> heart rates``
     that give fresh data of the same size every epoch (the synthetic pretraining draws new maps).
     ``schedule``: ``"constant"`` (the paper's fixed rate) or ``"cosine"`` (:func:`cosine_decay`).
-    ``on_epoch(epoch, model)`` is called after every epoch (e.g. to score a held-out set).
-    ``checkpoint_dir``: checkpoints of every epoch; a rerun with the same folder and settings resumes.
+    ``on_epoch(epoch, model)`` is called after every epoch (e.g. to score a held-out set); a dict it returns
+    joins the epoch's record in ``history`` (so a resumed run still has the epochs before it).
+    ``checkpoint_dir``: checkpoints of every epoch; a rerun with the same folder, settings and data (the
+    first epoch's, for callables) resumes.
 
     Batches are reshuffled every epoch with ``seed``. A non-finite loss stops
     training with the epoch, batch and learning rate in the message
@@ -72,7 +74,7 @@ def train_regressor(model, x, hr, *, epochs: int, lr: float = 1e-3, batch_size: 
                         selection="train_l1", higher_is_better=False, progress=progress,
                         checkpoint_dir=checkpoint_dir,
                         config={"epochs": epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
-                                "schedule": schedule, "fresh_data": fresh})
+                                "schedule": schedule, "fresh_data": fresh}, data=(x, y))
     dev = loop.device
     gen = torch.Generator().manual_seed(seed)
     loop.track_rng(gen)
@@ -91,9 +93,9 @@ def train_regressor(model, x, hr, *, epochs: int, lr: float = 1e-3, batch_size: 
                 value = loop.step(loss, epoch, b)
                 loop.account(len(idx), bar, train_l1=value)
         record = loop.epoch_record()
-        loop.end_epoch(epoch, record, record["train_l1"])
         if on_epoch is not None:
-            on_epoch(epoch, model)
+            record.update(on_epoch(epoch, model) or {})
+        loop.end_epoch(epoch, record, record["train_l1"])
     return loop.finish()
 
 

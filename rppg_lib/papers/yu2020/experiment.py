@@ -32,8 +32,10 @@ import torch
 
 from ... import ladder as _ladder
 from ...baselines import classical_pulses, constant_answer
+from ...chapter import training_checkpoint
 from ...ladder import TOP, RungData, rung_overrides
 from ...model_store import face_crops_input, save_model
+from ...train.loop import data_fingerprint
 from . import KEY
 from .training import clip_hr, predict_clips, search_architecture, train_network
 
@@ -231,11 +233,13 @@ def make_network(kind: str, cfg, *, genotype=None, theta: float = 0.0):
 
 def train_and_test(name: str, kind: str, data, split, cfg, *, genotype=None, theta: float = 0.0,
                    loss: str = "hybrid", da1: bool = False, da2: bool = False, seed: int = 0, device="cpu",
-                   progress: bool = True, test_sets: dict | None = None) -> Run:
+                   progress: bool = True, test_sets: dict | None = None, chapter=None) -> Run:
     """Train one network on the training videos of ``split`` and test it per video.
 
     ``test_sets``: extra ``label -> (data, indices)`` on which the same model is tested (the
     cross-dataset test of Table III); their tables are in ``run.spec["tables"]``.
+    ``chapter``: the run's :class:`rppg_lib.chapter.Chapter`; the training then checkpoints into its folder
+    (named by kind, ``name``, seed and a tag of the data and split) and a rerun of a killed run resumes it.
     """
     train, test = split
     torch.manual_seed(seed)
@@ -245,7 +249,9 @@ def train_and_test(name: str, kind: str, data, split, cfg, *, genotype=None, the
     result = train_network(model, data.videos[train], data.ppg[train], data.fps, loss=loss, epochs=epochs, lr=cfg.lr,
                            weight_decay=cfg.weight_decay, batch_size=cfg.batch_size, clip_len=cfg.clip_frames,
                            clips_per_video=cfg.clips_per_video, da1=da1, da2=da2, seed=seed, device=device,
-                           progress=progress)
+                           progress=progress,
+                           checkpoint_dir=training_checkpoint(chapter, kind, name, f"seed{seed}",
+                                                              data_fingerprint(data.source, np.asarray(train))[:8]))
     seconds = time.perf_counter() - t0
     spec = {"kind": kind, "genotype": str(genotype) if genotype is not None else None, "theta": theta, "loss": loss,
             "da1": da1, "da2": da2, "seed": seed, "epochs": epochs, "tables": {}}
@@ -310,7 +316,8 @@ def seed_runs(autohr: Run, physnet: Run, genotype, seeds, cross: dict | None = N
     """Table I over seeds: ``autohr`` and ``physnet`` (the first seed's runs) and both trained again for every
     further seed of ``seeds``. Returns ``(autohr runs, physnet runs)``. With the run's ``chapter``
     (:class:`rppg_lib.chapter.Chapter`), ``autohr`` and ``physnet`` are stored for ``rppg predict --model``
-    (:func:`rppg_lib.model_store.save_model`)."""
+    (:func:`rppg_lib.model_store.save_model`) and the further seeds' trainings checkpoint and resume
+    (:func:`train_and_test`)."""
     autohr_runs, physnet_runs = [autohr], [physnet]
     if chapter is not None:
         data, cfg = common["data"], common["cfg"]
@@ -323,7 +330,7 @@ def seed_runs(autohr: Run, physnet: Run, genotype, seeds, cross: dict | None = N
                        input_spec=face_crops_input(data.videos.shape[-1], data.fps, cfg.clip_frames),
                        metrics={"test_mae": run.mae})
     for s in list(seeds)[1:]:
-        seeded = {**common, "seed": s}
+        seeded = {**common, "seed": s, "chapter": chapter}
         autohr_runs.append(train_and_test("DA1+DA2", "autohr", genotype=genotype, da1=True, da2=True,
                                           test_sets=cross, **seeded))
         physnet_runs.append(train_and_test("PhysNet, time loss", "physnet", loss="time", test_sets=cross, **seeded))

@@ -99,7 +99,7 @@ def train_network(model, videos, ppg, fs: float, *, loss: str = "hybrid", epochs
     lr 1e-4, wd 5e-5, batch 4, 160-frame clips, at most 15 epochs).
 
     An epoch draws ``clips_per_video`` clips per recording on average (recordings drawn at random).
-    ``checkpoint_dir``: checkpoints of every epoch; a rerun with the same folder and settings resumes.
+    ``checkpoint_dir``: checkpoints of every epoch; a rerun with the same folder, settings and data resumes.
     Returns the :class:`~rppg_lib.train.loop.TrainResult` (history per epoch; the model holds the
     weights of the epoch with the lowest mean training loss).
     """
@@ -114,8 +114,8 @@ def train_network(model, videos, ppg, fs: float, *, loss: str = "hybrid", epochs
                         device=device, selection="train_loss", higher_is_better=False, progress=progress,
                         checkpoint_dir=checkpoint_dir,
                         config={"loss": loss, "epochs": epochs, "lr": lr, "weight_decay": weight_decay,
-                                "batch_size": batch_size, "clip_len": clip_len, "da1": da1, "da2": da2,
-                                "seed": seed})
+                                "batch_size": batch_size, "clip_len": clip_len, "clips_per_video": clips_per_video,
+                                "da1": da1, "da2": da2, "seed": seed, "fs": float(fs)}, data=(videos, ppg))
     dev = loop.device
     n_steps = _steps(len(videos), batch_size, clips_per_video)
     loop.track_rng(rng)
