@@ -22,7 +22,7 @@ from .homes import REPO_ROOT, homes
 from .results import default_results_dir
 
 __all__ = ["cost_table", "disk_text", "data_root_table", "folder_size", "paper_cost_table", "paper_check_text",
-           "gpu_recipe_text", "repository_text", "ASSUMED_GPU_SPEEDUP"]
+           "gpu_recipe_text", "repository_text", "is_public_address", "ASSUMED_GPU_SPEEDUP"]
 
 #: The speed-up over the measured CPU that the GPU estimate assumes when no GPU record exists (an assumption:
 #: one data-centre GPU against this machine's cores on 3D convolutions at batch sizes of 1 to 64).
@@ -176,7 +176,7 @@ def gpu_recipe_text(key: str = "gideon2021") -> str:
 
 def repository_text(root=REPO_ROOT) -> str:
     """Where the repository is published, read from ``git remote get-url origin``; a sentence saying this copy
-    names no public address when it has no ``origin`` remote (or no git)."""
+    names no public address when it has no ``origin`` remote, no git, or an ``origin`` that is a local folder."""
     import subprocess
 
     try:
@@ -184,7 +184,15 @@ def repository_text(root=REPO_ROOT) -> str:
                              timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         url = ""
-    if not url:
-        return ("This copy of the repository names no public address (it has no `origin` remote); clone it from "
-                "wherever you obtained it.")
+    if not is_public_address(url):
+        return ("This copy of the repository names no public address (its `origin` remote is "
+                + ("missing" if not url else "a folder on this machine") + "); clone it from wherever you obtained it.")
     return f"The repository: <{url}> (`git clone {url}`)."
+
+
+def is_public_address(url: str) -> bool:
+    """Whether a remote's address can be read by someone else: a URL with a scheme other than ``file://`` or
+    an scp-style ``user@host:path``; never a local folder (which would also print this machine's paths)."""
+    if not url or url.startswith("file://"):
+        return False
+    return "://" in url or ("@" in url and ":" in url.split("@", 1)[1])

@@ -89,3 +89,18 @@ def test_device_choice_fails_when_auto_ignores_the_gpu(monkeypatch):
     monkeypatch.setattr(common, "resolve_device", lambda device="auto": torch.device("cpu"))
     with pytest.raises(pc.PaperCheckError, match="device choice"):
         pc.device_choice()
+
+
+def test_the_reproduce_page_names_only_a_public_repository_address(tmp_path):
+    import subprocess
+
+    from rppg_lib.reproduce import is_public_address, repository_text
+
+    assert is_public_address("https://github.com/me/rppg.git") and is_public_address("git@github.com:me/rppg.git")
+    assert not any(is_public_address(u) for u in ("/work/main", "file:///srv/rppg", ""))
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert "no public address" in repository_text(tmp_path) and "missing" in repository_text(tmp_path)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", "/work/main"], check=True)
+    assert "/work/main" not in repository_text(tmp_path)  # a clone of a local folder prints no machine path
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "set-url", "origin", "https://example.org/r.git"], check=True)
+    assert "https://example.org/r.git" in repository_text(tmp_path)
