@@ -151,7 +151,7 @@ def test_a_stored_network_joins_the_benchmark_and_a_missing_one_names_its_run(tm
     assert [m.name for m in models] == ["gideon2021-contrastive"]
     assert status.loc["gideon2021-contrastive", "status"] == "used"
     assert status.loc["yu2020-physnet", "status"].startswith("not stored")
-    assert status.loc["yu2020-physnet", "written by"] == "`rppg run yu2020 --profile book`"
+    assert status.loc["yu2020-physnet", "written by"] == "rppg run yu2020 --profile book"
 
     rng = np.random.default_rng(0)
     fs, n = 30.0, 240

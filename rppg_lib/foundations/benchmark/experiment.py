@@ -84,14 +84,15 @@ def network_models(results_dir=None):
     models, rows = [], []
     for name in names:
         chapter = model_store.PRODUCED_BY.get(name) or stored[name].chapter
-        row = {"model": name, "chapter": chapter, "written by": f"`{model_store.produced_by(name)}`",
+        row = {"model": name, "chapter": chapter, "written by": model_store.produced_by(name),
                "profile": None, "test MAE": None}
         if name not in stored:
             row["status"] = "not stored: its chapter's run has not written it on this machine"
         else:
             m = stored[name]
             row["profile"] = m.spec.get("profile")
-            row["test MAE"] = (m.spec.get("metrics") or {}).get("test_mae")
+            mae = (m.spec.get("metrics") or {}).get("test_mae")
+            row["test MAE"] = None if mae is None else round(float(mae), 1)
             kind = m.input_spec.get("kind")
             if kind != "face_crops":
                 row["status"] = f"stored, not run here: it reads {kind!r} input, which its own chapter builds"
