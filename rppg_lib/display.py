@@ -15,7 +15,7 @@ gives the same tables.
 from __future__ import annotations
 
 __all__ = ["PANDAS_OPTIONS", "MISSING", "human_label", "frame_html", "setup", "KERNEL_EXEC_LINE", "run_header",
-           "FOUND_KEY", "glue_found"]
+           "FOUND_KEY", "glue_found", "fidelity_frame", "settings_frame"]
 
 #: pandas options set by :func:`setup` (``None`` = no limit).
 PANDAS_OPTIONS = {
@@ -111,3 +111,26 @@ def glue_found(key: str, profile: str, results_dir=None) -> None:
     from .claims_page import found_box
 
     glue(FOUND_KEY, HTML(found_box(key, profile, results_dir)), display=False)
+
+
+def fidelity_frame(fidelity: dict, decimals: int = 2):
+    """The fidelity of a look-alike (:func:`rppg_lib.clips.fidelity`: method -> ours, published, metric, source,
+    ratio) as the table a page shows: one row per method, numbers rounded, the source last."""
+    import pandas as pd
+
+    table = pd.DataFrame(fidelity).T
+    numbers = ["ours", "published", "ratio"]
+    table[numbers] = table[numbers].astype(float).round(decimals)
+    return table[["metric", *numbers, "source"]]
+
+
+def settings_frame(settings):
+    """A chapter's settings as the table a page shows: one row per setting, each value in words
+    (:func:`rppg_lib.profiles.readable`: lists as comma lists, None as a dash, never Python's printout)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from .profiles import readable
+
+    return pd.DataFrame({"value": {f.name: readable(getattr(settings, f.name)) for f in dataclasses.fields(settings)}})

@@ -75,3 +75,17 @@ def test_finish_removes_the_runs_checkpoints_unless_asked_to_keep_them(tmp_path)
     chapter.finish("simulated: test")
     assert not chapter.checkpoint_dir("a").parent.exists()
     assert (other.checkpoint_dir("a") / "resume.pt").is_file()  # another seed's run is not this run's
+
+
+def test_fidelity_and_settings_frames_show_numbers_rounded_and_values_in_words():
+    from rppg_lib.display import fidelity_frame, settings_frame
+    from rppg_lib.profiles import resolve
+
+    fid = {"CHROM": {"ours": 20.481429, "published": 13.49, "metric": "mae", "source": "Yu 2020, Table II",
+                     "ratio": 1.518268}}
+    table = fidelity_frame(fid)
+    assert list(table.columns) == ["metric", "ours", "published", "ratio", "source"]
+    assert table.loc["CHROM", "ours"] == 20.48 and table.loc["CHROM", "ratio"] == 1.52
+    shown = settings_frame(resolve("niu2018", "book"))["value"]
+    assert shown["table2_subjects"] == "–" and shown["ladder_rungs"] == "none"  # not None, not ()
+    assert not any(v.startswith(("[", "{")) or v in ("None", "()") for v in shown)
