@@ -26,12 +26,13 @@ the one recorded raise :class:`IncompatibleModelError` naming both sides.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import importlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .storage import file_sha256
 
 __all__ = ["save_model", "list_models", "load_model", "find_model", "StoredModel", "MissingModelError",
            "IncompatibleModelError", "PRODUCED_BY", "produced_by", "build_autohr", "models_dir", "face_crops_input"]
@@ -113,14 +114,6 @@ def _import(path: str):
     return obj
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def face_crops_input(frame_size: int, fps: float, clip_frames: int) -> dict:
     """The ``input_spec`` of a network that reads the 3-D CNN chapters' face crops
     (:func:`rppg_lib.clips.lookalike_clips`, :func:`rppg_lib.video.sticky_face_crops`) and returns a pulse."""
@@ -169,7 +162,7 @@ def save_model(chapter, name: str, model, *, builder: str, builder_kwargs: dict,
             "builder_kwargs": builder_kwargs, "input_spec": dict(input_spec), "profile": profile, "data": data,
             "revision": current_revision(),
             "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
-            "metrics": dict(metrics), "weights_sha256": _sha256(weights),
+            "metrics": dict(metrics), "weights_sha256": file_sha256(weights),
             "parameters": int(sum(v.numel() for v in state.values() if torch.is_floating_point(v)))}
     write_json_atomic(folder / SPEC_FILE, spec)
     return folder
@@ -231,7 +224,7 @@ def load_model(name: str, results_dir=None, *, with_record: bool = False):
         raise MissingModelError(f"model {name!r}: {stored.path / SPEC_FILE} is there but its weights file "
                                 f"{weights} is missing; `{produced_by(name)}` writes both")
     recorded = stored.spec.get("weights_sha256")
-    if recorded and _sha256(weights) != recorded:
+    if recorded and file_sha256(weights) != recorded:
         raise IncompatibleModelError(f"model {name!r}: {weights} is not the weights file its {SPEC_FILE} "
                                      f"records (SHA-256 differs); rerun `{produced_by(name)}`")
     try:

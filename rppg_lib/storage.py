@@ -28,7 +28,8 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = ["atomic_write", "write_json_atomic", "save_npz_atomic", "save_torch_atomic", "load_npz",
-           "cache_root", "cache_dir", "cache_key", "key_default", "cached_npz", "cache_file", "cached", "jsonable"]
+           "file_sha256", "cache_root", "cache_dir", "cache_key", "key_default", "cached_npz", "cache_file", "cached",
+           "jsonable"]
 
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +55,15 @@ def jsonable(value: Any):
     if hasattr(value, "__dict__") and not isinstance(value, type):
         return jsonable(vars(value))
     return value
+
+
+def file_sha256(path) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def atomic_write(path, write: Callable[[Any], None], binary: bool = True) -> Path:

@@ -21,13 +21,14 @@ process and file); a mismatch raises :class:`ChecksumError`.
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import rppg_lib
+
+from ..storage import file_sha256
 
 __all__ = ["RegistryEntry", "ChecksumError", "load_registry", "real_data_path",
            "ENV_MIRROR", "ENV_CACHE", "REGISTRY_FILE"]
@@ -86,21 +87,13 @@ def _select(relpath: str | None) -> tuple[str, list[RegistryEntry]]:
     return rel, entries
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _verify(path: Path, entry: RegistryEntry) -> None:
     """Check size and SHA-256 of a mirrored file (cached per process)."""
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     if _VERIFIED.get(key) == entry.sha256:
         return
-    digest = _sha256(path) if st.st_size == entry.bytes else None
+    digest = file_sha256(path) if st.st_size == entry.bytes else None
     if digest != entry.sha256:
         what = (f"size {st.st_size} bytes instead of {entry.bytes}" if digest is None
                 else f"sha256 {digest} instead of {entry.sha256}")
