@@ -102,6 +102,11 @@ def test_record_keys_the_checks_read():
     assert m["sim_to_real"]["POS"] == {"mae": 3.5, "n": 2}
     assert m["sim_to_real"]["CHROM"]["mae"] == 10.0
     assert m["cost"]["POS"] == {"params": 0, "latency_s_per_10s": 0.02, "real_time_factor": 500.0}
+    assert m["training"] == {}
+    training = pd.DataFrame({"batch": [4], "s per step": [0.5], "clips/s": [8.0]},
+                            index=pd.Index(["yu2020-physnet"], name="method"))
+    m = exp.record_metrics(summary, real, costs, exp.friedman_test(per_video, METHODS), factors, status, training)
+    assert m["training"] == {"yu2020-physnet": {"batch": 4, "s_per_step": 0.5, "clips_per_s": 8.0}}
 
 
 def test_claims_decide_on_synthetic_results():
@@ -168,3 +173,10 @@ def test_a_stored_network_joins_the_benchmark_and_a_missing_one_names_its_run(tm
     costs = exp.cost_table(models, repeats=1)
     assert costs.loc["gideon2021-contrastive", "parameters"] == models[0].parameters > 0
     assert (costs["real-time factor"] > 0).all()
+    before = {k: v.clone() for k, v in models[0].net.state_dict().items()}
+    training = exp.training_throughput(models, repeats=1, batch=2)
+    assert training.loc["gideon2021-contrastive", "input"] == "60 x 16 x 16"
+    assert training.loc["gideon2021-contrastive", "clips/s"] == pytest.approx(
+        2 / training.loc["gideon2021-contrastive", "s per step"])
+    assert all(torch.equal(before[k], v) for k, v in models[0].net.state_dict().items())  # timed on a copy
+    assert exp.training_throughput([], repeats=1).empty

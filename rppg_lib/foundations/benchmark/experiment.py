@@ -36,6 +36,9 @@ FACTORS = ("motion", "compression", "face size (px)", "skin type")
 LATENCY_CLIP_S = 10.0
 #: Frame rate of the latency clip of the classical methods (a webcam).
 LATENCY_FPS = 30.0
+#: Clips per optimiser step of the training-throughput measurement (the book profile's batch of the
+#: face-crop chapters).
+TRAIN_BATCH = 4
 
 
 def protocol_text(cfg) -> str:
@@ -367,6 +370,44 @@ def cost_table(models=(), repeats: int = 10, seed: int = 0):
     return df
 
 
+def training_throughput(models=(), repeats: int = 10, batch: int = TRAIN_BATCH, seed: int = 0):
+    """Per stored network: seconds per optimiser step and training clips per second on this CPU, at the input
+    the network was trained on (its ``clip_frames`` at ``frame_size``) and ``batch`` clips per step: forward,
+    negative-Pearson loss against a sine, backward and an Adam step, median over ``repeats`` steps
+    after a warm-up, on a copy of the network (the stored weights are untouched). Random input: the time of
+    a step does not depend on the pixels. The paper's own shapes are timed by ``make paper-check``.
+    Columns: ``chapter``, ``batch``, ``input`` (frames x height x width), ``s per step``, ``clips/s``."""
+    import copy
+
+    import pandas as pd
+    import torch
+
+    from ...losses.contrastive import neg_pearson
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for model in models:
+        spec = model.spec
+        size, clip = int(spec["frame_size"]), int(spec["clip_frames"])
+        net = copy.deepcopy(model.net).train()
+        optimiser = torch.optim.Adam(net.parameters(), lr=1e-4)
+        x = torch.as_tensor(rng.integers(0, 256, (batch, 3, clip, size, size), dtype=np.uint8)).float()
+
+        def step(net=net, optimiser=optimiser, x=x):
+            optimiser.zero_grad()
+            y = net(x)
+            y = (y[0] if isinstance(y, (tuple, list)) else y).reshape(len(x), -1)
+            target = torch.sin(torch.arange(y.shape[1]) * 0.5).expand_as(y)  # a pulse-like target
+            neg_pearson(y, target).backward()
+            optimiser.step()
+
+        seconds = _median_time(step, max(1, repeats // 2))
+        rows.append({"method": model.name, "chapter": model.stored.chapter, "batch": batch,
+                     "input": f"{clip} x {size} x {size}", "s per step": seconds, "clips/s": batch / seconds})
+    columns = ["chapter", "batch", "input", "s per step", "clips/s"]
+    return pd.DataFrame(rows, columns=["method", *columns]).set_index("method")
+
+
 def real_table(models=(), method_names=("POS", "CHROM"), band_bpm=(42.0, 240.0), max_seconds=None, root=None):
     """HR of every bias-eval-rppg clip (:func:`rppg_lib.data.list_bias_eval_clips`) by ``method_names`` and
     ``models``, against the clip's reference HR (one Masimo mean per subject): one spectral HR over the whole
@@ -463,10 +504,11 @@ def simulator_speed(seconds: float = 3.0):
     return df.rename(columns={"frames": "frames rendered", "setup_s": "setup (s)", "fps": "frames/s"})
 
 
-def record_metrics(summary, real, costs, friedman: dict, factors: dict, model_status) -> dict:
+def record_metrics(summary, real, costs, friedman: dict, factors: dict, model_status, training=None) -> dict:
     """The run record's numbers: ``benchmark[preset][method] = {"mae", "rmse", "n" (videos), ...}``,
     ``sim_to_real[method] = {"mae", "n" (clips)}``, ``cost[method] = {"params", "latency_s_per_10s",
-    "real_time_factor"}``, the Friedman test, the error per factor level and the models' status."""
+    "real_time_factor"}``, ``training[network] = {"batch", "s_per_step", "clips_per_s"}`` (from
+    :func:`training_throughput`), the Friedman test, the error per factor level and the models' status."""
     bench: dict = {}
     for (preset, method), r in summary.iterrows():
         bench.setdefault(preset, {})[method] = {
@@ -476,6 +518,9 @@ def record_metrics(summary, real, costs, friedman: dict, factors: dict, model_st
     methods_real = [c for c in real.columns if c not in ("region", "seconds", "fps", "gt_hr")]
     sim_to_real = {m: {"mae": float((real[m] - real["gt_hr"]).abs().mean()), "n": int(real[m].notna().sum())}
                    for m in methods_real}
+    train = {} if training is None else {
+        m: {"batch": int(r["batch"]), "s_per_step": float(r["s per step"]), "clips_per_s": float(r["clips/s"])}
+        for m, r in training.iterrows()}
     cost = {m: {"params": int(r["parameters"]), "latency_s_per_10s": float(r["latency per 10-s clip (ms)"]) / 1000,
                 "real_time_factor": float(r["real-time factor"])} for m, r in costs.iterrows()}
     return {"benchmark": bench, "sim_to_real": sim_to_real, "cost": cost,
@@ -483,6 +528,7 @@ def record_metrics(summary, real, costs, friedman: dict, factors: dict, model_st
                          "methods": friedman["methods"], "mean_ranks": friedman["mean_ranks"].to_dict()},
             "by_factor": {f: {str(level): {m: float(v) for m, v in row.drop("videos").items()}
                               for level, row in t.iterrows()} for f, t in factors.items()},
+            "training": train,
             "models": model_status["status"].to_dict()}
 
 
