@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "before the video is read")
     predict.add_argument("--roi", choices=("skin", "face", "full"), default="skin",
                          help="skin pixels of the face box, the whole face box, or the whole frame")
-    predict.add_argument("--window", type=float, default=10.0, help="HR window in seconds (default: 10)")
+    predict.add_argument("--window", type=float, default=10.0, help="HR window in seconds (default: 10; a network "
+                         "that gives one HR per clip, e.g. niu2018-resnet18, uses its own clip length)")
     predict.add_argument("--detect-every", type=int, default=10, help="run face detection every N frames")
     predict.add_argument("--figure", help="where to save the figure (default: ./VIDEO-STEM_rppg.png)")
     predict.add_argument("--json", metavar="PATH", help="also write the numbers (median HR, HR over time, SNR, "
@@ -150,7 +151,9 @@ def models_table(models) -> str:
     for m in models:
         mae = (m.spec.get("metrics") or {}).get("test_mae")
         spec = m.input_spec
-        size = f" {spec['frame_size']}px" if spec.get("frame_size") else ""
+        size = (f" {spec['frame_size']}px" if spec.get("frame_size") else
+                f" {'x'.join(map(str, spec['grid']))} blocks" if spec.get("grid") else
+                f" {len(spec['rois'])} ROIs" if spec.get("rois") else "")
         rows.append((m.name, m.chapter, f"{spec.get('kind')}{size}", str(m.spec.get("data")),
                      str(m.spec.get("profile")), (m.spec.get("revision") or "?")[:12],
                      "–" if mae is None else f"{mae:.2f}"))

@@ -12,7 +12,9 @@ A chapter's run writes its main model with :func:`save_model` under
   - ``input_spec``: the input the network was trained on, which ``rppg predict``
     reproduces: ``kind`` (``"face_crops"``: sticky face crops, ``"st_map"``,
     ``"colour_signals"``), ``frame_size``, ``fps``, ``clip_frames``, ``colour``
-    and free notes;
+    and free notes (:func:`face_crops_input`; a map network, :func:`st_map_input`,
+    has ``grid``, ``cheek``, ``region`` and ``input_size`` instead of ``frame_size``, a colour-signal
+    network, :func:`colour_signals_input`, ``rois`` and ``window``);
   - the run record: ``chapter``, ``profile``, ``data`` (the data source it was
     trained on), ``revision`` (git), ``created`` (UTC), ``metrics`` (e.g.
     ``test_mae``) and the SHA-256 of the weights file.
@@ -35,17 +37,18 @@ from pathlib import Path
 from .storage import file_sha256
 
 __all__ = ["save_model", "list_models", "load_model", "find_model", "StoredModel", "MissingModelError",
-           "IncompatibleModelError", "PRODUCED_BY", "produced_by", "build_autohr", "models_dir", "face_crops_input"]
+           "IncompatibleModelError", "PRODUCED_BY", "produced_by", "build_autohr", "build_map_regressor", "models_dir",
+           "face_crops_input", "st_map_input", "colour_signals_input"]
 
-#: Models the chapters' runs write: name -> chapter key (the run that produces it). niu2018 (ResNet-18 on
-#: spatial-temporal maps) and kopeliovich2019 (CL+F on colour signals) store none yet: their inputs are built
-#: from their chapters' own data, not from a video file.
+#: Models the chapters' runs write: name -> chapter key (the run that produces it).
 PRODUCED_BY = {
     "gideon2021-supervised": "gideon2021",
     "gideon2021-contrastive": "gideon2021",
     "deng-rppgnet": "deng_pruned_stven",
     "yu2020-autohr": "yu2020",
     "yu2020-physnet": "yu2020",
+    "niu2018-resnet18": "niu2018",
+    "kopeliovich2019-clf": "kopeliovich2019",
 }
 
 WEIGHTS_FILE = "weights.pt"
@@ -105,12 +108,12 @@ def produced_by(name: str) -> str:
 def _import(path: str):
     module, _, attr = str(path).partition(":")
     if not module or not attr:
-        raise ImportError(f"builder {path!r} is not of the form 'module:callable'")
+        raise ImportError(f"import path {path!r} is not of the form 'module:callable'")
     obj = importlib.import_module(module)
     for part in attr.split("."):
         obj = getattr(obj, part)
     if not callable(obj):
-        raise ImportError(f"builder {path!r} is not callable")
+        raise ImportError(f"import path {path!r} is not callable")
     return obj
 
 
@@ -121,6 +124,56 @@ def face_crops_input(frame_size: int, fps: float, clip_frames: int) -> dict:
             "colour": "RGB 0-255, uint8 (the network z-normalises each clip)",
             "preprocessing": "sticky face box (Haar detector, 50 % margin), area-resized to frame_size; frames "
                              "block-averaged to about fps", "output": "pulse waveform (N, T)"}
+
+
+def st_map_input(fps: float, clip_frames: int, grid, cheek: str, input_size=None, *, region=None,
+                 boxes: str = "", hr_offset: float | None = None, hr_scale: float | None = None,
+                 clip_reader: str) -> dict:
+    """The ``input_spec`` of a network that reads Niu et al. (2018)'s spatial-temporal maps and returns one HR
+    per clip: ``grid`` (rows, columns) block means of the cheek region of the face box (``cheek``: ``"box"``,
+    the fixed ``region`` in fractions of the box, or ``"eyes"``, placed from the eyes per video), at ``fps``,
+    clips of ``clip_frames`` frames each min-max scaled per block and channel (:func:`rppg_lib.video.random_clips`),
+    resized to ``input_size`` (None: as cut). ``boxes`` says where the training videos' face boxes came from;
+    ``hr_offset`` and ``hr_scale`` (bpm) are the trained network's output scaling, recorded for the reader: they
+    are buffers in its weights, so the network's output is the HR itself. ``clip_reader`` (``"module:callable"``)
+    turns block means into the network's clips and one HR per clip, as the chapter cuts them."""
+    if cheek not in ("box", "eyes"):
+        raise ValueError(f"cheek must be 'box' or 'eyes', got {cheek!r}")
+    spec = {"kind": "st_map", "clip_reader": str(clip_reader), "fps": float(fps), "clip_frames": int(clip_frames),
+            "grid": [int(g) for g in grid],
+            "cheek": cheek, "region": None if region is None else [float(v) for v in region],
+            "input_size": None if input_size is None else [int(v) for v in input_size],
+            "colour": "RGB block means; each clip min-max scaled per block and channel to 0-255 (uint8), then /255",
+            "preprocessing": "Haar face box every few frames, averaged over the last 20; the cheek region cut into "
+                             "the grid's blocks, each averaged per frame; block-averaged in time to about fps and "
+                             "resampled to fps", "boxes": boxes,
+            "output": "heart rate (N,) in bpm, one per clip"}
+    if hr_offset is not None:
+        spec["hr_offset_bpm"] = float(hr_offset)
+    if hr_scale is not None:
+        spec["hr_scale_bpm"] = float(hr_scale)
+    return spec
+
+
+def colour_signals_input(fps: float, window: int, rois: dict, *, detect_every: int, boxes: str = "",
+                         hr_range=None, clip_reader: str) -> dict:
+    """The ``input_spec`` of a network that reads Kopeliovich et al. (2019)'s colour signals and returns HR class
+    scores: the mean R, G, B of each of the ``rois`` (name -> x0, y0, x1, y1 in fractions of the face box; signal
+    ``3 * r + c`` is colour ``c`` of ROI ``r``, in the mapping's order, stored as the lists ``rois`` and
+    ``roi_names`` because the JSON file sorts a mapping's keys) per frame at ``fps``, in windows of
+    ``window`` frames, each signal min-max scaled to [-1, 1] per window. ``detect_every``: the Haar detector's
+    stride on the training videos; ``boxes`` says where their face boxes came from; ``hr_range``: the classes'
+    [min, max] bpm; ``clip_reader`` (``"module:callable"``) turns ROI traces into windows and one HR each, as the
+    chapter cuts them."""
+    spec = {"kind": "colour_signals", "clip_reader": str(clip_reader), "fps": float(fps), "window": int(window),
+            "rois": [[float(v) for v in r] for r in dict(rois).values()], "roi_names": [str(k) for k in dict(rois)],
+            "colour": "per frame mean R, G, B of each ROI (18 signals for six ROIs); each signal of a window min-max "
+                      "scaled to [-1, 1]", "preprocessing": f"Haar face box every {int(detect_every)} frame(s), "
+                      "averaged over the last 20; frames resampled to fps", "boxes": boxes,
+            "output": "HR class scores (N, C); the HR is the centre of the argmax class"}
+    if hr_range is not None:
+        spec["hr_range_bpm"] = [float(v) for v in hr_range]
+    return spec
 
 
 def save_model(chapter, name: str, model, *, builder: str, builder_kwargs: dict, input_spec: dict,
@@ -246,3 +299,16 @@ def build_autohr(genotype: dict, **kwargs):
         return tuple(tup(v) for v in x) if isinstance(x, (list, tuple)) else x
 
     return AutoHRNet(Genotype(cells=tup(genotype["cells"]), n_inputs=int(genotype.get("n_inputs", 1))), **kwargs)
+
+
+def build_map_regressor(input_size=None):
+    """:class:`~rppg_lib.models.ResNet18Regressor` of ``input_size`` (h, w) without ImageNet weights and
+    without its random-initialisation warning (the builder of Niu et al. 2018's stored networks: the
+    weights, its ``hr_offset`` and ``hr_scale`` included, come from the store)."""
+    import warnings
+
+    from .models import ResNet18Regressor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ResNet18Regressor(input_size=None if input_size is None else tuple(input_size))

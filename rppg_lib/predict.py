@@ -27,7 +27,10 @@
 
 :func:`predict_video_with_model` replaces steps 2-4 with a stored network
 (:mod:`rppg_lib.model_store`): the face crops its chapter trained it on, its
-pulse over overlapping windows; step 5 is the same.
+pulse over overlapping windows; step 5 is the same. A network that reads
+spatial-temporal maps (Niu et al. 2018) or colour signals (Kopeliovich et al.
+2019) gives one HR per clip instead of a pulse; its clips are graded by the
+SNR of the face's colour at that HR.
 
 No face in any examined frame raises :class:`~rppg_lib.video.NoFaceFoundError`;
 a damaged file raises :class:`~rppg_lib.video.VideoDecodeError`.
@@ -44,7 +47,8 @@ from . import signal as sig
 from .video import ROI_SETS, NoFaceFoundError, preprocess_video, probe_video
 
 __all__ = ["VideoPrediction", "predict_video", "predict_video_with_model", "check_model", "plot_prediction",
-           "PREDICT_ROIS", "SNR_THRESHOLD_DB", "MODEL_INPUTS"]
+           "PREDICT_ROIS", "SNR_THRESHOLD_DB", "MODEL_INPUTS", "MODEL_INPUT_KEYS",
+           "PULSE_STAND_IN_LABEL"]
 
 #: Regions :func:`predict_video` can average.
 PREDICT_ROIS = ("skin", "face", "full")
@@ -214,6 +218,13 @@ def _grade(pulse, fs: float, window_s: float, step_s: float, band_bpm, snr_thres
     win, step = int(round(win_s * fs)), max(1, int(round(step_s * fs)))
     windows = np.lib.stride_tricks.sliding_window_view(pulse, win)[::step]
     snr_db = np.atleast_1d(sig.snr(windows, fs, hr_bpm=hr, band_bpm=(lo, hi)))
+    return {"hr_time_s": np.asarray(hr_t, float), **_verdict(np.asarray(hr, float), snr_db, snr_threshold_db,
+                                                             min_reliable), "window_s": float(win_s)}
+
+
+def _verdict(hr, snr_db, snr_threshold_db: float, min_reliable: float) -> dict:
+    """The quality rule of the module docstring on per-window ``hr`` and ``snr_db``: ``hr_bpm``, ``snr_db``,
+    ``reliable``, ``hr_median_bpm``, ``status`` and ``message`` of :class:`VideoPrediction`."""
     reliable = snr_db >= snr_threshold_db
     share = float(reliable.mean())
     hr_median = float(np.median(hr[reliable] if reliable.any() else hr))
@@ -225,28 +236,72 @@ def _grade(pulse, fs: float, window_s: float, step_s: float, band_bpm, snr_thres
         status = "no reliable pulse"
         message = (f"only {100 * share:.0f} % of the windows have SNR >= {snr_threshold_db:g} dB "
                    f"(median SNR {np.median(snr_db):.1f} dB); the HR shown is a guess")
-    return {"hr_time_s": np.asarray(hr_t, float), "hr_bpm": np.asarray(hr, float), "snr_db": snr_db,
-            "reliable": reliable, "hr_median_bpm": hr_median, "status": status, "message": message,
-            "window_s": float(win_s)}
+    return {"hr_bpm": hr, "snr_db": snr_db, "reliable": reliable, "hr_median_bpm": hr_median, "status": status,
+            "message": message}
 
 
 #: Input kinds of stored models that :func:`predict_video_with_model` can build from a video file.
-MODEL_INPUTS = ("face_crops",)
+MODEL_INPUTS = ("face_crops", "st_map", "colour_signals")
+
+#: What each input kind's ``input_spec`` must hold for :func:`predict_video_with_model` to build it
+#: (:func:`rppg_lib.model_store.face_crops_input`, :func:`rppg_lib.model_store.st_map_input`).
+MODEL_INPUT_KEYS = {"face_crops": ("frame_size",), "st_map": ("fps", "clip_frames", "grid", "cheek", "clip_reader"),
+                    "colour_signals": ("fps", "window", "rois", "clip_reader")}
 
 
 def check_model(name: str, results_dir=None):
     """The :class:`~rppg_lib.model_store.StoredModel` ``name`` if ``rppg predict`` can run it; else
     :class:`~rppg_lib.model_store.MissingModelError` (unknown or not trained yet: which run writes it)
-    or ``ValueError`` (an input this command does not build yet). Reads no video and no weights."""
-    from .model_store import find_model
+    or ``ValueError`` (an input this command does not build yet), or
+    :class:`~rppg_lib.model_store.IncompatibleModelError` (an ``input_spec`` that lacks what its kind needs,
+    :data:`MODEL_INPUT_KEYS`, or holds values it cannot use). Reads no video and no weights."""
+    from .model_store import IncompatibleModelError, find_model, produced_by
 
     stored = find_model(name, results_dir)
-    kind = stored.input_spec.get("kind")
+    spec = stored.input_spec
+    kind = spec.get("kind")
     if kind not in MODEL_INPUTS:
         raise ValueError(f"model {name!r} reads {kind!r} input, which rppg predict does not build from a video "
                          f"yet (supported: {', '.join(MODEL_INPUTS)}); its chapter ({stored.chapter}) computes "
                          "that input from its own data")
+    missing = [key for key in MODEL_INPUT_KEYS[kind] if spec.get(key) is None]
+    problem = f"lacks {', '.join(map(repr, missing))}" if missing else None
+    if kind in ("st_map", "colour_signals") and not missing:
+        problem = _st_map_problem(spec) if kind == "st_map" else _colour_signals_problem(spec)
+    if problem:
+        raise IncompatibleModelError(f"model {name!r}: its input_spec ({stored.path / 'model.json'}, kind {kind!r}) "
+                                     f"{problem}, so rppg predict cannot rebuild its input; rerun "
+                                     f"`{produced_by(name)}`")
     return stored
+
+
+def _st_map_problem(spec: dict) -> str | None:
+    """What is wrong with an ``st_map`` input_spec that has all of :data:`MODEL_INPUT_KEYS` (None: nothing)."""
+    grid, region, fps, clip = spec["grid"], spec.get("region"), spec["fps"], spec["clip_frames"]
+    if not (isinstance(grid, list) and len(grid) == 2 and all(isinstance(g, int) and g > 0 for g in grid)):
+        return f"has grid {grid!r}, not two positive integers (rows, columns)"
+    if spec["cheek"] not in ("box", "eyes"):
+        return f"has cheek {spec['cheek']!r}, not 'box' or 'eyes'"
+    if region is not None and not (isinstance(region, list) and len(region) == 4
+                                   and all(isinstance(v, (int, float)) for v in region)
+                                   and 0 <= region[0] < region[2] <= 1 and 0 <= region[1] < region[3] <= 1):
+        return f"has region {region!r}, not x0, y0, x1, y1 fractions of the face box"
+    if not (isinstance(fps, (int, float)) and fps > 0 and isinstance(clip, int) and clip >= 2):
+        return f"has fps {fps!r} and clip_frames {clip!r}, not a positive rate and at least 2 frames"
+    return None
+
+
+def _colour_signals_problem(spec: dict) -> str | None:
+    """What is wrong with a ``colour_signals`` input_spec that has all of :data:`MODEL_INPUT_KEYS` (None:
+    nothing)."""
+    fps, window, rois = spec["fps"], spec["window"], spec["rois"]
+    if not (isinstance(rois, list) and rois and all(
+            isinstance(r, list) and len(r) == 4 and all(isinstance(v, (int, float)) for v in r)
+            and r[0] < r[2] and r[1] < r[3] for r in rois)):
+        return f"has rois {rois!r}, not a list of x0, y0, x1, y1 rectangles in fractions of the face box"
+    if not (isinstance(fps, (int, float)) and fps > 0 and isinstance(window, int) and window >= 2):
+        return f"has fps {fps!r} and window {window!r}, not a positive rate and at least 2 frames"
+    return None
 
 
 def _face_clips(path, spec: dict, detect_every: int, detect_width, max_frames, chunk_frames):
@@ -294,6 +349,172 @@ def _network_pulse(net, frames, clip_frames: int, batch_size: int = 4) -> np.nda
     return pulse / np.maximum(total, 1e-12)
 
 
+#: A block or ROI of a network that reads colour means is used if it lies inside the frame in at least this share
+#: of the frames; rarer ones are set to 0 (a constant) instead of dropping every frame they miss (ours).
+_MIN_BLOCK_SHARE = 0.5
+
+#: Label of the trace shown as the pulse of a network that returns HR only (``{}``: where the colour is averaged).
+PULSE_STAND_IN_LABEL = "{} mean green, band-passed\n(the network gives HR only)"
+
+
+def _cheek_region(path, spec: dict, detect_every: int, detect_width, chunk_frames: int) -> tuple:
+    """The cheek region ``(x0, y0, x1, y1)`` in fractions of the face box that a map network reads: the spec's
+    ``region`` with ``cheek="box"`` (:data:`~rppg_lib.video.CHEEK_REGION` if it records none); with
+    ``cheek="eyes"`` placed from the eyes on the video's first ``chunk_frames`` frames, as
+    :mod:`rppg_lib.papers.niu2018.real` places it on real videos (Haar boxes averaged over 20,
+    :func:`~rppg_lib.video.complete_boxes`, :func:`~rppg_lib.video.eye_cheek_region`, which falls back to the
+    box rule with a warning when it finds no pair of eyes)."""
+    from .video import CHEEK_REGION, complete_boxes, detect_faces, eye_cheek_region, iter_video_chunks
+
+    if spec["cheek"] == "box":
+        return tuple(float(v) for v in (spec.get("region") or CHEEK_REGION))
+    frames = next(iter_video_chunks(path, chunk_frames)).frames
+    track = detect_faces(frames, every=detect_every, smoothing="mean20", detect_width=detect_width,
+                         on_missing="nan")
+    try:
+        boxes = complete_boxes(np.asarray(track.boxes), frames.shape[1:])
+    except NoFaceFoundError:  # none at the start: the box rule; the main pass says whether there is a face at all
+        return tuple(CHEEK_REGION)
+    return tuple(float(v) for v in eye_cheek_region(frames, boxes))
+
+
+def _uniform_roi_traces(path, rois, fps: float, detect_every: int, detect_width, max_frames, chunk_frames: int):
+    """Mean R, G, B of the face-box-relative rectangles ``rois`` (R, 4) in every frame, on the uniform grid of
+    ``fps``: ``(t (N,), traces (N, R, 3), preprocess output)``.
+
+    The face is tracked as :func:`predict_video` tracks it (Haar detector every ``detect_every`` frames, boxes
+    averaged over the last 20, as both Niu et al. 2018 and Kopeliovich et al. 2019 do), each ROI averaged per frame
+    (:func:`rppg_lib.video.roi_traces`). Then a block mean of ``round(native / fps)`` frames (the chapters'
+    look-alike sessions) and a linear resampling onto the exact rate ``fps`` (their real videos); frames without a
+    face are bridged by the interpolation; see :data:`_MIN_BLOCK_SHARE`."""
+    from .clips import block_mean
+
+    out = preprocess_video(path, ("roi_traces",), rois=np.asarray(rois, float), every=detect_every,
+                           smoothing="mean20", detect_width=detect_width, max_frames=max_frames,
+                           chunk_frames=chunk_frames)
+    step = max(1, int(round(float(out["fps"]) / fps)))
+    traces = block_mean(np.asarray(out["roi_traces"], float), step)
+    t = block_mean(np.asarray(out["timestamps"], float), step)
+    flat = traces.reshape(len(traces), -1)
+    live = np.isfinite(flat).mean(axis=0) >= _MIN_BLOCK_SHARE
+    if not live.any() or np.all(np.isfinite(flat[:, live]), axis=1).sum() < 2:
+        raise NoFaceFoundError(f"{path}: the face was found but the regions the network reads lie outside the frame")
+    t_uniform, values = sig.resample_uniform(t, flat[:, live], fps)
+    uniform = np.zeros((len(t_uniform), flat.shape[1]))
+    uniform[:, live] = values
+    return t_uniform, uniform.reshape(len(t_uniform), -1, 3), out
+
+
+def _st_map_blocks(path, spec: dict, detect_every: int, detect_width, max_frames, chunk_frames: int):
+    """The raw block means a map network reads, on the uniform grid of its ``fps``:
+    ``(t (N,), blocks (N, rows * cols, 3), region, preprocess output)``: the cheek region (:func:`_cheek_region`)
+    cut into the spec's grid (:func:`rppg_lib.video.grid_rois`), each block averaged per frame
+    (:func:`_uniform_roi_traces`), which is what the chapter's :func:`rppg_lib.video.stmap_blocks` computes."""
+    from .video import grid_rois
+
+    region = _cheek_region(path, spec, detect_every, detect_width, chunk_frames)
+    t, blocks, out = _uniform_roi_traces(path, grid_rois(region, tuple(spec["grid"])), float(spec["fps"]),
+                                         detect_every, detect_width, max_frames, chunk_frames)
+    return t, blocks, region, out
+
+
+def _clip_starts(n: int, clip: int, step: int) -> np.ndarray:
+    """First frames of clips of ``clip`` frames every ``step`` frames of ``n``, the last one ending at the last."""
+    starts = list(range(0, n - clip + 1, max(1, int(step))))
+    if starts[-1] != n - clip:
+        starts.append(n - clip)
+    return np.asarray(starts)
+
+
+def _read_clips(net, traces, spec: dict, starts) -> np.ndarray:
+    """One HR per clip beginning at ``starts`` of the colour means ``traces`` (N, R, 3), by the function the stored
+    model names as its ``clip_reader`` (``"module:callable"``, called ``(net, traces, spec, starts)``): the chapter
+    that trained the network cuts and scales its clips (e.g.
+    :func:`rppg_lib.papers.niu2018.training.map_clips_hr`), so this command never imports a paper's home."""
+    from .model_store import _import
+
+    if not len(starts):
+        return np.zeros(0)
+    return np.asarray(_import(spec["clip_reader"])(net, traces, spec, np.asarray(starts)), dtype=float)
+
+
+def _per_clip_prediction(path, stored, t, traces, out, starts, hr, clip: int, *, where: str, roi: str, band_bpm,
+                         snr_threshold_db: float, min_reliable: float, meta: dict) -> VideoPrediction:
+    """The :class:`VideoPrediction` of a network that gives one HR per clip of ``clip`` frames (``hr`` of the clips
+    beginning at ``starts``, NaN for a clip it could not read) on the ROI traces ``traces`` (N, R, 3) at times
+    ``t``. Such a network gives no pulse waveform: the ``pulse`` shown is the ROIs' mean green (relative to its
+    mean), band-passed (:data:`PULSE_STAND_IN_LABEL`), and a clip is graded by that trace's SNR at the network's HR
+    for the clip (does the colour pulse at the rate the network says?), over at least two periods of the band's
+    lowest HR."""
+    spec = stored.input_spec
+    fs = float(spec["fps"])
+    lo, hi = float(band_bpm[0]), min(float(band_bpm[1]), 0.9 * 30.0 * fs)
+    snr_frames = max(clip, int(np.ceil(2 * 60.0 / lo * fs)))
+    if len(t) < snr_frames:
+        raise ValueError(f"{path}: only {len(t) / fs:.1f} s of video (model {stored.name!r} reads clips of "
+                         f"{clip / fs:.1f} s, and the SNR needs {snr_frames / fs:.1f} s)")
+    keep = np.isfinite(hr)
+    if not keep.any():
+        raise ValueError(f"{path}: model {stored.name!r} could read none of its {len(hr)} clips (a colour signal "
+                         "that does not change in every clip)")
+    starts, hr = np.asarray(starts)[keep], np.asarray(hr, float)[keep]
+    rgb = traces.mean(axis=1)
+    green = rgb[:, 1] / max(float(np.mean(rgb[:, 1])), 1e-12) - 1.0
+    pulse = sig.bandpass(green, fs, lo / 60.0, hi / 60.0)
+    windows = np.stack([pulse[s:s + snr_frames] for s in np.minimum(starts, len(t) - snr_frames)])
+    snr_db = np.atleast_1d(sig.snr(windows, fs, hr_bpm=hr, band_bpm=(lo, hi)))
+    graded = _verdict(hr, snr_db, snr_threshold_db, min_reliable)
+    graded["message"] += (f"; each {clip / fs:.1f} s clip is graded by the SNR of the mean green of the {where} at "
+                          "the network's HR")
+    if not keep.all():
+        graded["message"] += f"; {int((~keep).sum())} clip(s) with a constant colour signal skipped"
+    checked = out["checked"].sum()
+    detection_rate = float(out["detected"].sum() / checked) if checked else 0.0
+    if detection_rate < 0.5:
+        graded["message"] += f"; the face was found in only {100 * detection_rate:.0f} % of examined frames"
+    return VideoPrediction(
+        path=path, method=stored.name, roi=roi, fps=fs, time_s=t, rgb=rgb, pulse=pulse,
+        hr_time_s=t[starts] + (clip - 1) / (2 * fs), **graded, detection_rate=detection_rate,
+        trace_fraction=float(np.all(np.isfinite(out["boxes"]), axis=1).mean()), band_bpm=(lo, hi),
+        window_s=round(clip / fs, 2), snr_threshold_db=float(snr_threshold_db),
+        meta={"n_frames": int(len(out["timestamps"])), "duration_s": float(len(t) / fs), "clips": int(len(starts)),
+              "pulse_label": PULSE_STAND_IN_LABEL.format(where), **meta},
+        model={"name": stored.name, "builder": stored.spec.get("builder"),
+               "builder_kwargs": stored.spec.get("builder_kwargs"), "input_spec": spec, "record": stored.record})
+
+
+def _predict_per_clip(path, net, stored, *, step_s: float, detect_every: int, detect_width, max_frames,
+                      chunk_frames: int, **grading) -> VideoPrediction:
+    """:func:`predict_video_with_model` for a network that returns one HR per clip: the video's colour means
+    as its chapter computed them, clips of the network's length every ``step_s`` seconds, one HR each at the
+    clip's centre (:func:`_per_clip_prediction`). ``st_map`` (Niu et al. 2018): the cheek's block means
+    (:func:`_st_map_blocks`); ``colour_signals`` (Kopeliovich et al. 2019): the ROIs' means
+    (:func:`_uniform_roi_traces`); either turned into the network's clips and HRs by the spec's ``clip_reader``
+    (:func:`_read_clips`). The HR of the video is the median over the reliable clips (both papers average over a
+    video's clips)."""
+    spec = stored.input_spec
+    fs = float(spec["fps"])
+    common = (detect_every, detect_width, max_frames, chunk_frames)
+    if spec["kind"] == "st_map":
+        clip = int(spec["clip_frames"])
+        t, traces, region, out = _st_map_blocks(path, spec, *common)
+        starts = _clip_starts(len(t), clip, round(step_s * fs)) if len(t) >= clip else np.zeros(0, int)
+        hr = _read_clips(net, traces, spec, starts)
+        rows, cols = spec["grid"]
+        where, roi, meta = "cheek", f"cheek, {rows}x{cols} blocks", {"region": [float(v) for v in region]}
+    else:
+        clip = int(spec["window"])
+        t, traces, out = _uniform_roi_traces(path, spec["rois"], fs, *common)
+        starts = _clip_starts(len(t), clip, round(step_s * fs)) if len(t) >= clip else np.zeros(0, int)
+        hr = _read_clips(net, traces, spec, starts)
+        where, roi, meta = "ROIs", f"{len(spec['rois'])} face ROIs", {"rois": spec.get("roi_names")}
+    if not len(starts):
+        raise ValueError(f"{path}: only {len(t) / fs:.1f} s of video (model {stored.name!r} reads clips of "
+                         f"{clip / fs:.1f} s)")
+    return _per_clip_prediction(path, stored, t, traces, out, starts, hr, clip, where=where, roi=roi, meta=meta,
+                                **grading)
+
+
 def predict_video_with_model(path, model: str, window_s: float = 10.0, step_s: float = 1.0,
                              detect_every: int = 10, *, band_bpm=_BAND_BPM,
                              snr_threshold_db: float = SNR_THRESHOLD_DB, min_reliable: float = 0.5,
@@ -306,9 +527,11 @@ def predict_video_with_model(path, model: str, window_s: float = 10.0, step_s: f
     every ``detect_every`` frames), then cut into the input the network was trained on (its
     ``input_spec``): sticky face crops resized to its frame size and averaged down to its frame
     rate, in windows of its clip length (:func:`_network_pulse`). The pulse is band-passed to
-    ``band_bpm`` and its HR and SNR taken in sliding windows. Only networks that read face crops and
-    return a pulse waveform are supported (:data:`MODEL_INPUTS`); the model is checked before the
-    video is read.
+    ``band_bpm`` and its HR and SNR taken in sliding windows. A network that reads Niu et al. (2018)'s
+    spatial-temporal maps (``kind`` ``"st_map"``) gets the maps of the cheek's block means instead and gives
+    one HR per clip of its own length every ``step_s`` (``window_s`` is then not used; :func:`_predict_per_clip`),
+    and so does one that reads Kopeliovich et al. (2019)'s colour signals (``"colour_signals"``).
+    The input kinds supported are :data:`MODEL_INPUTS`; the model is checked before the video is read.
     """
     from .model_store import load_model
 
@@ -318,6 +541,10 @@ def predict_video_with_model(path, model: str, window_s: float = 10.0, step_s: f
     info = probe_video(path)
     spec = stored.input_spec
     max_frames = None if max_seconds is None else max(1, int(round(max_seconds * info.fps)))
+    if spec["kind"] in ("st_map", "colour_signals"):
+        return _predict_per_clip(path, net, stored, step_s=step_s, detect_every=detect_every, band_bpm=band_bpm,
+                                 snr_threshold_db=snr_threshold_db, min_reliable=min_reliable,
+                                 detect_width=detect_width, max_frames=max_frames, chunk_frames=chunk_frames)
     frames, fs, out = _face_clips(path, spec, detect_every, detect_width, max_frames, chunk_frames)
     has_face = np.all(np.isfinite(out["boxes"]), axis=1)
     checked = out["checked"].sum()
@@ -356,7 +583,8 @@ def plot_prediction(result: VideoPrediction, path=None):
     fig = Figure(figsize=(9, 7), layout="constrained")
     ax_p, ax_hr, ax_snr = fig.subplots(3, 1, sharex=True)
     ax_p.plot(result.time_s, result.pulse, lw=0.8, color="tab:red")
-    ax_p.set_ylabel(f"pulse ({result.method if result.model else result.method.upper()})")
+    ax_p.set_ylabel(result.meta.get("pulse_label")
+                    or f"pulse ({result.method if result.model else result.method.upper()})")
     colour = "tab:green" if result.ok else "tab:orange"
     ax_p.set_title(f"{os.path.basename(result.path)}: {result.status}, "
                    f"HR {result.hr_median_bpm:.1f} bpm", color=colour)

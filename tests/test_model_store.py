@@ -142,3 +142,82 @@ def test_the_chapters_main_models_are_stored_by_their_runs(tmp_path):
                               main["models"][("rPPGNet dense", 0)].eval()(x))
     for name in ("yu2020-autohr", "yu2020-physnet"):
         ms.load_model(name, tmp_path)
+
+
+def test_niu2018_stores_the_first_fold_of_the_first_seed_of_its_main_run(tmp_path):
+    """run_cv with the run's chapter and ``store`` keeps the first seed's first-fold ResNet-18 with the map it reads;
+    the second seed writes nothing."""
+    import types
+
+    import pandas as pd
+
+    from rppg_lib.papers.niu2018 import experiment as nx
+    from rppg_lib.profiles import resolve
+
+    cfg = resolve("niu2018", "smoke", clips_per_video=2, epochs=1)
+    rng = np.random.default_rng(0)
+    t = np.arange(90) / 15.25
+    hr = rng.uniform(60, 90, 6)
+    pulse = np.sin(2 * np.pi * hr[:, None] / 60 * t)  # (videos, frames)
+    blocks = (120 + pulse[:, :, None, None] * [0.2, 0.5, 0.3] + rng.normal(0, 0.3, (6, 90, 200, 3))).astype(np.float32)
+    videos = nx.VideoSet(blocks, np.repeat(hr[:, None], 90, axis=1), np.array([f"s{i}" for i in range(6)]), 15.25,
+                         "simulated: tiny maps", preset="mahnob-like")
+    chapter = types.SimpleNamespace(key="niu2018", profile="smoke", results_dir=tmp_path)
+    runs = nx.run_cv(videos, cfg, seeds=(0, 1), init="scratch", progress=False, chapter=chapter,
+                     store=nx.STORED_MODEL)
+    (stored,) = ms.list_models(tmp_path)
+    assert stored.name == "niu2018-resnet18" == nx.STORED_MODEL and stored.chapter == "niu2018"
+    spec = stored.input_spec
+    assert spec["kind"] == "st_map" and spec["fps"] == 15.25 and spec["clip_frames"] == cfg.clip_frames == 60
+    assert spec["grid"] == [10, 20] and spec["cheek"] == "box" and spec["input_size"] == [16, 30]
+    assert len(spec["region"]) == 4 and "mahnob-like" in spec["boxes"]
+    first = runs[(runs.seed == 0) & (runs.fold == 0)]
+    assert stored.record["metrics"]["test_mae"] == pytest.approx(float((first.hr_est - first.hr_ref).abs().mean()))
+    assert stored.record["metrics"]["seed"] == 0 and stored.record["data"] == "simulated: tiny maps"
+    net = ms.load_model("niu2018-resnet18", tmp_path)
+    assert float(net.hr_offset) == pytest.approx(spec["hr_offset_bpm"])
+    x = torch.rand(2, 3, 16, 30)
+    with torch.no_grad():
+        assert net(x).shape == (2,)
+    assert isinstance(runs, pd.DataFrame) and set(runs.seed) == {0, 1}
+
+
+def test_kopeliovich2019_stores_table2s_clf_of_the_first_seed(tmp_path):
+    """store_network keeps Table 2's CL+F (the headline reading, first seed) with the colour signals it reads and
+    its MAE on the test windows."""
+    import types
+
+    import pandas as pd
+
+    from rppg_lib.papers.kopeliovich2019 import experiment as kx
+    from rppg_lib.papers.kopeliovich2019.model import ColourSignalCNN
+    from rppg_lib.profiles import resolve
+    from rppg_lib.video import ROI_SETS
+
+    rng = np.random.default_rng(0)
+    t = np.arange(300) / 15.0
+    videos = [kx.Video(f"cam1_stationary_s{i}", "cam1", "stationary", f"subject{i}", 15.0,
+                       120 + np.sin(2 * np.pi * 1.2 * t)[:, None, None] + rng.normal(0, 0.2, (300, 6, 3)),
+                       np.full(300, 72.0), {}, np.sin(2 * np.pi * 1.2 * t)) for i in range(2)]
+    ds = kx.build_dataset(videos)
+    test = kx.with_reference_hr(ds, ds.splits["test"])
+    torch.manual_seed(0)
+    clf = ColourSignalCNN("clf").eval()
+    name = "CL+F [MSE on softmax]"
+    runs = kx.ModelRuns({name: [(clf, None)], "CL+F [MSE on logits]": [(ColourSignalCNN("clf"), None)]},
+                        pd.DataFrame({"model": [name], "seed": [3]}).set_index(["model", "seed"]), "softmax", {})
+    chapter = types.SimpleNamespace(key="kopeliovich2019", profile="smoke", results_dir=tmp_path)
+    kx.store_network(chapter, runs, ds, test, "simulated: tiny", resolve("kopeliovich2019", "smoke"))
+    (stored,) = ms.list_models(tmp_path)
+    assert stored.name == kx.STORED_MODEL == "kopeliovich2019-clf" and stored.chapter == "kopeliovich2019"
+    spec = stored.input_spec
+    assert spec["kind"] == "colour_signals" and spec["fps"] == 15.0 and spec["window"] == 64
+    six = ROI_SETS["six_regions"]
+    assert spec["roi_names"] == list(six) and spec["rois"] == [list(r) for r in six.values()]
+    assert spec["hr_range_bpm"] == [40.0, 125.0]
+    metrics = stored.record["metrics"]
+    assert metrics["test_mae"] == pytest.approx(float(np.mean(np.abs(kx.predictions(clf, test) - test.hr))))
+    assert metrics["seed"] == 3 and metrics["model"] == name and metrics["test_windows"] == len(test) > 0
+    x = torch.from_numpy(test.x)
+    with torch.no_grad():
+        assert torch.allclose(ms.load_model("kopeliovich2019-clf", tmp_path)(x), clf(x))

@@ -66,6 +66,7 @@ from ...chapter import training_checkpoint
 from ...claims import LEARNED_FRACTION, network_learned
 from ...ladder import TOP, RungData, rung_overrides
 from ...metrics import hr_metrics
+from ...model_store import colour_signals_input, save_model
 from ...storage import cache_dir, cache_file, cached
 from . import KEY
 from .colour_signals import WINDOW, Windows, build_splits
@@ -81,7 +82,7 @@ __all__ = [
     "pulse_visibility", "reference_hr", "classical_predictions", "learning_record", "learning_table",
     "data_difficulty_text", "learning_target_text", "DATA_LABEL", "LADDER", "SESSIONS", "TOP_RUNG",
     "ladder_videos", "window_baselines", "run_ladder", "CLEAN", "pulse_in_windows", "paper_pulse_amplitude",
-    "balanced_order", "data_curve", "video_mean_predictions",
+    "balanced_order", "data_curve", "video_mean_predictions", "STORED_MODEL", "store_network",
 ]
 
 CAMERAS = ("cam1", "cam2", "cam3")
@@ -731,6 +732,37 @@ def train_table2_models(train: Windows, val: Windows, cfg, max_lr: float, min_lr
     for s in tqdm(cfg.seeds, desc="CL models"):
         fit("cl", f"CL [MSE on {reading}]", reading, s)
     return ModelRuns(models, pd.DataFrame(info).set_index(["model", "seed"]), reading, clf_val)
+
+
+#: The name the chapter's headline network (Table 2's CL+F, first seed) is stored under for ``rppg predict --model``.
+STORED_MODEL = "kopeliovich2019-clf"
+
+
+def store_network(chapter, runs: ModelRuns, ds: Dataset, test: Windows, data: str, cfg, device="cpu"):
+    """Store Table 2's CL+F of the first seed (``runs.headline["CL+F"]``) as :data:`STORED_MODEL` for
+    ``rppg predict --model`` (:func:`rppg_lib.model_store.save_model` into the run's results folder): rebuilt by
+    :class:`~rppg_lib.papers.kopeliovich2019.model.ColourSignalCNN`, with the colour signals it reads
+    (:func:`rppg_lib.model_store.colour_signals_input`: the six ROIs, the videos' frame rate, the window) and, as its
+    ``test_mae``, its MAE on ``test`` (the full test set, scored against the reference HR as Table 2 is)."""
+    from ...video import ROI_SETS
+
+    name = runs.headline["CL+F"]
+    model = runs.models[name][0][0]
+    fps = np.array([float(v.fps) for v in ds.videos.values()])
+    real = any(v.ppg is None for v in ds.videos.values())
+    boxes = "Haar face boxes of the videos" if not real else "the authors' colour signals (their face tracking)"
+    spec = colour_signals_input(float(np.median(fps)), model.window, ROI_SETS["six_regions"],
+                                detect_every=cfg.detect_every, boxes=boxes, hr_range=(model.hr_min, model.hr_max),
+                                clip_reader="rppg_lib.papers.kopeliovich2019.model:windows_hr")
+    if np.ptp(fps) > 0:  # the videos' own rates; rppg predict resamples to the median
+        spec["fps_range"] = [float(fps.min()), float(fps.max())]
+    mae = float(np.mean(np.abs(predictions(model, test, device) - test.hr)))
+    return save_model(chapter, STORED_MODEL, model, builder="rppg_lib.papers.kopeliovich2019.model:ColourSignalCNN",
+                      builder_kwargs={"head": model.head, "n_signals": model.n_signals, "window": model.window,
+                                      "n_classes": model.n_classes, "hr_min": model.hr_min, "hr_max": model.hr_max},
+                      input_spec=spec, data=data, metrics={"test_mae": mae, "test_windows": len(test),
+                                                           "seed": int(runs.info.loc[name].index[0]),
+                                                           "model": name})
 
 
 def window_predictions(runs: ModelRuns, w: Windows, device="cpu") -> dict:

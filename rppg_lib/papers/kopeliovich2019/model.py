@@ -58,6 +58,7 @@ __all__ = [
     "class_centres_bpm",
     "bpm_to_class",
     "predict_bpm",
+    "windows_hr",
 ]
 
 #: The four models of the paper, named by their loss (Section 5.3).
@@ -254,3 +255,28 @@ class ColourSignalCNN(nn.Module):
 
     def extra_repr(self) -> str:
         return f"head={self.head!r}, classes={self.n_classes} over [{self.hr_min:g}, {self.hr_max:g}] bpm"
+
+
+def windows_hr(net, traces, spec: dict, starts, batch_size: int = 256) -> np.ndarray:
+    """One HR per window of a stored CL+F network, for ``rppg predict --model`` (the ``clip_reader`` of
+    :func:`rppg_lib.model_store.colour_signals_input`): the windows of ``spec["window"]`` frames of the ROI traces
+    ``traces`` (N, R, 3) that begin at ``starts`` as the chapter cuts them
+    (:func:`~rppg_lib.papers.kopeliovich2019.colour_signals.colour_signals`: signal ``3 * r + c``, each min-max
+    scaled to [-1, 1] by :func:`~rppg_lib.papers.kopeliovich2019.colour_signals.scale_window`), the HR the centre of
+    the argmax class (:func:`predict_bpm`). A window with a constant signal (a frozen ROI, which the chapter drops)
+    gets NaN."""
+    from .colour_signals import _is_constant, colour_signals, scale_window
+
+    window = int(spec["window"])
+    signals = [colour_signals(traces[s:s + window]) for s in starts]
+    hr = np.full(len(signals), np.nan)
+    usable = np.array([not _is_constant(w) for w in signals], dtype=bool)
+    if not usable.any():
+        return hr
+    x = np.stack([scale_window(w) for w, ok in zip(signals, usable) if ok])[:, None].astype(np.float32)
+    out = []
+    with torch.no_grad():
+        for b in range(0, len(x), batch_size):
+            out.append(predict_bpm(net(torch.from_numpy(x[b:b + batch_size])), net.hr_min, net.hr_max))
+    hr[usable] = np.concatenate(out)
+    return hr

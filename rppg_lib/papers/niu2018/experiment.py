@@ -41,6 +41,7 @@ from ...chapter import training_checkpoint
 from ...evaluate import per_video_mean
 from ...ladder import RungData, rung_overrides
 from ...metrics import hr_metrics
+from ...model_store import save_model, st_map_input
 from ...storage import cache_file, cached, save_torch_atomic
 from ...train.loop import data_fingerprint
 from . import KEY
@@ -51,7 +52,7 @@ __all__ = ["INITS", "METRIC_COLUMNS", "VideoSet", "SESSION_VERSION", "crop_face_
            "synthetic_input", "Pretrained", "SYNTHETIC_TEST_MAPS", "pretrain_synthetic", "make_model", "recentre",
            "target_scale", "baseline_table", "constant_table", "zero_shot", "fold_hr", "plot_fold_hr",
            "seed_constant", "rung_rows", "run_ladder", "learning_record", "run_cv", "abs_errors", "hr_rows",
-           "show", "cross_validate", "video_rows", "hr_row", "hr_table"]
+           "show", "cross_validate", "video_rows", "hr_row", "hr_table", "STORED_MODEL", "store_network"]
 
 #: Network initialisations: name -> what it is (Table III and the offline variant).
 INITS = {
@@ -66,6 +67,8 @@ METRIC_COLUMNS = {"HRme": "me", "HRsd": "sd", "HRrmse": "rmse", "HRmer": "mer"}
 SESSION_VERSION = 1
 #: Bumped when what :func:`pretrain_synthetic` trains changes (invalidates its cache).
 PRETRAINED_VERSION = 3
+#: The name the chapter's main network is stored under for ``rppg predict --model`` (:func:`store_network`).
+STORED_MODEL = "niu2018-resnet18"
 
 
 @dataclass
@@ -467,7 +470,7 @@ def pretrain_synthetic(cfg, *, fps: float | None = None, imagenet: bool = False,
 
 def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str = "scratch", fraction: float = 1.0,
                    synthetic_state: dict | None = None, seed: int = 0, device="cpu",
-                   progress: bool = True, chapter=None) -> pd.DataFrame:
+                   progress: bool = True, chapter=None, store: str | None = None) -> pd.DataFrame:
     """``cfg.folds``-fold cross-validation of the map regressor: one row per video.
 
     protocol : ``"random"`` or ``"subject"`` (:func:`rppg_lib.data.cv_folds`).
@@ -475,6 +478,8 @@ def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str
     fraction : share of the training clips kept (Fig. 6), drawn at random per fold.
     chapter : the run's :class:`rppg_lib.chapter.Chapter`: each fold's training checkpoints into its folder
         (named by init, data, protocol, fraction, seed and fold) and a rerun of a killed run resumes it.
+    store : with ``chapter``, the first fold's trained network is stored under this name for
+        ``rppg predict --model`` (:func:`store_network`).
     Columns: ``video``, ``subject``, ``fold``, ``hr_ref`` (video mean), ``hr_est`` (mean of its clips'
     predictions), ``clips``, plus ``init``, ``protocol``, ``fraction`` and ``seed``.
     """
@@ -505,9 +510,33 @@ def cross_validate(videos: VideoSet, cfg, *, protocol: str = "random", init: str
                                                            f"seed{seed}", f"fold{f}"))
         test_maps, _, test_video = clip_set(videos, test_idx, cfg.clips_per_video, cfg.clip_frames, seed=seed + 1)
         pred = predict(model, prepare_input(test_maps, cfg.input_size), device=device)
-        rows += video_rows(videos, f, pred, test_video)
+        fold_rows = video_rows(videos, f, pred, test_video)
+        if store and chapter is not None and f == 0:
+            store_network(chapter, store, model, videos, cfg, pd.DataFrame(fold_rows), seed=seed, init=init)
+        rows += fold_rows
     table = pd.DataFrame(rows).sort_values("video").reset_index(drop=True)
     return table.assign(init=init, protocol=protocol, fraction=fraction, seed=seed)
+
+
+def store_network(chapter, name: str, model, videos: VideoSet, cfg, fold_table: pd.DataFrame, *, seed: int,
+                  init: str):
+    """Store ``model``, one fold's trained regressor, as ``name`` for ``rppg predict --model``
+    (:func:`rppg_lib.model_store.save_model` into the run's results folder): rebuilt by
+    :func:`rppg_lib.model_store.build_map_regressor`, with the map it reads (:func:`rppg_lib.model_store.st_map_input`:
+    the maps' frame rate, clip length, block grid, cheek region and input size) and, as its ``test_mae``, the
+    per-video MAE on that fold's test videos (``fold_table``, :func:`video_rows`)."""
+    from ...video import CHEEK_REGION
+
+    boxes = (f"the simulator's face boxes ({videos.preset} look-alike)" if videos.preset is not None
+             else "Haar face boxes (detect_faces every 5 frames, mean of 20)")
+    spec = st_map_input(videos.fps, cfg.clip_frames, cfg.grid, cfg.cheek, cfg.input_size,
+                        region=CHEEK_REGION if cfg.cheek == "box" else None, boxes=boxes,
+                        hr_offset=float(model.hr_offset), hr_scale=float(model.hr_scale),
+                        clip_reader="rppg_lib.papers.niu2018.training:map_clips_hr")
+    return save_model(chapter, name, model, builder="rppg_lib.model_store:build_map_regressor",
+                      builder_kwargs={"input_size": cfg.input_size}, input_spec=spec, data=videos.source,
+                      metrics={"test_mae": _mae(fold_table), "test_videos": int(len(fold_table)),
+                               "fold": int(fold_table["fold"].iloc[0]), "seed": int(seed), "init": init})
 
 
 def video_rows(videos: VideoSet, fold: int, pred, clip_video) -> list:
@@ -691,9 +720,11 @@ def fold_hr(videos: VideoSet, folds: int = 3, protocol: str = "random", seed: in
 # tables beside the paper's and the errors the claims compare
 # ---------------------------------------------------------------------------
 
-def run_cv(videos: VideoSet, cfg, *, seeds, **kwargs) -> pd.DataFrame:
-    """:func:`cross_validate` once per seed, the tables stacked (column ``seed``)."""
-    return pd.concat([cross_validate(videos, cfg, seed=int(s), **kwargs) for s in seeds], ignore_index=True)
+def run_cv(videos: VideoSet, cfg, *, seeds, store: str | None = None, **kwargs) -> pd.DataFrame:
+    """:func:`cross_validate` once per seed, the tables stacked (column ``seed``); ``store`` (with ``chapter``):
+    the first seed's first fold's network is stored under that name (:func:`store_network`)."""
+    return pd.concat([cross_validate(videos, cfg, seed=int(s), store=store if k == 0 else None, **kwargs)
+                      for k, s in enumerate(seeds)], ignore_index=True)
 
 
 def fraction_runs(videos: VideoSet, cfg, full: dict, *, seeds, synthetic_state, device="cpu", chapter=None) -> dict:

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from ...train.loop import TrainingLoop, TrainResult
 
-__all__ = ["prepare_input", "cosine_decay", "train_regressor", "predict"]
+__all__ = ["prepare_input", "cosine_decay", "train_regressor", "predict", "map_clips_hr"]
 
 
 def prepare_input(maps, input_size=None, batch: int = 256) -> torch.Tensor:
@@ -112,3 +112,20 @@ def predict(model, x: torch.Tensor, batch_size: int = 256, device="cpu") -> np.n
     model.eval()
     out = [model(x[s:s + batch_size].to(device)).cpu() for s in range(0, len(x), batch_size)]
     return torch.cat(out).numpy().astype(float)
+
+
+def map_clips_hr(net, blocks, spec: dict, starts, batch_size: int = 32) -> np.ndarray:
+    """One HR per clip of a stored map network, for ``rppg predict --model`` (the ``clip_reader`` of
+    :func:`rppg_lib.model_store.st_map_input`): the clips of ``spec["clip_frames"]`` frames of the block means
+    ``blocks`` (N, n, 3) that begin at ``starts``, each min-max scaled on its own to a uint8 map
+    (:func:`rppg_lib.video.st_map_normalise`, as :func:`rppg_lib.video.random_clips` cuts the chapter's clips) and
+    prepared as the chapter prepares them (:func:`prepare_input` at ``spec["input_size"]``)."""
+    from ...video import st_map_normalise
+
+    clip, size = int(spec["clip_frames"]), spec.get("input_size")
+    hr = []
+    with torch.no_grad():
+        for b in range(0, len(starts), batch_size):
+            maps = np.stack([st_map_normalise(blocks[s:s + clip]) for s in starts[b:b + batch_size]])
+            hr.append(net(prepare_input(maps, size)).reshape(-1).double().numpy())
+    return np.concatenate(hr) if hr else np.zeros(0)
