@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Chapter", "training_checkpoint", "CHECKPOINT_PROFILES"]
+__all__ = ["Chapter", "training_checkpoint", "training_name", "CHECKPOINT_PROFILES"]
 
 _TRAINING_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+=-]*$")
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_.+=-]+")
@@ -47,8 +47,12 @@ def training_checkpoint(chapter, *parts):
     """
     if chapter is None or chapter.profile not in CHECKPOINT_PROFILES:
         return None
-    name = "-".join(_NOT_IN_NAME.sub("_", str(p)).strip("_") for p in parts)
-    return chapter.checkpoint_dir(name)
+    return chapter.checkpoint_dir(training_name(*parts))
+
+
+def training_name(*parts) -> str:
+    """``parts`` joined into a training's name as :func:`training_checkpoint` names its folder."""
+    return "-".join(_NOT_IN_NAME.sub("_", str(p)).strip("_") for p in parts)
 
 
 def _setting_words(name: str) -> str:

@@ -15,11 +15,16 @@ the codec) or the budget, not in the code. It is a diagnosis; no claim is decide
   table, :data:`COLUMNS`, with ``learned`` by the compendium's one rule
   (:func:`rppg_lib.claims.network_learned`) against the constant answer on the same items.
 - :func:`summary` (mean MAE per rung and model, seeds that learned) and :func:`plot_ladder` (the figure).
+
+A ladder given the run's chapter keeps every finished training's errors in the run's checkpoint folder
+(:func:`rppg_lib.chapter.training_checkpoint`, ``ladder``), so a rerun of a killed chapter trains only what had
+not finished; a result is reused only when its step, model, seed, settings and test items are the same.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -116,29 +121,67 @@ def rows(rung: str, step: RungData, models: dict, *, sessions: str = "") -> list
     return out
 
 
-def run_ladder(steps, prepare: Callable, models: dict, *, seeds=(0,), log: Callable | None = None) -> pd.DataFrame:
+def _finished_file(folder, rung: str, sessions: str, name: str, seed) -> Path:
+    """Where a ladder keeps one finished training's errors in the run's checkpoint folder."""
+    from .chapter import training_name
+
+    return Path(folder) / (training_name(step_label(rung, sessions), name, f"seed{seed}") + ".npz")
+
+
+def _finished_key(settings: str, step: "RungData") -> str:
+    """What a kept result must match to be reused: the settings and the test items (the constant answer's
+    errors, per seed where they depend on it)."""
+    from .train.loop import data_fingerprint
+
+    constant = step.constant
+    if isinstance(constant, dict):
+        constant = [constant[k] for k in sorted(constant)]
+    return data_fingerprint(str(settings), constant)
+
+
+def run_ladder(steps, prepare: Callable, models: dict, *, seeds=(0,), log: Callable | None = None,
+               chapter=None, settings: str = "") -> pd.DataFrame:
     """Train and test ``models`` on every step of a ladder; one table in the :data:`COLUMNS` layout.
 
     steps : rung names of :data:`RUNGS`, or ``(rung, sessions)`` pairs where a home cuts the sessions of a step;
     prepare : ``prepare(rung, sessions)`` -> :class:`RungData` of that step; models : model name -> callable
     ``(data, seed)`` -> per-item absolute errors on the step's test items (the constant answer's items), once
     per seed of ``seeds`` (a result in ``RungData.done`` is used instead of training); log : gets one line per
-    trained model.
+    trained model; chapter : the run's :class:`rppg_lib.chapter.Chapter`: each finished training's errors are kept
+    in its checkpoint folder and a rerun of a killed run reuses those whose ``settings`` (the home's settings,
+    as text) and test items are the same (None: nothing kept).
     """
+    from .chapter import training_checkpoint
+    from .storage import save_npz_atomic
+
+    folder = training_checkpoint(chapter, "ladder")
     out = []
     for step in steps:
         rung, sessions = (step, "") if isinstance(step, str) else (str(step[0]), str(step[1]))
         rung_overrides(rung)  # an unknown rung fails before anything renders
         data = prepare(rung, sessions)
+        key = _finished_key(settings, data) if folder is not None else ""
         results: dict = {}
         for name, fit in models.items():
             for seed in seeds:
                 if (name, seed) in data.done:
                     results.setdefault(name, {})[seed] = (data.done[(name, seed)], 0.0)
                     continue
+                kept = _finished_file(folder, rung, sessions, name, seed) if folder is not None else None
+                if kept is not None and kept.is_file():
+                    with np.load(kept) as f:
+                        if str(f["key"]) == key:
+                            results.setdefault(name, {})[seed] = (f["errors"], float(f["seconds"]))
+                            if log is not None:
+                                log(f"ladder [{step_label(rung, sessions)}] {name} seed {seed}: kept from the "
+                                    "killed run")
+                            continue
                 t0 = time.perf_counter()
                 errors = fit(data.data, seed)
                 results.setdefault(name, {})[seed] = (errors, time.perf_counter() - t0)
+                if kept is not None:
+                    save_npz_atomic(kept, {"errors": np.asarray(errors, float),
+                                           "seconds": np.array(time.perf_counter() - t0), "key": np.array(key)})
                 if log is not None:
                     log(f"ladder [{step_label(rung, sessions)}] {name} seed {seed}: MAE "
                         f"{float(np.mean(np.abs(errors))):.2f} bpm")

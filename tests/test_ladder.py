@@ -108,3 +108,39 @@ def test_summary_and_plot():
     ax = ladder.plot_ladder(table, title="tiny")
     assert [t.get_text() for t in ax.get_xticklabels()] == list(s.index)
     assert {line.get_label() for line in ax.get_lines()} >= {CONSTANT, "POS", "good", "reused"}
+
+
+def test_a_rerun_of_a_killed_run_keeps_finished_trainings(tmp_path):
+    """With the run's chapter (a profile that checkpoints), every finished training's errors are kept; a rerun
+    trains only what had not finished, and other settings or other test items train again."""
+    from rppg_lib.chapter import Chapter
+
+    chapter = Chapter.start("gideon2021", "book", seed=0, device="cpu", results_dir=tmp_path)
+    constant = np.abs(np.linspace(-5, 5, 20))
+    calls = []
+
+    def fit(data, seed):
+        calls.append(seed)
+        if len(calls) == 2 and data == "kill":
+            raise KeyboardInterrupt  # the run dies during the second training
+        return np.full(20, 1.0 + seed)
+
+    def prepare(items):
+        return lambda rung, sessions: RungData(items, constant * items_scale[items])
+
+    items_scale = {"kill": 1.0, "same": 1.0, "other items": 2.0}
+    with pytest.raises(KeyboardInterrupt):
+        run_ladder([TOP], prepare("kill"), {"net": fit}, seeds=(0, 1), chapter=chapter, settings="a")
+    assert calls == [0, 1]
+    calls.clear()
+    table = run_ladder([TOP], prepare("same"), {"net": fit}, seeds=(0, 1), chapter=chapter, settings="a")
+    assert calls == [1]  # seed 0 was kept from the killed run
+    assert table.set_index("seed").loc[[0, 1], "mae"].tolist() == [1.0, 2.0]
+    calls.clear()
+    run_ladder([TOP], prepare("same"), {"net": fit}, seeds=(0,), chapter=chapter, settings="b")
+    run_ladder([TOP], prepare("other items"), {"net": fit}, seeds=(0,), chapter=chapter, settings="a")
+    assert calls == [0, 0]  # other settings, other test items: trained again
+    calls.clear()
+    smoke = Chapter.start("gideon2021", "smoke", seed=0, device="cpu", results_dir=tmp_path / "s")
+    run_ladder([TOP], prepare("same"), {"net": fit}, seeds=(0,), chapter=smoke, settings="a")
+    assert calls == [0] and not (tmp_path / "s" / "checkpoints").exists()  # smoke keeps nothing

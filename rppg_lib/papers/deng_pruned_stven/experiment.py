@@ -506,13 +506,14 @@ def learned_table(runs: dict, label: str) -> pd.DataFrame:
 
 
 def run_ladder(cfg, top: dict, *, rungs=None, seed: int = 0, device="cpu", log=None,
-               progress: bool = True) -> tuple[pd.DataFrame, dict]:
+               progress: bool = True, chapter=None) -> tuple[pd.DataFrame, dict]:
     """The learning ladder (:func:`rppg_lib.ladder.run_ladder`): the dense rPPGNet (same split, recipe and seeds)
     on each easy rung of ``rungs`` (names of :data:`rppg_lib.ladder.RUNGS`, default ``cfg.ladder``: the
     look-alike with that rung's overrides), then the look-alike itself, whose runs are ``top`` (its
     :func:`accuracy_runs`, reused). Returns ``(table, steps)``: the ladder table (:data:`rppg_lib.ladder.COLUMNS`)
     and, per rung, easy to hard, ``{"data", "split", "clips", "refs"}`` (its test clips). A diagnosis: no claim
-    is decided on an easy rung."""
+    is decided on an easy rung. With the run's ``chapter`` each finished training is kept and a rerun of a killed
+    run trains only the rest."""
     dense = NETWORKS[0][0]
     names = [r for r in (cfg.ladder if rungs is None else rungs) if r != TOP] + [TOP]
     steps: dict = {}
@@ -536,7 +537,8 @@ def run_ladder(cfg, top: dict, *, rungs=None, seed: int = 0, device="cpu", log=N
         pred = predict(r["model"], runs["clips"], device)
         return np.abs(clip_errors(pred, runs["refs"], runs["data"].fps, runs["recording"]).error.to_numpy(float))
 
-    table = _ladder.run_ladder(names, prepare, {dense: fit}, seeds=[seed + s for s in cfg.seeds], log=log)
+    table = _ladder.run_ladder(names, prepare, {dense: fit}, seeds=[seed + s for s in cfg.seeds], log=log,
+                               chapter=chapter, settings=repr((cfg, seed)))
     return table, steps
 
 

@@ -432,7 +432,7 @@ def rung_data(data: Clips, split, runs: list = ()) -> RungData:
 def learning_ladder(preset: str, profile: str, *, crop: int, fps: float, n_val: int, n_test: int,
                     n_subjects: int | None = None, rungs=tuple(RUNGS), seeds=(0,), seed: int = 0,
                     epochs_supervised: int = 10, epochs_contrastive: int = 10, windows=("hann",), top=None, log=None,
-                    progress: bool = False, **train) -> pd.DataFrame:
+                    progress: bool = False, chapter=None, **train) -> pd.DataFrame:
     """The same recipe on the rungs of :data:`rppg_lib.ladder.RUNGS` (easy to the look-alike) through
     :func:`rppg_lib.ladder.run_ladder` (its one table): where a model learns the easy rungs but not the
     look-alike, the cause is in the data (the pulse, the noise, the codec) or the budget, not the code. A
@@ -446,7 +446,8 @@ def learning_ladder(preset: str, profile: str, *, crop: int, fps: float, n_val: 
     public code's estimator). ``top``: ``(data, split, runs)`` of the look-alike already run (its rung reuses
     them and trains only what they lack). A rung whose overrides do not change the preset (:func:`rung_extra`:
     "lossless" on a lossless preset) renders the same data as an earlier rung: its rows repeat that rung's
-    results (nothing is trained twice).
+    results (nothing is trained twice). With the run's ``chapter`` each finished training is kept and a rerun of
+    a killed run trains only the rest.
     """
     known: dict = {}  # (rung data, model, seed) -> errors: a rung that renders an earlier rung's data reuses them
 
@@ -474,7 +475,10 @@ def learning_ladder(preset: str, profile: str, *, crop: int, fps: float, n_val: 
     for w in windows:
         name = "Contrastive" if w == "hann" else "Contrastive (no window)"
         models[name] = recipe(name, "contrastive", epochs_contrastive, w)
-    return _ladder.run_ladder(rungs, prepare, models, seeds=[seed + s for s in seeds], log=log)
+    settings = repr((preset, profile, crop, fps, n_val, n_test, n_subjects, seed, epochs_supervised,
+                     epochs_contrastive, windows, sorted(train.items())))
+    return _ladder.run_ladder(rungs, prepare, models, seeds=[seed + s for s in seeds], log=log, chapter=chapter,
+                              settings=settings)
 
 
 def learning_entry(data: Clips, split, runs: list, label: str) -> dict:
@@ -675,12 +679,14 @@ def with_paper_columns(agg: pd.DataFrame, paper: pd.DataFrame, table: str, colum
     return out.astype(object).fillna("–")
 
 
-def chapter_ladder(cfg, data: Clips, split, runs: list, seed: int = 0, device="cpu", log=None) -> pd.DataFrame:
+def chapter_ladder(cfg, data: Clips, split, runs: list, seed: int = 0, device="cpu", log=None,
+                   chapter=None) -> pd.DataFrame:
     """The chapter's learning ladder: :func:`learning_ladder` over ``cfg.ladder_rungs`` on the first
     ``cfg.ladder_subjects`` subjects of the look-alike, supervised, contrastive and contrastive with the public
     code's rectangular PSD window ("Contrastive (no window)"), ``cfg.ladder_seeds``. When the ladder's data and
     split are the main table's (``data``, ``split``), its look-alike rung reuses the main table's ``runs`` and
-    trains only the window-less contrastive model there."""
+    trains only the window-less contrastive model there. With the run's ``chapter`` a rerun of a killed run trains
+    only what had not finished."""
     n_main = len(dict.fromkeys(data.subjects))
     same = (cfg.ladder_subjects in (None, n_main) and (cfg.ladder_n_val, cfg.ladder_n_test) == (cfg.n_val, cfg.n_test)
             and TOP in cfg.ladder_rungs)
@@ -690,7 +696,7 @@ def chapter_ladder(cfg, data: Clips, split, runs: list, seed: int = 0, device="c
                            seeds=list(cfg.ladder_seeds), seed=seed, epochs_supervised=cfg.epochs_supervised,
                            epochs_contrastive=cfg.epochs_contrastive, windows=("hann", None),
                            top=None if top is None else (data, split, top), log=log, width=cfg.width, lr=cfg.lr,
-                           batch_size=cfg.batch_size, threads=cfg.threads, device=device)
+                           batch_size=cfg.batch_size, threads=cfg.threads, device=device, chapter=chapter)
 
 
 def fidelity_table(per_preset: dict) -> pd.DataFrame:

@@ -1100,13 +1100,14 @@ def window_baselines(ds: Dataset, w: Windows) -> dict:
 def run_ladder(videos, *, rungs=LADDER, heads=("se", "ce", "cl", "clf"), seeds=(0,), epochs: int,
                batch_size: int, max_lr: float = 5.8e-3, mse_on: str = "softmax",
                ce_reduction: str = "paper", data_seed: int = 0, device="cpu", video_kwargs=None,
-               log=None) -> pd.DataFrame:
+               log=None, chapter=None) -> pd.DataFrame:
     """Train the same recipe on every step of the data ladder and score it against :func:`reference_hr`
     (:func:`rppg_lib.ladder.run_ladder`: one table, :data:`rppg_lib.ladder.COLUMNS`).
 
     ``videos``: the chapter's ``(camera, scenario, subject)`` grid; ``rungs``: ``(rung, sessions)`` pairs
     (:data:`LADDER`; rungs of :data:`rppg_lib.ladder.RUNGS`, sessions of :data:`SESSIONS`); ``video_kwargs``:
     settings of :func:`simulated_videos`. The baselines are :func:`window_baselines` on each step's test windows.
+    With the run's ``chapter`` each finished training is kept and a rerun of a killed run trains only the rest.
     """
     kwargs = dict(video_kwargs or {})
     for _, sessions in rungs:
@@ -1128,4 +1129,6 @@ def run_ladder(videos, *, rungs=LADDER, heads=("se", "ce", "cl", "clf"), seeds=(
             return np.abs(predictions(model, test, device) - reference_hr(ds, test))
         return fit
 
-    return _ladder.run_ladder(rungs, prepare, {MODEL_NAMES[h]: recipe(h) for h in heads}, seeds=seeds, log=log)
+    settings = repr((epochs, batch_size, max_lr, mse_on, ce_reduction, data_seed, sorted(kwargs.items())))
+    return _ladder.run_ladder(rungs, prepare, {MODEL_NAMES[h]: recipe(h) for h in heads}, seeds=seeds, log=log,
+                              chapter=chapter, settings=settings)

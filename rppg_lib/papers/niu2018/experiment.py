@@ -636,14 +636,15 @@ def rung_rows(name: str, videos: VideoSet, runs: dict) -> list:
 
 
 def run_ladder(cfg, look, *, rungs=(), inits=("scratch",), synthetic_state: dict | None = None, seeds=(0,),
-               device="cpu", progress: bool = True, log=None) -> pd.DataFrame:
+               device="cpu", progress: bool = True, log=None, chapter=None) -> pd.DataFrame:
     """Train each of ``inits`` (random split) on the easy rungs ``rungs`` (names of
     :data:`rppg_lib.ladder.RUNGS`) and score it per video (:func:`rppg_lib.ladder.run_ladder`, its one table).
 
     Each rung is the look-alike ``look`` rendered with the rung's overrides (:func:`look_videos`);
     ``"synthetic"`` needs ``synthetic_state``. The baselines are POS and the constant answer of each seed's folds
     (:func:`seed_constant`). The ladder's top rung, the look-alike itself, is the caller's (the runs of Table III,
-    through :func:`rung_rows`).
+    through :func:`rung_rows`). With the run's ``chapter`` each finished training is kept and a rerun of a killed
+    run trains only the rest.
     """
     def prepare(rung, _sessions):
         videos = look_videos(look, cfg, extra=rung_overrides(rung), progress=progress)
@@ -656,7 +657,8 @@ def run_ladder(cfg, look, *, rungs=(), inits=("scratch",), synthetic_state: dict
             return abs_errors(t).ravel()
         return fit
 
-    return _ladder.run_ladder(rungs, prepare, {_model_name(i): recipe(i) for i in inits}, seeds=seeds, log=log)
+    return _ladder.run_ladder(rungs, prepare, {_model_name(i): recipe(i) for i in inits}, seeds=seeds, log=log,
+                              chapter=chapter, settings=repr((cfg, look, inits)))
 
 
 def learning_record(videos: VideoSet, runs: dict, constant: pd.DataFrame) -> dict:

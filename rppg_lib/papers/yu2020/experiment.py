@@ -356,7 +356,7 @@ def run_searches(data, train, cfg, seed: int = 0, device="cpu", progress: bool =
 # the learning ladder
 # ---------------------------------------------------------------------------
 def run_ladder(cfg, profile: str, recipes: dict, *, reuse: dict | None = None, seed: int = 0, device="cpu",
-               progress: bool = True, log=None) -> pd.DataFrame:
+               progress: bool = True, log=None, chapter=None) -> pd.DataFrame:
     """Train every recipe on every rung of ``cfg.ladder_rungs`` (:data:`rppg_lib.ladder.RUNGS`, easy to the
     look-alike) and score it per video (:func:`rppg_lib.ladder.run_ladder`: its one table, ``learned`` by
     :func:`rppg_lib.claims.network_learned`).
@@ -365,7 +365,8 @@ def run_ladder(cfg, profile: str, recipes: dict, *, reuse: dict | None = None, s
     ``recipes``: model name -> keyword arguments of :func:`train_and_test` (``kind``, ``genotype``...);
     ``reuse``: ``{model name: per-video table}`` already run on the chapter's own data, used on the top rung
     ("look-alike") when the ladder's sessions are the chapter's. POS and the constant answer are scored on every
-    rung (:func:`classical_table`, :func:`constant_table`).
+    rung (:func:`classical_table`, :func:`constant_table`). With the run's ``chapter`` each finished training is
+    kept and a rerun of a killed run trains only the rest.
     """
     scenarios = cfg.ladder_scenarios if cfg.ladder_scenarios is not None else cfg.scenarios
     own = cfg.ladder_scenarios is None or (cfg.scenarios is not None and tuple(cfg.ladder_scenarios) == tuple(
@@ -386,7 +387,8 @@ def run_ladder(cfg, profile: str, recipes: dict, *, reuse: dict | None = None, s
         return fit
 
     return _ladder.run_ladder(cfg.ladder_rungs, prepare, {n: recipe(n, kw) for n, kw in recipes.items()},
-                              seeds=(seed,), log=log)
+                              seeds=(seed,), log=log, chapter=chapter,
+                              settings=repr((cfg, profile, sorted(recipes.items()), seed)))
 
 
 # ---------------------------------------------------------------------------
