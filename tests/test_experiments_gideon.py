@@ -349,3 +349,87 @@ def test_clip_hr_is_the_papers_highest_peak_not_the_harmonic_check():
     table = G.clip_table(x[None], pulse[None], fs)
     assert table.hr_pred.iloc[0] == pytest.approx(84, abs=1.0)
     assert table.hr_ref.iloc[0] == pytest.approx(84, abs=1.0)
+
+
+def test_a_book_chapter_checkpoints_every_sweep_training_in_its_own_folder(tmp_path, monkeypatch):
+    """Fig. 5 and Table 7 with the run's chapter: each trained setting gets its own checkpoint folder of the run
+    (offset, loss, w_s, w_t in the name); the reused main runs train nothing; at the smoke profile none."""
+    from types import SimpleNamespace
+
+    from rppg_lib.chapter import Chapter
+
+    seen = []
+
+    def fake_run_model(data, split, **kw):
+        seen.append(kw["checkpoint_dir"])
+        table = pd.DataFrame({"recording": [0], "hr_ref": [70.0], "hr_pred": [71.0]})
+        return {"table": table, "summary": {"rmse": 1.0, "mae": 1.0, "pc": 0.5}, "clips_per_s": 1.0,
+                "sampler": None, "clips": [None]}
+
+    monkeypatch.setattr(gx, "run_model", fake_run_model)
+    monkeypatch.setattr(gx, "saliency_share", lambda sampler, clip, box: {"map": np.zeros((2, 2))})
+    cfg = SimpleNamespace(offset_max_s=[0, 2.0], offset_losses=["mcc", "pearson"], offset_epochs=1,
+                          epochs_supervised=1, seeds=[0], saliency_seeds=[0], t7_grid=[(0, 0), (0, 0.1), (1, 1)],
+                          t7_epochs=1, epochs_contrastive=1, width=4, lr=1e-3, batch_size=4, threads=1)
+    table = pd.DataFrame({"recording": [0], "hr_ref": [70.0], "hr_pred": [73.0]})
+    main = [{"name": "Supervised", "seed": 0, "table": table, "summary": {"rmse": 3.0}, "clips_per_s": 9.0},
+            {"name": "Contrastive + saliency", "seed": 0, "table": table, "sampler": None, "clips": [None],
+             "summary": {"rmse": 3.0, "mae": 3.0, "pc": 0.1}}]
+    book = Chapter.start(gx.KEY, "book", seed=0, device="cpu", results_dir=tmp_path)
+    gx.offset_runs(None, None, cfg, main, seed=0, chapter=book)
+    gx.regulariser_sweep(None, None, cfg, main, seed=0, chapter=book)
+    assert len(seen) == 3 + 2  # offset 0 with MCC and (w_s, w_t) = (1, 1) reuse the main runs
+    assert len(set(seen)) == len(seen)  # distinct trainings, distinct folders
+    assert all(d.parent == book.checkpoint_dir("x").parent for d in seen)
+    assert {d.name for d in seen} == {"fig5-offset0s-pearson-seed0", "fig5-offset2s-mcc-seed0",
+                                      "fig5-offset2s-pearson-seed0", "table7-ws0-wt0-seed0", "table7-ws0-wt0.1-seed0"}
+    seen.clear()
+    smoke = Chapter.start(gx.KEY, "smoke", seed=0, device="cpu", results_dir=tmp_path)
+    gx.offset_runs(None, None, cfg, main, seed=0, chapter=smoke)
+    assert seen == [None, None, None]
+
+
+class _KilledNet(torch.nn.Module):
+    """(N, C, T, H, W) -> (N, T): a 1x1x1 convolution, averaged over the frame; raises on forward pass
+    ``kill_at`` (a run killed mid-training)."""
+
+    def __init__(self, kill_at=0):
+        super().__init__()
+        self.conv = torch.nn.Conv3d(3, 1, 1)
+        self.kill_at, self.calls = kill_at, 0
+
+    def forward(self, x):
+        self.calls += 1
+        if self.calls == self.kill_at:
+            raise KeyboardInterrupt
+        return self.conv(x).mean(dim=(3, 4))[:, 0]
+
+
+def test_an_offset_training_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
+    """Fig. 5's recordings draw a fresh offset per item: their generator is saved with the checkpoints, so a
+    killed offset training, rerun, ends with the weights of an uninterrupted one; fingerprinting them draws
+    nothing."""
+    from rppg_lib.train.contrastive import train_supervised
+    from rppg_lib.train.loop import data_fingerprint
+
+    data = _patches(4)
+
+    def fit(folder, kill_at=0):
+        torch.manual_seed(0)
+        model = _KilledNet(kill_at)
+        recordings = gx.OffsetRecordings(data.videos, data.ppg, FS, 2.0, seed=3)
+        train_supervised(model, recordings, fs=FS, epochs=3, lr=1e-2, batch_size=2, clip_seconds=4.0, seed=0,
+                         device="cpu", progress=False, checkpoint_dir=folder)
+        return model.state_dict()
+
+    offsets = gx.OffsetRecordings(data.videos, data.ppg, FS, 2.0, seed=3)
+    state = offsets.rng.bit_generator.state
+    assert data_fingerprint(offsets) == data_fingerprint(gx.OffsetRecordings(data.videos, data.ppg, FS, 2.0, seed=3))
+    assert data_fingerprint(offsets) != data_fingerprint(gx.OffsetRecordings(data.videos, data.ppg, FS, 4.0, seed=3))
+    assert offsets.rng.bit_generator.state == state  # nothing drawn
+    full = fit(tmp_path / "full")
+    with pytest.raises(KeyboardInterrupt):
+        fit(tmp_path / "cut", kill_at=5)  # 2 batches per epoch: killed in the third epoch
+    assert (tmp_path / "cut" / "resume.pt").exists()
+    resumed = fit(tmp_path / "cut")
+    assert all(torch.equal(full[k], resumed[k]) for k in full)

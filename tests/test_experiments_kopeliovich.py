@@ -162,6 +162,38 @@ def test_camera_transfer_trains_on_the_right_cameras(dataset, monkeypatch):
     np.testing.assert_allclose(e["model"]["Cam2"], e["constant"]["Cam2"])  # a constant model is its constant
 
 
+def test_a_book_chapter_checkpoints_table3_and_the_data_curve_per_training(dataset, monkeypatch, tmp_path):
+    """With the run's chapter (book profile) every Table 3 and data-curve training gets its own checkpoint folder
+    of the run (camera subset; size, model and seed in the name)."""
+    from rppg_lib.chapter import Chapter
+
+    seen = []
+
+    class Const(torch.nn.Module):
+        head, hr_min, hr_max, n_classes = "se", 40.0, 125.0, 128
+
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return torch.full((x.shape[0], 1), 70.0) + 0 * self.w
+
+    def fake_train(head, train, val, **kw):
+        seen.append(kw["checkpoint_dir"])
+        return Const(), None, 0.0
+
+    monkeypatch.setattr(K, "train_model", fake_train)
+    book = Chapter.start(K.KEY, "book", seed=0, device="cpu", results_dir=tmp_path)
+    K.camera_transfer(dataset, epochs=1, chapter=book)
+    K.data_curve(K.balanced_order(list(dataset.videos.values())), [2, 6], heads=("se", "clf"), seeds=(0, 1),
+                 epochs=1, batch_size=64, max_lr=1e-3, chapter=book)
+    assert len(seen) == 6 + 2 * 2 * 2 and len(set(seen)) == len(seen)
+    assert all(d.parent == book.checkpoint_dir("x").parent for d in seen)
+    assert seen[0].name == "table3-clf-softmax-cam1-seed0" and seen[3].name == "table3-clf-softmax-cam1+2-seed0"
+    assert seen[-1].name == "curve-videos6-clf-seed1"
+
+
 def test_osf_videos_normalise_names(tmp_path):
     from rppg_lib.data import write_kopeliovich_osf_recording
     from rppg_lib.record import Recording

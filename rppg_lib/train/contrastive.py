@@ -25,7 +25,10 @@ Data: ``videos`` is an array / tensor ``(N, C, T, H, W)`` (uint8 or float;
 the estimator z-normalises its input) with ``ppg`` ``(N, T)``, or a
 ``torch.utils.data.Dataset`` whose items are ``(video (C, T, H, W), ppg (T,))``
 pairs, dicts with ``"video"`` and ``"ppg"``, or bare videos (contrastive).
-Recordings may be longer than a clip; clips are drawn from them.
+Recordings may be longer than a clip; clips are drawn from them. A Dataset whose items are drawn at random
+(e.g. :class:`rppg_lib.papers.gideon2021.experiment.OffsetRecordings`) names its generators in ``generators``
+(saved and restored with the checkpoints, so a resumed run draws what an uninterrupted one would) and what
+defines it in ``fingerprint_parts()`` (:func:`rppg_lib.train.loop.data_fingerprint`).
 
 Safety: a non-finite loss stops training at once, naming the epoch and batch,
 leaves the checkpoints on disk untouched (the last good ones) and puts the
@@ -322,7 +325,7 @@ def train_supervised(model, videos, ppg=None, *, fs: float = 30.0, loss="mcc", e
     model, sampler = loop.modules["model"], loop.modules.get("sampler")
     drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, ipr_threshold, max_redraws)
     dev = loop.device
-    loop.track_rng(rng)
+    loop.track_rng(rng, *getattr(videos, "generators", ()))
 
     def compute_loss(y, target):
         if loss == "mcc":
@@ -415,7 +418,7 @@ def train_contrastive(model, videos, *, fs: float = 30.0, epochs: int = 100, lr:
     model, sampler = loop.modules["model"], loop.modules.get("sampler")
     drawer = _ClipDrawer(recs, clip_len, rng, max_hr_decrease, fs, band_bpm, None, 0)
     dev = loop.device
-    loop.track_rng(rng, gen)
+    loop.track_rng(rng, gen, *getattr(videos, "generators", ()))
 
     for epoch in range(loop.resume(), epochs):  # a rerun with the same checkpoint_dir continues
         loop.start_epoch()

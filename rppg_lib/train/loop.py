@@ -58,10 +58,11 @@ def data_fingerprint(*parts) -> str:
     """A short hash (16 hex digits) of training data, so that a checkpoint is never resumed on other data.
 
     ``parts``: numpy arrays, torch tensors, lists or tuples of them (recordings of different lengths),
-    numbers, strings or None. Each array contributes its dtype, its shape and its bytes: all of them up to
-    :data:`FINGERPRINT_FULL_BYTES`, else :data:`FINGERPRINT_SAMPLES` elements spread evenly over it (a
-    re-rendered data set changes nearly every element; an edit of a few elements of a large array between
-    the samples would go unseen).
+    numbers, strings, None, or objects with a ``fingerprint_parts()`` method (e.g. a Dataset that draws its items
+    at random: it is hashed by what that method returns, its items are never drawn). Each array contributes its
+    dtype, its shape and its bytes: all of them up to :data:`FINGERPRINT_FULL_BYTES`, else
+    :data:`FINGERPRINT_SAMPLES` elements spread evenly over it (a re-rendered data set changes nearly every
+    element; an edit of a few elements of a large array between the samples would go unseen).
     """
     digest = hashlib.blake2b(digest_size=8)
     for part in parts:
@@ -78,6 +79,11 @@ def _feed_fingerprint(digest, part) -> None:
         for item in part:
             _feed_fingerprint(digest, item)
         digest.update(b"]")
+        return
+    if callable(getattr(part, "fingerprint_parts", None)):
+        digest.update(f"{type(part).__name__}(".encode())
+        _feed_fingerprint(digest, tuple(part.fingerprint_parts()))
+        digest.update(b")")
         return
     if isinstance(part, torch.Tensor):
         part = part.detach().cpu()

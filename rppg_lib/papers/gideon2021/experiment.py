@@ -167,7 +167,16 @@ class OffsetRecordings(torch.utils.data.Dataset):
     def __init__(self, videos, ppg, fs: float, max_offset_s: float, seed: int = 0):
         self.videos, self.ppg = videos, np.asarray(ppg, float)
         self.max_shift = int(round(max_offset_s * fs))
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
+        #: The generators a trainer saves and restores with its checkpoints (a resumed run draws the offsets an
+        #: uninterrupted one would): :func:`rppg_lib.train.contrastive.train_supervised` registers them.
+        self.generators = (self.rng,)
+
+    def fingerprint_parts(self):
+        """What identifies these recordings for :func:`rppg_lib.train.loop.data_fingerprint` (drawing items would
+        move the offsets' generator)."""
+        return self.videos, self.ppg, self.max_shift, self.seed
 
     def __len__(self):
         return len(self.videos)
@@ -357,7 +366,8 @@ def _learned(r: dict, constant: np.ndarray) -> tuple[bool, str]:
 
 
 def table3_runs(data: Clips, split, *, seeds=(0,), epochs_supervised: int = 10, epochs_contrastive: int = 10,
-                seed: int = 0, log=None, **train) -> tuple[pd.DataFrame, list]:
+                seed: int = 0, log=None, chapter=None, data_name: str | None = None,
+                **train) -> tuple[pd.DataFrame, list]:
     """Table 3 on one data set: the :data:`BASELINES`, POS and CHROM (on the crops' mean colour), and
     supervised and contrastive models (no saliency), each model once per seed.
 
@@ -365,7 +375,9 @@ def table3_runs(data: Clips, split, *, seeds=(0,), epochs_supervised: int = 10, 
     ``device``); ``log`` (e.g. ``print``) gets one line per trained model. Returns the
     per-run table (``method``, ``seed``, the :func:`summarise` columns and, for models,
     ``clips_per_s``, ``train_seconds`` and ``learned``, by :func:`rppg_lib.claims.network_learned`)
-    and the :func:`run_model` results.
+    and the :func:`run_model` results. With the run's ``chapter`` every training checkpoints into the run's
+    folder, named ``table3-<data_name>-<kind>-seed<n>`` (``data_name``: default ``data.source``), and a rerun
+    of a killed run resumes it.
     """
     rows = reference_rows(data, split)
     constant = abs_errors(baseline_tables(data, split)["Constant"])
@@ -373,7 +385,9 @@ def table3_runs(data: Clips, split, *, seeds=(0,), epochs_supervised: int = 10, 
     for name, kind, epochs in (("Supervised", "supervised", epochs_supervised),
                                ("Contrastive", "contrastive", epochs_contrastive)):
         for s in seeds:
-            r = run_model(data, split, kind=kind, epochs=epochs, seed=seed + s, **train)
+            r = run_model(data, split, kind=kind, epochs=epochs, seed=seed + s,
+                          checkpoint_dir=training_checkpoint(chapter, "table3", data_name or data.source, kind,
+                                                             f"seed{seed + s}"), **train)
             r["name"] = name
             runs.append(r)
             ok, _ = _learned(r, constant)
@@ -388,12 +402,13 @@ def table3_runs(data: Clips, split, *, seeds=(0,), epochs_supervised: int = 10, 
 
 
 
-def extra_lookalikes(cfg, *, seed: int = 0, device="cpu", log=None) -> dict:
+def extra_lookalikes(cfg, *, seed: int = 0, device="cpu", log=None, chapter=None) -> dict:
     """Table 3 on the look-alikes besides the main one (``cfg.t3_presets``): per preset its data, split,
     fidelity (classical methods on the test recordings under the published protocol) and
     :func:`table3_runs`; ``settings`` says per preset what was rendered and trained (one column per preset,
     so the table stays narrow). Returns a dict of dicts keyed by preset: ``data``, ``split``, ``fidelity``,
-    ``per_run``, ``runs``, and the ``settings`` DataFrame."""
+    ``per_run``, ``runs``, and the ``settings`` DataFrame. With the run's ``chapter`` every training checkpoints
+    and resumes (:func:`table3_runs`, named by the preset)."""
     from ...clips import fidelity
 
     out = {k: {} for k in ("data", "split", "fidelity", "per_run", "runs")}
@@ -415,7 +430,7 @@ def extra_lookalikes(cfg, *, seed: int = 0, device="cpu", log=None) -> dict:
         out["per_run"][preset], out["runs"][preset] = table3_runs(
             d, sp, seeds=seeds, seed=seed, epochs_supervised=cfg.t3_epochs_supervised,
             epochs_contrastive=cfg.t3_epochs_contrastive, width=cfg.width, lr=cfg.lr, batch_size=cfg.batch_size,
-            threads=cfg.threads, device=device, log=log)
+            threads=cfg.threads, device=device, log=log, chapter=chapter, data_name=preset)
     out["settings"] = pd.DataFrame(settings)
     return out
 
@@ -756,13 +771,14 @@ def flash_boxes(look, crop: int, extra: dict) -> list:
     return out
 
 
-def flash_experiment(cfg, seed: int = 0, device="cpu") -> tuple[dict, dict, Clips, tuple]:
+def flash_experiment(cfg, seed: int = 0, device="cpu", chapter=None) -> tuple[dict, dict, Clips, tuple]:
     """Fig. 4: contrastive and supervised models with the saliency sampler on recordings with a flashing
     block (``cfg.flash_subjects`` subjects of the look-alike, ``cfg.flash_duration_s`` long, with
     ``flash_block=True``). Returns ``(sal, runs, data, split)``; ``sal[kind]`` is :func:`saliency_share` on the
     first test clip, with ``<kind>_tracks_flash`` (share of test clips within 5 bpm of their block's rate),
     ``<kind>_rmse``, ``<kind>_errors`` (per-clip absolute HR error) and ``constant_errors`` (the constant
-    answer's, for :func:`rppg_lib.claims.network_learned`)."""
+    answer's, for :func:`rppg_lib.claims.network_learned`). With the run's ``chapter`` both trainings checkpoint
+    into the run's folder and a rerun of a killed run resumes them."""
     extra = {"flash_block": True, "flash_size": float(cfg.flash_size)}
     look = lookalike(cfg.preset, cfg.lookalike, n_subjects=cfg.flash_subjects, duration_s=cfg.flash_duration_s)
     flash = lookalike_clips(look, crop=cfg.crop, fps=cfg.fps, extra=extra, progress=False, label="flashing block")
@@ -774,7 +790,7 @@ def flash_experiment(cfg, seed: int = 0, device="cpu") -> tuple[dict, dict, Clip
     for kind in ("contrastive", "supervised"):
         r = run_model(flash, split, kind=kind, saliency=True, width=cfg.width, epochs=cfg.flash_epochs, lr=cfg.lr,
                       batch_size=cfg.batch_size, seed=seed, grid_size=cfg.flash_grid, threads=cfg.threads,
-                      device=device)
+                      device=device, checkpoint_dir=training_checkpoint(chapter, "fig4-flash", kind, f"seed{seed}"))
         runs[kind] = r
         sal[kind] = saliency_share(r["sampler"], r["clips"][0], blocks[i_test]["box"])
         rate = np.array([blocks[split[2][k]]["flash_bpm"] for k in r["table"].recording])
@@ -786,13 +802,15 @@ def flash_experiment(cfg, seed: int = 0, device="cpu") -> tuple[dict, dict, Clip
     return sal, runs, flash, split
 
 
-def offset_runs(data: Clips, split, cfg, runs: list, seed: int = 0, device="cpu") -> tuple[pd.DataFrame, np.ndarray]:
+def offset_runs(data: Clips, split, cfg, runs: list, seed: int = 0, device="cpu",
+                chapter=None) -> tuple[pd.DataFrame, np.ndarray]:
     """Fig. 5: supervised models trained with a random offset of up to ``O_max`` seconds between video and
     label, for each ``O_max`` of ``cfg.offset_max_s`` and each loss of ``cfg.offset_losses`` (one seed,
     ``cfg.offset_epochs``; offset 0 with the MCC loss reuses the Table 3 supervised run of the first seed when
     it trained as long). Returns ``(fig5_long, zero_errors)``: one row per setting (``O_max (s)``, ``loss``,
     ``rmse``, ``clips_per_s``) and the per-clip absolute HR errors of offset 0 with the MCC loss (None when
-    that setting is not in ``cfg``)."""
+    that setting is not in ``cfg``). With the run's ``chapter`` every training checkpoints into the run's folder
+    (one per offset and loss) and a rerun of a killed run resumes it."""
     rows, zero_errors = [], None
     for o in cfg.offset_max_s:
         for loss in cfg.offset_losses:
@@ -801,18 +819,22 @@ def offset_runs(data: Clips, split, cfg, runs: list, seed: int = 0, device="cpu"
             else:
                 r = run_model(data, split, kind="supervised", loss=loss, max_offset_s=o, width=cfg.width,
                               epochs=cfg.offset_epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=seed,
-                              threads=cfg.threads, device=device)
+                              threads=cfg.threads, device=device,
+                              checkpoint_dir=training_checkpoint(chapter, "fig5", f"offset{o:g}s", loss,
+                                                                 f"seed{seed}"))
             if o == 0 and loss == "mcc":
                 zero_errors = abs_errors(r["table"])
             rows.append({"O_max (s)": o, "loss": loss, "rmse": r["summary"]["rmse"], "clips_per_s": r["clips_per_s"]})
     return pd.DataFrame(rows), zero_errors
 
 
-def regulariser_sweep(data: Clips, split, cfg, runs: list, seed: int = 0, device="cpu") -> tuple[pd.DataFrame, dict]:
+def regulariser_sweep(data: Clips, split, cfg, runs: list, seed: int = 0, device="cpu",
+                      chapter=None) -> tuple[pd.DataFrame, dict]:
     """Table 7: contrastive + saliency for each (w_s, w_t) of ``cfg.t7_grid`` (one seed; the paper's
     default (1, 1) reuses the Table 3 run of the first seed). Returns the table (RMSE, MAE, PC and their
     change from (0, 0), and ``errors``: each setting's per-clip absolute HR errors) and each setting's mean
-    saliency map of one test clip."""
+    saliency map of one test clip. With the run's ``chapter`` every training checkpoints into the run's folder
+    (one per (w_s, w_t)) and a rerun of a killed run resumes it."""
     rows, maps = [], {}
     for ws, wt in cfg.t7_grid:
         reuse = [x for x in runs if x["name"] == "Contrastive + saliency" and x["seed"] == seed + cfg.saliency_seeds[0]]
@@ -821,7 +843,9 @@ def regulariser_sweep(data: Clips, split, cfg, runs: list, seed: int = 0, device
         else:
             r = run_model(data, split, kind="contrastive", saliency=True, w_s=ws, w_t=wt, width=cfg.width,
                           epochs=cfg.t7_epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=seed,
-                          threads=cfg.threads, device=device)
+                          threads=cfg.threads, device=device,
+                          checkpoint_dir=training_checkpoint(chapter, "table7", f"ws{ws:g}", f"wt{wt:g}",
+                                                             f"seed{seed}"))
         rows.append({"w_s": ws, "w_t": wt, **{k: r["summary"][k] for k in ("rmse", "mae", "pc")},
                      "errors": abs_errors(r["table"])})
         maps[(ws, wt)] = saliency_share(r["sampler"], r["clips"][0], (0, 0, 0, 0))["map"]

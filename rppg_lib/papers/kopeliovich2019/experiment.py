@@ -406,14 +406,15 @@ def predictions(model, w: Windows, device="cpu") -> np.ndarray:
 
 def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr: float = 5.8e-3,
                     mse_on: str = "softmax", device="cpu", seed: int = 0, head: str = "clf",
-                    ce_reduction: str = "paper"):
+                    ce_reduction: str = "paper", chapter=None):
     """Table 3: CL+F trained on one camera or two (two-camera training sets halved at random), scored against
     :func:`reference_hr` on each camera's test windows.
 
     Returns ``(mae table rows (CL+F)_i / (CL+F)_i,j x Cam1..3 + Full test set, train sizes, seconds, errors)``;
     ``errors[model] = {"model": {subset: per-window absolute errors}, "constant": {subset: those of the model's
     constant answer, the mean of its own training HR}}`` (what :func:`~.claims.decide` needs to ask whether
-    each transfer model learned).
+    each transfer model learned). With the run's ``chapter`` every training checkpoints into the run's folder (one
+    per camera subset) and a rerun of a killed run resumes it.
     """
     rng = np.random.default_rng(seed)
     keep = ["Cam1", "Cam2", "Cam3", "Full test set"]
@@ -431,7 +432,10 @@ def camera_transfer(ds: Dataset, *, epochs: int, batch_size: int = 1024, max_lr:
             rows[name] = {k: np.nan for k in keep}
             continue
         model, res, s = train_model(head, train, val, epochs=epochs, batch_size=batch_size, max_lr=max_lr,
-                                    mse_on=mse_on, device=device, seed=seed, ce_reduction=ce_reduction)
+                                    mse_on=mse_on, device=device, seed=seed, ce_reduction=ce_reduction,
+                                    checkpoint_dir=training_checkpoint(chapter, "table3", head, mse_on,
+                                                                       "cam" + "+".join(map(str, combo)),
+                                                                       f"seed{seed}"))
         secs += s
         errors[name] = {"model": {k: np.abs(predictions(model, w, device) - w.hr) for k, w in subsets.items()},
                         "constant": {k: constant_errors(train.hr, w.hr) for k, w in subsets.items()}}
@@ -1017,13 +1021,15 @@ def balanced_order(videos: list[Video]) -> list[Video]:
 
 def data_curve(videos: list[Video], sizes, *, heads=("clf",), seeds=(0,), epochs: int, batch_size: int,
                max_lr: float, mse_on: str = "softmax", ce_reduction: str = "paper", device="cpu",
-               progress=None) -> pd.DataFrame:
+               progress=None, chapter=None) -> pd.DataFrame:
     """Does more data help? The same recipe trained on the first ``n`` videos of :func:`balanced_order` for each
     ``n`` in ``sizes``, with the paper's per-video split, each scored on the test windows of its own videos.
 
     One row per size x model x seed: ``n_videos``, ``n_train`` (training windows), ``mae`` against
     :func:`reference_hr`, and on the same windows ``constant_mae`` (mean training HR) and ``pos_mae``;
-    ``ratio`` = ``mae / constant_mae`` compares sizes whose test windows differ.
+    ``ratio`` = ``mae / constant_mae`` compares sizes whose test windows differ. With the run's ``chapter`` every
+    training checkpoints into the run's folder (one per size, model and seed) and a rerun of a killed run
+    resumes it.
     """
     ordered = balanced_order(videos)
     rows = []
@@ -1038,7 +1044,9 @@ def data_curve(videos: list[Video], sizes, *, heads=("clf",), seeds=(0,), epochs
         for head in heads:
             for seed in seeds:
                 model, _, secs = train_model(head, train, val, epochs=epochs, batch_size=batch_size, max_lr=max_lr,
-                                             mse_on=mse_on, ce_reduction=ce_reduction, device=device, seed=seed)
+                                             mse_on=mse_on, ce_reduction=ce_reduction, device=device, seed=seed,
+                                             checkpoint_dir=training_checkpoint(chapter, "curve", f"videos{int(n)}",
+                                                                                head, f"seed{seed}"))
                 mae = float(np.mean(np.abs(predictions(model, test, device) - ref)))
                 rows.append({"n_videos": int(n), "n_train": len(train), "n_test": len(test),
                              "model": MODEL_NAMES[head], "seed": int(seed), "mae": mae, "constant_mae": const,
