@@ -180,3 +180,19 @@ def test_a_stored_network_joins_the_benchmark_and_a_missing_one_names_its_run(tm
         2 / training.loc["gideon2021-contrastive", "s per step"])
     assert all(torch.equal(before[k], v) for k, v in models[0].net.state_dict().items())  # timed on a copy
     assert exp.training_throughput([], repeats=1).empty
+
+
+def test_a_network_is_not_scored_on_the_lookalike_it_trained_on():
+    from types import SimpleNamespace
+
+    def net(data):
+        return exp.NetworkModel("n", None, SimpleNamespace(spec={"data": data}, input_spec={}))
+
+    assert net("simulated: mahnob-like look-alike").trained_on == "mahnob-like"
+    assert net("simulated: ubfc-like look-alike, 2 % pulse").trained_on == "ubfc-like"
+    assert net("real: UBFC-rPPG (data_root)").trained_on is None
+    summary = pd.DataFrame({"MAE": [2.04, 3.0, 5.0]}, index=pd.MultiIndex.from_tuples(
+        [("ubfc-like", "POS"), ("ubfc-like", "n"), ("mahnob-like", "POS")], names=["preset", "method"]))
+    table = exp.mae_table(summary, ["mahnob-like", "ubfc-like"])
+    assert list(table.index) == ["mahnob-like", "ubfc-like"] and list(table.columns) == ["POS", "n"]
+    assert table.loc["mahnob-like", "n"] == exp.NOT_SCORED and table.loc["ubfc-like", "POS"] == 2.0

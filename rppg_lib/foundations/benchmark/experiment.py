@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,8 @@ FACTORS = ("motion", "compression", "face size (px)", "skin type")
 LATENCY_CLIP_S = 10.0
 #: Frame rate of the latency clip of the classical methods (a webcam).
 LATENCY_FPS = 30.0
+#: The main table's mark for a network on the look-alike it was trained on (not scored there).
+NOT_SCORED = "–"
 #: Clips per optimiser step of the training-throughput measurement (the book profile's batch of the
 #: face-crop chapters).
 TRAIN_BATCH = 4
@@ -67,6 +70,13 @@ class NetworkModel:
     @property
     def spec(self) -> dict:
         return self.stored.input_spec
+
+    @property
+    def trained_on(self) -> str | None:
+        """The look-alike the network was trained on (from its run record's data source, e.g. "simulated:
+        mahnob-like look-alike"), or None (real data, or a source that names none)."""
+        found = re.search(r"\b([a-z0-9]+-like) look-alike", str(self.stored.spec.get("data") or ""))
+        return found.group(1) if found else None
 
     @property
     def parameters(self) -> int:
@@ -196,8 +206,10 @@ def video_rows(session: dict, window_s: float, step_s: float, band_bpm, models=(
 def benchmark_table(cfg, profile: str, models=(), progress: bool = True):
     """HR per window of every method on every session of the look-alikes of ``cfg.presets`` at ``profile``
     (at most ``cfg.max_subjects`` subjects each; sessions come from the shared ``clips`` cache and are
-    rendered when missing). Columns: ``preset, video, scenario``, the :data:`FACTORS`, ``bitrate (kbps)``,
-    then :func:`video_rows`' ``method, window, t_s, hr_est, hr_ref``."""
+    rendered when missing). A network is not scored on the look-alike it was trained on
+    (:attr:`NetworkModel.trained_on`): its training videos are among that look-alike's sessions. Columns:
+    ``preset, video, scenario``, the :data:`FACTORS`, ``bitrate (kbps)``, then :func:`video_rows`' ``method,
+    window, t_s, hr_est, hr_ref``."""
     import pandas as pd
     from tqdm import tqdm
 
@@ -206,6 +218,7 @@ def benchmark_table(cfg, profile: str, models=(), progress: bool = True):
 
     rows = []
     for preset in cfg.presets:
+        scored = [m for m in models if m.trained_on != preset]
         look = lookalike(preset, profile)
         if cfg.max_subjects is not None:
             look = lookalike(preset, profile, n_subjects=min(look.n_subjects, int(cfg.max_subjects)))
@@ -214,8 +227,16 @@ def benchmark_table(cfg, profile: str, models=(), progress: bool = True):
             session = render_session(preset, subject, seed, overrides)
             head = {"preset": preset, "video": f"{preset}/s{subject:02d}/{scenario or 'default'}",
                     "scenario": scenario or "default", **session_factors(preset, overrides, session)}
-            rows += [{**head, **r} for r in video_rows(session, cfg.window_s, cfg.step_s, cfg.band_bpm, models)]
+            rows += [{**head, **r} for r in video_rows(session, cfg.window_s, cfg.step_s, cfg.band_bpm, scored)]
     return pd.DataFrame(rows)
+
+
+def mae_table(summary, presets):
+    """MAE (bpm) per look-alike (rows, in ``presets``' order) and method (columns), rounded to 0.1 bpm, for the
+    page: a cell a method was not scored on (a network on the look-alike it was trained on) is a dash."""
+    wide = summary["MAE"].unstack("method").reindex(index=list(presets))
+    order = list(dict.fromkeys(summary.index.get_level_values("method")))
+    return wide[order].round(1).astype(object).where(wide[order].notna(), NOT_SCORED)
 
 
 def video_errors(table):
