@@ -17,6 +17,10 @@
     printed (stdout) text of more than :data:`MAX_PRINT_LINES` lines in one output,
     such as a log of per-method error messages; make it a table, or send it to
     stderr (the runner keeps stderr off the page), or tag the cell ``show-output``.
+``unrounded-number``
+    a table cell in a notebook output that holds one number printed with
+    :data:`MAX_DECIMALS` or more decimals (``64.232790``, pandas' default
+    precision): round it to what the paper reports.
 ``nan-in-text``
     a lowercase ``nan`` in the text a reader sees (prose, printed text, table cells):
     a missing number formatted into a sentence. pandas' own ``NaN`` is not flagged.
@@ -54,8 +58,8 @@ from urllib.parse import unquote, urlsplit
 __all__ = ["Defect", "check_book", "check_page", "bib_authors", "main"]
 
 KINDS = ("visible-code", "truncated-table", "stderr-output", "traceback-output", "warning-output",
-         "long-printout", "nan-in-text", "machine-path", "empty-image", "broken-link", "unknown-citation",
-         "citation-without-entry")
+         "long-printout", "unrounded-number", "nan-in-text", "machine-path", "empty-image", "broken-link",
+         "unknown-citation", "citation-without-entry")
 
 _SKIP_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")  # http:, mailto:, data:, javascript:, //host
@@ -64,6 +68,9 @@ _WARNING = re.compile(r"\b[A-Z][A-Za-z]*Warning\b:")
 _TRACEBACK = "Traceback (most recent call last)"
 #: More printed lines than this in one stdout output is a ``long-printout``.
 MAX_PRINT_LINES = 8
+#: A table cell with this many decimals or more is an ``unrounded-number``.
+MAX_DECIMALS = 5
+_UNROUNDED = re.compile(rf"-?\d+\.\d{{{MAX_DECIMALS},}}")
 _NAN = re.compile(r"(?<![\w.])nan(?![\w(])")
 _MACHINE_PATH = re.compile(r"(?<![\w.~-])(?:/(?:home|Users|work|tmp|root|mnt|opt|srv|scratch|var)/[^\s\"'<>)\]]+"
                            r"|\b[A-Z]:\\[^\s\"'<>]+)")
@@ -255,6 +262,10 @@ def check_page(page, root, bib: set[tuple[str, str]] | None = None, ids: _Ids | 
                 cut = [c for c in cells if len(c) >= 20 and c.endswith("...")]
                 if cut:
                     add("truncated-table", f"cell text cut by display.max_colwidth: {_short(cut[0], 70)!r}")
+            long = [c for c in (td.get_text(" ").strip() for td in table.find_all("td")) if _UNROUNDED.fullmatch(c)]
+            if long:
+                add("unrounded-number", f"{len(long)} table cell(s) with {MAX_DECIMALS}+ decimals, e.g. {long[0]!r}; "
+                                        "table starts: " + _short(" ".join(cells[:6]), 60))
 
     # images
     for img in soup.find_all("img"):

@@ -192,7 +192,10 @@ def run_ladder(steps, prepare: Callable, models: dict, *, seeds=(0,), log: Calla
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean MAE (bpm) per step (rows, easy to hard) and model (columns), and for every trained model the seeds
     that learned by the one rule (``"<model>: learned"``, "k of n")."""
-    t = table.assign(step=[step_label(r, s) for r, s in zip(table["rung"], table["sessions"])])
+    # MAE as numbers: rows concatenated from different sources can leave the column object-typed, which
+    # pivots to object columns that .round() leaves unrounded
+    t = table.assign(step=[step_label(r, s) for r, s in zip(table["rung"], table["sessions"])],
+                     mae=pd.to_numeric(table["mae"], errors="coerce"))
     order = list(dict.fromkeys(t["step"]))
     mae = t.pivot_table(index="step", columns="model", values="mae", aggfunc="mean", sort=False).reindex(order)
     nets = t[t["seed"].notna()]

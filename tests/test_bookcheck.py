@@ -73,6 +73,7 @@ CLEAN = _page(
     + _cell("print('shown on purpose')", _stream("shown\n"), tags=("show-input",))
     + _cell("plot()", '<img alt="fig" src="_images/fig.png" />')
     + _cell("df", _html(TABLE.replace("<td>1.2</td>", "<td>NaN</td>")))
+    + _cell("df", _html(TABLE.replace("<td>1.2</td>", "<td>0.0012</td>").replace("<td>1.5</td>", "<td>1.6e-07</td>")))
     + _cell("print(log)", _stream("\n".join(f"line {i}" for i in range(30))), tags=("hide-input", "show-output"))
     + '<div class="highlight-bash notranslate"><div class="highlight"><pre>rppg run x -p data_root /home/me/ubfc '
     '# x = np.nan</pre></div></div><p>Pass <code class="docutils literal notranslate">/work/data</code>.</p>'
@@ -126,6 +127,8 @@ def test_clean_book_passes(book):
     ("warning-output", _cell("f()", _stream("/x/auto.py:21: TqdmWarning: IProgress not found.\n"))),
     ("long-printout", _cell("run()", _stream("\n".join(f"01 pos: channel {i} has a non-positive mean"
                                                         for i in range(16))))),
+    ("unrounded-number", _cell("df", _html(TABLE.replace("<td>1.2</td>", "<td>64.232790</td>")))),
+    ("unrounded-number", _cell("df", _html(TABLE.replace("<td>1.5</td>", "<td>-0.13850</td>")))),
     ("nan-in-text", _cell("notes", _html("<p>POS MAE nan bpm over 0 windows</p>"))),
     ("nan-in-text", _cell("claims", _html("<table class='dataframe'><tr><td>r = nan</td></tr></table>"))),
     ("nan-in-text", "<p>The error is nan.</p>"),

@@ -105,6 +105,10 @@ def test_summary_and_plot():
     assert list(s.index) == ["lossless, 2 % pulse, no noise", "look-alike (two cameras)"]
     assert s.loc["lossless, 2 % pulse, no noise", "good: learned"] == "1 of 1"
     assert s.loc["look-alike (two cameras)", "POS"] == pytest.approx(12.0)
+    # rows concatenated from another source can make the MAE column object-typed: the summary still rounds
+    rounded = ladder.summary(table.astype({"mae": object})).round(2)
+    assert rounded.loc["look-alike (two cameras)", "POS"] == pytest.approx(12.0)
+    assert all(str(rounded[c].dtype) == "float64" for c in rounded if not c.endswith("learned"))
     ax = ladder.plot_ladder(table, title="tiny")
     assert [t.get_text() for t in ax.get_xticklabels()] == list(s.index)
     assert {line.get_label() for line in ax.get_lines()} >= {CONSTANT, "POS", "good", "reused"}
