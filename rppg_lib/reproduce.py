@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -73,9 +74,20 @@ def _human(n_bytes: int) -> str:
     return f"{n_bytes} B"
 
 
-def disk_text(root=REPO_ROOT) -> str:
-    """A sentence with the sizes of ``.venv``, ``.cache`` and ``results`` under ``root``."""
-    parts = [f"`{name}` {_human(folder_size(Path(root) / name))}" for name in (".venv", ".cache", "results")]
+def disk_text(root=REPO_ROOT, venv=None, cache=None) -> str:
+    """A sentence with the sizes of the virtual environment, the cache and ``results`` under ``root``.
+
+    ``venv``: the running Python's virtual environment when it is one, else ``.venv`` under ``root``; ``cache``:
+    :func:`rppg_lib.storage.cache_root` (``$RPPG_CACHE`` when set, which a build may share with another clone).
+    Measuring these where they are, not under ``root``, keeps a build that uses another folder's environment or
+    cache from reporting them as empty."""
+    from .storage import cache_root
+
+    if venv is None:
+        venv = Path(sys.prefix) if sys.prefix != sys.base_prefix else Path(root) / ".venv"
+    cache = cache_root() if cache is None else Path(cache)
+    parts = [f"the virtual environment {_human(folder_size(venv))}", f"the cache {_human(folder_size(cache))}",
+             f"`results` {_human(folder_size(Path(root) / 'results'))}"]
     return "Disk used on this machine: " + ", ".join(parts) + "."
 
 

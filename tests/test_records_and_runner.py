@@ -162,6 +162,11 @@ def test_cost_records_feed_the_reproduce_page(tmp_path):
     data = reproduce.data_root_table()
     assert "UBFC-rPPG" in data.loc["gideon2021", "data_root"]
     assert data.loc["simulated_data", "data_root"].startswith("none")
+    # the environment and the cache are measured where they are, not under the repository root
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "clip.npz").write_bytes(b"x" * 3000)
+    text = reproduce.disk_text(tmp_path, venv=tmp_path / "none", cache=tmp_path / "elsewhere")
+    assert text == "Disk used on this machine: the virtual environment 0 B, the cache 2.9 KiB, `results` 0 B."
 
 
 def test_book_runs_chapters_before_the_pages_that_summarise_them():
